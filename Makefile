@@ -1,0 +1,47 @@
+# The few targets people type. `make run` and `make test` set up everything they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+JIEFEN := $(BIN)/jiefen
+MO := $(patsubst %.po,%.mo,$(wildcard jiefen/locale/*/LC_MESSAGES/django.po))
+
+.PHONY: run test lint setup demo messages bench clean
+
+run: setup demo
+	$(JIEFEN) runserver 127.0.0.1:8000 --noreload
+
+test: $(BIN)/.dev $(MO)
+	$(BIN)/ruff check jiefen bench
+	$(BIN)/ruff format --check jiefen bench
+	$(JIEFEN) makemigrations --check --dry-run --verbosity 0
+	$(BIN)/pytest
+
+lint: $(BIN)/.dev
+	$(BIN)/ruff check jiefen bench
+	$(BIN)/mypy jiefen
+
+setup: $(BIN)/.installed $(MO)
+	$(JIEFEN) migrate --verbosity 0
+	$(JIEFEN) collectstatic --noinput --verbosity 0
+
+demo: setup
+	$(JIEFEN) demo
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+%.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+messages:
+	cd jiefen && ../$(JIEFEN) makemessages -l en --no-obsolete
+
+clean:
+	rm -rf $(VENV) var

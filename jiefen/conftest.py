@@ -1,0 +1,116 @@
+"""Named people and a small piece of the real division tree, shared by every app's tests.
+
+Zhejiang 33 → Shaoxing 3306 → Zhuji 330681 → Fengqiao 330681109 (villages 枫一社区, 永安社区)
+                                           → Diankou 330681104 (village 店口社区)
+                          → Shengzhou 330683
+"""
+
+import pytest
+
+from jiefen.accounts.models import User
+from jiefen.org.models import Body, BodyKind, DepartmentType, Membership, Role
+from jiefen.regions.models import Level, Region
+
+TREE = [
+    (330000000000, "浙江省", Level.PROVINCE, None),
+    (330600000000, "绍兴市", Level.CITY, 330000000000),
+    (330681000000, "诸暨市", Level.COUNTY, 330600000000),
+    (330683000000, "嵊州市", Level.COUNTY, 330600000000),
+    (330681109000, "枫桥镇", Level.TOWN, 330681000000),
+    (330681104000, "店口镇", Level.TOWN, 330681000000),
+    (330681109008, "枫一社区", Level.VILLAGE, 330681109000),
+    (330681109009, "永安社区", Level.VILLAGE, 330681109000),
+    (330681104004, "店口社区居委会", Level.VILLAGE, 330681104000),
+]
+
+KIND_BY_LEVEL = {
+    Level.CITY: BodyKind.CITY_OFFICE,
+    Level.COUNTY: BodyKind.COUNTY_MEETING,
+    Level.TOWN: BodyKind.TOWN_CENTRE,
+    Level.VILLAGE: BodyKind.VILLAGE_GROUP,
+}
+
+
+class World:
+    """The regions, bodies and people of a test, by name."""
+
+    def __init__(self) -> None:
+        self.regions = {}
+        for code, name, level, parent in TREE:
+            self.regions[name] = Region.objects.create(
+                code=code, name=name, level=level, parent_id=parent
+            )
+        self.regions["枫桥镇"].town_class = 1
+        self.regions["枫桥镇"].population = 80000
+        self.regions["枫桥镇"].save()
+        self.bodies = {}
+        for name, region in self.regions.items():
+            if region.level in KIND_BY_LEVEL:
+                kind = KIND_BY_LEVEL[Level(region.level)]
+                self.bodies[name] = Body.objects.create(
+                    kind=kind, name=f"{name}{kind.label}", region=region
+                )
+        land = DepartmentType.objects.create(key="land", name="自然资源和规划局")
+        self.bodies["诸暨市自然资源和规划局"] = Body.objects.create(
+            kind=BodyKind.DEPARTMENT,
+            name="诸暨市自然资源和规划局",
+            region=self.regions["诸暨市"],
+            department_type=land,
+        )
+
+    def person(self, username: str, full_name: str, body: str, *roles: str) -> User:
+        user = User.objects.create_user(
+            username=username, password="correct horse 9", full_name=full_name
+        )
+        for role in roles:
+            Membership.objects.create(user=user, body=self.bodies[body], role=role)
+        return user
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+@pytest.fixture
+def village_clerk(world):
+    """枫一社区's clerk: registers and mediates in her own village only."""
+    return world.person("clerk_fengyi", "陈小梅", "枫一社区", Role.CLERK, Role.MEDIATOR)
+
+
+@pytest.fixture
+def other_village_clerk(world):
+    """永安社区's clerk: same town, different village."""
+    return world.person("clerk_yongan", "王建国", "永安社区", Role.CLERK)
+
+
+@pytest.fixture
+def town_head(world):
+    """Head of 枫桥镇's resolution centre: sees all of the town's villages."""
+    return world.person("head_fengqiao", "李卫东", "枫桥镇", Role.HEAD, Role.MEDIATOR)
+
+
+@pytest.fixture
+def other_town_head(world):
+    return world.person("head_diankou", "赵立新", "店口镇", Role.HEAD)
+
+
+@pytest.fixture
+def county_officer(world):
+    return world.person("officer_zhuji", "周明", "诸暨市", Role.CLERK, Role.HEAD)
+
+
+@pytest.fixture
+def city_evaluator(world):
+    return world.person("evaluator_sx", "孙丽", "绍兴市", Role.EVALUATOR)
+
+
+@pytest.fixture
+def administrator(world):
+    return world.person("admin_sx", "钱进", "绍兴市", Role.ADMIN)
+
+
+@pytest.fixture
+def outsider(world):
+    """A signed-in account with no role in any body."""
+    return User.objects.create_user(username="outsider", password="correct horse 9")

@@ -1,0 +1,136 @@
+"""The one place that decides what an actor may see and do.
+
+An actor's jurisdiction is the union of the region subtrees of the bodies they hold roles in.
+Because region codes nest (see regions.models), each subtree is a range of codes, so every check
+is a range comparison and every list a range filter on an indexed column — no recursion, and
+objects outside the jurisdiction are never fetched.
+
+Views, the API, commands and exports all ask this module; none decides on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from jiefen.regions.models import code_span
+
+if TYPE_CHECKING:
+    from jiefen.accounts.models import User
+    from jiefen.org.models import Body
+
+Span = tuple[int, int]
+
+
+def _merge(spans: Iterable[Span]) -> tuple[Span, ...]:
+    merged: list[Span] = []
+    for low, high in sorted(spans):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return tuple(merged)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A set of code ranges. `everything` is reserved for superusers."""
+
+    spans: tuple[Span, ...] = ()
+    everything: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.everything and not self.spans
+
+    def contains(self, code: int | None) -> bool:
+        if code is None:
+            return False
+        return self.everything or any(low <= code <= high for low, high in self.spans)
+
+    def q(self, field: str = "region_code") -> Q:
+        if self.everything:
+            return Q()
+        if not self.spans:
+            return Q(pk__in=[])
+        condition = Q()
+        for low, high in self.spans:
+            condition |= Q(**{f"{field}__range": (low, high)})
+        return condition
+
+    def filter(self, queryset: QuerySet[Any], field: str = "region_code") -> QuerySet[Any]:
+        return queryset.filter(self.q(field))
+
+
+def _memberships(user: User, roles: Iterable[str] | None = None) -> list[tuple[int, int, str]]:
+    from jiefen.org.models import Membership
+
+    rows = Membership.objects.filter(user=user, body__active=True).values_list(
+        "body__region_code", "body__region__level", "role"
+    )
+    if roles is not None:
+        rows = rows.filter(role__in=list(roles))
+    return list(rows)
+
+
+def scope_of(user: User | Any, roles: Iterable[str] | None = None) -> Scope:
+    """The jurisdiction of `user`, optionally only through memberships with one of `roles`."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True)
+    cache_key = tuple(sorted(roles)) if roles is not None else None
+    cache: dict[Any, Scope] = user.__dict__.setdefault("_jiefen_scopes", {})
+    if cache_key not in cache:
+        spans = (code_span(code, level) for code, level, _ in _memberships(user, roles))
+        cache[cache_key] = Scope(spans=_merge(spans))
+    return cache[cache_key]
+
+
+def roles_at(user: User | Any, code: int) -> set[str]:
+    """The roles `user` holds in bodies whose subtree contains region `code`."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    return {
+        role
+        for body_code, level, role in _memberships(user)
+        if code_span(body_code, level)[0] <= code <= code_span(body_code, level)[1]
+    }
+
+
+def can(user: User | Any, code: int, roles: Iterable[str]) -> bool:
+    """May `user` act with one of `roles` on something in region `code`?"""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return bool(roles_at(user, code) & set(roles))
+
+
+def bodies_for(user: User | Any) -> QuerySet[Body]:
+    from jiefen.org.models import Body
+
+    return scope_of(user).filter(Body.objects.select_related("region"))
+
+
+def body_for(user: User | Any, pk: Any) -> Body:
+    """The body `pk` if it lies in the actor's jurisdiction; 404 otherwise, the same answer as
+    for a body that does not exist."""
+    from jiefen.org.models import Body
+
+    try:
+        return bodies_for(user).get(pk=int(pk))
+    except (Body.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def staff_for(user: User | Any) -> QuerySet[User]:
+    """Staff who hold at least one role in a body inside the actor's jurisdiction."""
+    from jiefen.accounts.models import User as UserModel
+
+    scope = scope_of(user)
+    if scope.everything:
+        return UserModel.objects.all()
+    return UserModel.objects.filter(scope.q("memberships__body__region_code")).distinct()
