@@ -67,6 +67,16 @@ class World:
         return user
 
 
+@pytest.fixture(autouse=True)
+def fresh_calendar():
+    """Each test builds its calendar from its own database rows."""
+    from jiefen.calendars.services import calendar_forget
+
+    calendar_forget()
+    yield
+    calendar_forget()
+
+
 @pytest.fixture
 def world(db):
     return World()
@@ -114,3 +124,56 @@ def administrator(world):
 def outsider(world):
     """A signed-in account with no role in any body."""
     return User.objects.create_user(username="outsider", password="correct horse 9")
+
+
+# --- Real browser -----------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright. Skipped where it is not installed, unless
+    JIEFEN_REQUIRE_BROWSER is set (as CI does), where its absence fails the run."""
+    import os
+    import shutil
+
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("JIEFEN_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is required for browser tests (apt-get install chromium)")
+        pytest.skip("Chromium is not installed")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+    # test itself (fixtures, assertions) are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone_page(chromium):
+    """A fresh page the size of a village clerk's phone, in Chinese."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def sign_in(page, live_server, username: str, password: str = "correct horse 9") -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")

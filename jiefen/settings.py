@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "jiefen.org",
     "jiefen.calendars",
     "jiefen.rules",
+    "jiefen.disputes",
     "jiefen.demo",
 ]
 
@@ -120,6 +121,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or _kept_secret("field_key")
@@ -152,3 +154,4 @@ LOGGING = {
 # The working-day calendar covers these years; days outside raise a clear error.
 JIEFEN_CALENDAR_FIRST_YEAR = 2004
 JIEFEN_CALENDAR_YEARS_AHEAD = 3
+LOGOUT_REDIRECT_URL = "login"

@@ -70,3 +70,23 @@ class DeadlineRule(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RulesStamp(models.Model):
+    """One row whose token changes whenever rules are saved or deleted through the services.
+
+    Every process keeps the active rules in memory and reloads them only when this token differs
+    from the one it loaded with, so the dispute write path reads one tiny row instead of the
+    rule table. A random token rather than a counter: a rolled-back change cannot leave two
+    processes (or two tests) agreeing on a number that stands for different rules.
+    """
+
+    token = models.CharField(_("版本标记"), max_length=32)
+    changed_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("规则版本")
+        verbose_name_plural = _("规则版本")
+
+    def __str__(self) -> str:
+        return self.token

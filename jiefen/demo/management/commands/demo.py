@@ -1,0 +1,51 @@
+"""`jiefen demo`: load the demo (Shaoxing's real divisions, bodies, accounts); safe to repeat."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+from jiefen.demo.services import PASSWORD, demo_load_foundation
+
+
+class Command(BaseCommand):
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # argparse needs a real string, so translate when the parser is made.
+        self.help = _("载入演示数据（绍兴市的真实区划、调处主体和演示账号）；可重复运行")
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
+    def handle(self, *args: object, **options: object) -> None:
+        result = demo_load_foundation()
+        regions = result.regions
+        self.stdout.write(
+            _("行政区划：新增 %(added)d，更新 %(updated)d，未变 %(unchanged)d")
+            % {
+                "added": regions.added,
+                "updated": regions.updated,
+                "unchanged": regions.unchanged,
+            }
+        )
+        self.stdout.write(
+            _(
+                "乡镇类别和人口：设定 %(towns)d 个；部门类型：新增 %(types)d；"
+                "调处主体：新增 %(bodies)d；演示账号：新增 %(accounts)d，任职：新增 %(roles)d"
+            )
+            % {
+                "towns": result.towns_classified,
+                "types": result.department_types_added,
+                "bodies": result.bodies_added,
+                "accounts": result.accounts_added,
+                "roles": result.memberships_added,
+            }
+        )
+        if not result.changed:
+            self.stdout.write(_("演示数据已是最新，没有改动。"))
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.SUCCESS(_("演示账号（密码均为 %(password)s）：") % {"password": PASSWORD})
+        )
+        width = max(len(account.username) for account in result.accounts)
+        for account in result.accounts:
+            self.stdout.write(
+                f"  {account.username:<{width}}  {PASSWORD}  {account.full_name}  {account.what}"
+            )

@@ -1,0 +1,86 @@
+"""Disputes for this actor: every view, API call and export fetches through here."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from jiefen.disputes.lifecycle import TABLE, Move, NotFound, Who, moves_from
+from jiefen.disputes.models import Dispute
+from jiefen.org.models import Membership
+from jiefen.org.scope import scope_of
+
+
+def disputes_for(actor: Any) -> QuerySet[Dispute]:
+    """Disputes that arose inside the actor's jurisdiction."""
+    return scope_of(actor).filter(Dispute.objects.all())
+
+
+def dispute_for(actor: Any, pk: Any, *, for_update: bool = False) -> Dispute:
+    """The dispute `pk` if the actor may see it; NotFound otherwise — the same answer as for a
+    dispute that does not exist."""
+    queryset = disputes_for(actor)
+    if for_update:
+        # Lock the dispute row only: the joined holder, region and category rows are shared
+        # by thousands of disputes, and locking them would queue unrelated writes behind
+        # this one.
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        return queryset.select_related("holder", "region", "category").get(pk=int(pk))
+    except (Dispute.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_not_found()) from None
+
+
+def dispute_by_number(actor: Any, number: str) -> Dispute:
+    try:
+        return disputes_for(actor).get(number=number)
+    except Dispute.DoesNotExist:
+        raise NotFound(_not_found()) from None
+
+
+def _not_found() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("纠纷不存在或不在您的管辖范围内")
+
+
+def _acting_body_id(dispute: Dispute, move: Move) -> int | None:
+    if move.who is Who.HOLDER:
+        return dispute.holder_id
+    if move.who is Who.RECEIVER:
+        return dispute.transfer_to_id
+    return dispute.department_id
+
+
+def roles_by_body(actor: Any) -> dict[int, set[str]]:
+    cache: dict[int, set[str]] | None = actor.__dict__.get("_jiefen_roles_by_body")
+    if cache is None:
+        cache = {}
+        for body_id, role in Membership.objects.filter(user=actor, body__active=True).values_list(
+            "body_id", "role"
+        ):
+            cache.setdefault(body_id, set()).add(role)
+        actor.__dict__["_jiefen_roles_by_body"] = cache
+    return cache
+
+
+def may_make(actor: Any, dispute: Dispute, move: Move) -> bool:
+    """Does the actor hold one of the move's roles in the body that must make it?"""
+    if not getattr(actor, "is_active", False):
+        return False
+    if not scope_of(actor).contains(dispute.region_code):
+        return False
+    body_id = _acting_body_id(dispute, move)
+    if body_id is None:
+        return False
+    if actor.is_superuser:
+        return True
+    return bool(roles_by_body(actor).get(body_id, set()) & move.roles)
+
+
+def available_moves(actor: Any, dispute: Dispute) -> list[Move]:
+    """What this actor may do to this dispute now — the buttons to show."""
+    return [move for move in moves_from(dispute.status) if may_make(actor, dispute, move)]
+
+
+def move_of(action: str) -> Move | None:
+    return TABLE.get(action)  # type: ignore[call-overload]

@@ -1,0 +1,103 @@
+"""Applying the deadline rules to a dispute, and the warning colours.
+
+The current deadline is the earliest due date among the rules that apply at the dispute's
+level for its facts (complex, cross-area, major, mass) and the triggers that have happened
+at this level (registered here, arrived here, accepted here). An assignment to a department
+carries its own explicit deadline.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+from django.utils import timezone
+
+from jiefen.disputes.models import OPEN_STATUSES, Dispute, LevelStay, Risk, Status, Warning
+from jiefen.rules.services import due_date, rule_for
+
+if TYPE_CHECKING:
+    from jiefen.lib.workdays import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: date
+    action: str
+    rule: str
+
+
+def facts_of(dispute: Dispute) -> set[str]:
+    facts = {"always"}
+    if dispute.complex or dispute.cross_area:
+        facts.add("complex_or_cross_area")
+    if dispute.risk == Risk.MAJOR or dispute.mass:
+        facts.add("major_or_mass")
+    if dispute.is_open:
+        facts.add("not_resolved")
+    return facts
+
+
+def triggers_at(dispute: Dispute, stay: LevelStay) -> list[tuple[str, date]]:
+    """The triggers that have happened at the current level, with the local date of each."""
+    arrived = timezone.localdate(stay.arrived_at)
+    triggers = [("registered" if stay.arrived_how == "registered" else "arrived", arrived)]
+    if dispute.status in (Status.ACCEPTED, Status.MEDIATING) and dispute.accepted_at:
+        accepted = max(dispute.accepted_at, stay.arrived_at)
+        triggers.append(("accepted", timezone.localdate(accepted)))
+    return triggers
+
+
+def deadline_for(
+    dispute: Dispute, stay: LevelStay | None, calendar: "WorkCalendar"
+) -> Deadline | None:
+    if dispute.status == Status.ASSIGNED:
+        return None  # kept as set by the assignment
+    if dispute.status not in (Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING):
+        return None
+    if stay is None:
+        return None
+    facts = facts_of(dispute)
+    best: Deadline | None = None
+    for trigger, start in triggers_at(dispute, stay):
+        rule = rule_for(tier=stay.tier, trigger=trigger, facts=facts)
+        if rule is None:
+            continue
+        due = due_date(start=start, days=rule.days, day_kind=rule.day_kind, calendar=calendar)
+        if best is None or due < best.due:
+            best = Deadline(due=due, action=rule.action, rule=rule.key)
+    return best
+
+
+def warning_for(due: date | None, today: date, calendar: "WorkCalendar") -> int:
+    """Red when overdue; yellow when one working day or less remains."""
+    if due is None:
+        return Warning.NONE
+    if today > due:
+        return Warning.RED
+    if calendar.between(today, due) <= 1:
+        return Warning.YELLOW
+    return Warning.NONE
+
+
+def warnings_refresh(*, today: date, calendar: "WorkCalendar") -> dict[str, int]:
+    """Recolour every open dispute whose colour changed since the last run: three range
+    updates on the indexed due date, touching only rows that change. Idempotent."""
+    # The last day with at most one working day left (what warning_for calls yellow): the day
+    # before the second working day after today. A due date on a day off (calendar-day rules)
+    # counts like the working day before it.
+    yellow_until = calendar.add(today, 2) - timedelta(days=1)
+    open_ = Q(status__in=OPEN_STATUSES)
+    changed = {
+        "red": Dispute.objects.filter(open_, due_date__lt=today)
+        .exclude(warning=Warning.RED)
+        .update(warning=Warning.RED),
+        "yellow": Dispute.objects.filter(open_, due_date__gte=today, due_date__lte=yellow_until)
+        .exclude(warning=Warning.YELLOW)
+        .update(warning=Warning.YELLOW),
+        # Extended deadlines, and closed work, carry no colour.
+        "none": Dispute.objects.filter(warning__gt=Warning.NONE)
+        .filter(Q(due_date__gt=yellow_until) | Q(due_date__isnull=True) | ~open_)
+        .update(warning=Warning.NONE),
+    }
+    return changed

@@ -1,0 +1,190 @@
+"""The one table of states and actions.
+
+Every entry point (web form, API, command, import) goes through the services, which ask this
+table whether a move is legal and who may make it; the UI asks the same table which buttons to
+show. Nothing else decides.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from jiefen.disputes.models import Status
+from jiefen.org.models import Role
+
+
+class Who(StrEnum):
+    HOLDER = "holder"  # a member of the body holding the dispute
+    RECEIVER = "receiver"  # a member of the body a transfer is waiting at
+    DEPARTMENT = "department"  # a member of the department it was assigned to
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    SESSION = "session"
+    TRANSFER = "transfer"
+    RECEIVE = "receive"
+    RETURN = "return"
+    ASSIGN = "assign"
+    REPORT = "report"
+    RESOLVE = "resolve"
+    VISIT = "visit"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    REGISTER = "register"  # only as an event: the first one
+
+
+@dataclass(frozen=True)
+class Move:
+    action: Action
+    label: Promise
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    who: Who
+    needs_reason: bool = False
+
+
+_STAFF = frozenset({Role.CLERK, Role.MEDIATOR, Role.HEAD})
+_OPEN_WORK = frozenset({Status.ACCEPTED, Status.MEDIATING})
+
+TABLE: dict[Action, Move] = {
+    m.action: m
+    for m in [
+        Move(
+            Action.ACCEPT,
+            _("受理"),
+            frozenset({Status.REGISTERED}),
+            Status.ACCEPTED,
+            _STAFF,
+            Who.HOLDER,
+        ),
+        Move(
+            Action.DECLINE,
+            _("不予受理"),
+            frozenset({Status.REGISTERED}),
+            Status.DECLINED,
+            frozenset({Role.CLERK, Role.HEAD}),
+            Who.HOLDER,
+            needs_reason=True,
+        ),
+        Move(Action.SESSION, _("记录调解"), _OPEN_WORK, Status.MEDIATING, _STAFF, Who.HOLDER),
+        Move(
+            Action.TRANSFER,
+            _("移送上级"),
+            frozenset({Status.REGISTERED}) | _OPEN_WORK,
+            Status.TRANSFERRING,
+            _STAFF,
+            Who.HOLDER,
+            needs_reason=True,
+        ),
+        Move(
+            Action.RECEIVE,
+            _("接收移送"),
+            frozenset({Status.TRANSFERRING}),
+            Status.ACCEPTED,
+            _STAFF,
+            Who.RECEIVER,
+        ),
+        Move(
+            Action.RETURN,
+            _("退回"),
+            frozenset({Status.TRANSFERRING}),
+            Status.ACCEPTED,
+            frozenset({Role.CLERK, Role.HEAD}),
+            Who.RECEIVER,
+            needs_reason=True,
+        ),
+        Move(
+            Action.ASSIGN,
+            _("交办部门"),
+            _OPEN_WORK,
+            Status.ASSIGNED,
+            frozenset({Role.HEAD}),
+            Who.HOLDER,
+        ),
+        Move(
+            Action.REPORT,
+            _("反馈办理结果"),
+            frozenset({Status.ASSIGNED}),
+            Status.MEDIATING,
+            _STAFF,
+            Who.DEPARTMENT,
+            needs_reason=True,
+        ),
+        Move(Action.RESOLVE, _("办结"), _OPEN_WORK, Status.RESOLVED, _STAFF, Who.HOLDER),
+        Move(
+            Action.VISIT,
+            _("回访"),
+            frozenset({Status.RESOLVED}),
+            Status.VISITED,
+            _STAFF,
+            Who.HOLDER,
+        ),
+        Move(
+            Action.CLOSE,
+            _("结案"),
+            frozenset({Status.VISITED}),
+            Status.CLOSED,
+            frozenset({Role.CLERK, Role.HEAD}),
+            Who.HOLDER,
+        ),
+        Move(
+            Action.REOPEN,
+            _("重启"),
+            frozenset({Status.RESOLVED, Status.VISITED, Status.CLOSED}),
+            Status.ACCEPTED,
+            frozenset({Role.HEAD}),
+            Who.HOLDER,
+            needs_reason=True,
+        ),
+    ]
+}
+
+EVENT_LABELS = {action: move.label for action, move in TABLE.items()} | {
+    Action.REGISTER: _("登记"),
+}
+
+
+def moves_from(status: str) -> list[Move]:
+    """Every move the table allows from `status`, in table order."""
+    return [move for move in TABLE.values() if status in move.sources]
+
+
+def is_legal(status: str, action: str) -> bool:
+    move = TABLE.get(action)  # type: ignore[call-overload]
+    return move is not None and status in move.sources
+
+
+class DisputeError(Exception):
+    """A refused move. `code` is stable for machines; `message` is for people."""
+
+    code = "error"
+
+    def __init__(self, message: str | Promise, *, fields: dict[str, list[str]] | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.fields = fields or {}
+
+
+class NotFound(DisputeError):
+    code = "not_found"
+
+
+class Conflict(DisputeError):
+    code = "conflict"
+
+
+class IllegalMove(DisputeError):
+    code = "illegal_move"
+
+
+class Forbidden(DisputeError):
+    code = "forbidden"
+
+
+class Invalid(DisputeError):
+    code = "invalid"

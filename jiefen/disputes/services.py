@@ -1,0 +1,777 @@
+"""Every write to a dispute. Views, the API, commands and imports call these and nothing else.
+
+Each move locks the dispute row, checks (in this order) that the actor may see it, that the
+version they saw is current, that the table allows the move from the current state and that
+the actor holds a role for it in the right body; then changes the projection, recomputes the
+deadline and writes exactly one event. Any refusal raises a DisputeError and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiefen.calendars.services import calendar_current
+from jiefen.disputes import deadlines
+from jiefen.disputes.access import dispute_for, roles_by_body
+from jiefen.disputes.lifecycle import (
+    TABLE,
+    Action,
+    Conflict,
+    Forbidden,
+    IllegalMove,
+    Invalid,
+)
+from jiefen.disputes.models import (
+    Agreement,
+    Category,
+    Channel,
+    Dispute,
+    Event,
+    LevelStay,
+    NumberCounter,
+    Outcome,
+    Party,
+    PartyKind,
+    Reveal,
+    Risk,
+    Route,
+    Session,
+    Side,
+    Status,
+    Tier,
+)
+from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
+from jiefen.org.models import Body, BodyKind, Role
+from jiefen.org.scope import scope_of
+from jiefen.regions.models import Level, Region, code_span, short_code
+
+MASS_THRESHOLD = 10
+
+TIER_OF_KIND = {
+    BodyKind.VILLAGE_GROUP: Tier.VILLAGE,
+    BodyKind.TOWN_CENTRE: Tier.TOWN,
+    BodyKind.COUNTY_MEETING: Tier.COUNTY,
+}
+NEXT_KIND = {
+    BodyKind.VILLAGE_GROUP: BodyKind.TOWN_CENTRE,
+    BodyKind.TOWN_CENTRE: BodyKind.COUNTY_MEETING,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration
+
+
+@dataclass
+class PartyInput:
+    side: str
+    name: str
+    kind: str = PartyKind.PERSON
+    phone: str = ""
+    id_number: str = ""
+    address: str = ""
+
+
+@dataclass
+class DisputeInput:
+    body: Body
+    category: Category | None
+    channel: str
+    region: Region | None
+    title: str
+    description: str
+    people_involved: int | None = 2
+    amount: Decimal | str | None = None
+    risk: str = Risk.ORDINARY
+    complex: bool = False
+    cross_area: bool = False
+    parties: list[PartyInput] = field(default_factory=list)
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise Invalid(_("填写有误，请按提示修改"), fields=self.fields)
+
+
+def _check_text(errors: _Errors, name: str, value: str, limit: int, required: bool = True) -> None:
+    if required and not (value or "").strip():
+        errors.add(name, _("此项为必填项"))
+    elif len(value or "") > limit:
+        errors.add(name, _("不能超过 %(limit)d 个字") % {"limit": limit})
+
+
+def _check_parties(errors: _Errors, parties: Iterable[PartyInput]) -> None:
+    parties = list(parties)
+    if not any(p.side == Side.APPLICANT for p in parties):
+        errors.add("parties", _("至少需要一名申请人"))
+    for i, party in enumerate(parties):
+        prefix = f"parties.{i}."
+        if party.side not in Side.values:
+            errors.add(prefix + "side", _("当事人身份无效"))
+        if party.kind not in PartyKind.values:
+            errors.add(prefix + "kind", _("当事人类型无效"))
+        _check_text(errors, prefix + "name", party.name, 100)
+        _check_text(errors, prefix + "address", party.address, 200, required=False)
+        if party.phone and not valid_phone(party.phone):
+            errors.add(prefix + "phone", _("联系电话格式不正确"))
+        if party.id_number:
+            ok = (
+                valid_credit_code(party.id_number)
+                if party.kind == PartyKind.ORGANISATION
+                else valid_resident_id(party.id_number)
+            )
+            if not ok:
+                errors.add(prefix + "id_number", _("证件号码不正确（请核对校验位）"))
+
+
+def _tier_of(body: Body) -> str:
+    return TIER_OF_KIND[BodyKind(body.kind)]
+
+
+def _number_for(region: Region, when: datetime) -> str:
+    level = min(region.level, Level.TOWN)
+    prefix = short_code(code_span(region.code, level)[0], level)
+    key = f"{prefix}-{timezone.localdate(when).year}"
+    counter, _created = NumberCounter.objects.select_for_update().get_or_create(prefix=key)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{key}-{counter.last:06d}"
+
+
+def dispute_register(*, actor: Any, data: DisputeInput, at: datetime | None = None) -> Dispute:
+    """Register a dispute at `data.body`, the body the actor registers for."""
+    now = at or timezone.now()
+    body = data.body
+    if body.kind not in TIER_OF_KIND:
+        raise Forbidden(_("只有调处工作组、矛调中心和联席会议可以登记纠纷"))
+    if not (
+        actor.is_superuser
+        or roles_by_body(actor).get(body.pk, set())
+        & {
+            Role.CLERK,
+            Role.MEDIATOR,
+            Role.HEAD,
+        }
+    ):
+        raise Forbidden(_("您不是该调处主体的工作人员，不能以其名义登记"))
+
+    errors = _Errors()
+    if data.category is None or not data.category.active:
+        errors.add("category", _("请选择有效的纠纷类别"))
+    if data.channel not in Channel.values:
+        errors.add("channel", _("来源无效"))
+    if data.risk not in Risk.values:
+        errors.add("risk", _("风险等级无效"))
+    if data.region is None:
+        errors.add("region", _("请选择发生地"))
+    else:
+        low, high = code_span(body.region_code, body.region.level)
+        if not low <= data.region.code <= high:
+            errors.add("region", _("发生地不在 %(body)s 的辖区内") % {"body": body.name})
+    _check_text(errors, "title", data.title, 100)
+    _check_text(errors, "description", data.description, 5000)
+    people = data.people_involved
+    if people is None or not 1 <= int(people) <= 1_000_000:
+        errors.add("people_involved", _("涉及人数应为 1 以上的整数"))
+    amount: Decimal | None = None
+    if data.amount not in (None, ""):
+        try:
+            amount = Decimal(str(data.amount))
+            if amount < 0 or amount >= Decimal("1e12"):
+                raise InvalidOperation
+        except InvalidOperation:
+            errors.add("amount", _("涉及金额应为不小于 0 的数字"))
+    _check_parties(errors, data.parties)
+    errors.raise_if_any()
+    assert data.region is not None and data.category is not None and people is not None
+
+    with transaction.atomic():
+        dispute = Dispute.objects.create(
+            number=_number_for(data.region, now),
+            category=data.category,
+            channel=data.channel,
+            region=data.region,
+            region_code=data.region.code,
+            title=data.title.strip(),
+            description=data.description.strip(),
+            people_involved=int(people),
+            amount=amount,
+            risk=data.risk,
+            complex=data.complex,
+            cross_area=data.cross_area,
+            mass=int(people) >= MASS_THRESHOLD,
+            status=Status.REGISTERED,
+            holder=body,
+            tier=_tier_of(body),
+            owner=actor if not actor.is_superuser or roles_by_body(actor) else None,
+            registered_at=now,
+            registered_by=actor,
+        )
+        Party.objects.bulk_create(
+            Party(
+                dispute=dispute,
+                side=p.side,
+                kind=p.kind,
+                name=p.name.strip(),
+                phone=p.phone.strip(),
+                id_number=p.id_number.strip().upper(),
+                address=p.address.strip(),
+            )
+            for p in data.parties
+        )
+        stay = LevelStay.objects.create(
+            dispute=dispute,
+            tier=dispute.tier,
+            body=body,
+            region_code=dispute.region_code,
+            arrived_at=now,
+            arrived_how="registered",
+        )
+        _refresh_deadline(dispute, stay, now)
+        dispute.save()
+        Event.objects.create(
+            dispute=dispute,
+            at=now,
+            actor=actor,
+            action=Action.REGISTER,
+            from_status="",
+            to_status=Status.REGISTERED,
+            body=body,
+            params=_deadline_params(dispute)
+            | {
+                "category": data.category.key,
+                "channel": data.channel,
+                "risk": data.risk,
+                "complex": data.complex,
+                "cross_area": data.cross_area,
+                "mass": dispute.mass,
+                "parties": len(data.parties),
+            },
+        )
+    return dispute
+
+
+# ---------------------------------------------------------------------------------------------
+# Moves
+
+
+def _deadline_params(dispute: Dispute) -> dict[str, Any]:
+    if dispute.due_date is None:
+        return {}
+    return {
+        "due": dispute.due_date.isoformat(),
+        "due_action": dispute.due_action,
+        "due_rule": dispute.due_rule,
+    }
+
+
+def _open_stay(dispute: Dispute) -> LevelStay | None:
+    return (
+        LevelStay.objects.select_for_update()
+        .filter(dispute=dispute, left_at__isnull=True)
+        .order_by("-id")
+        .first()
+    )
+
+
+def _leave(stay: LevelStay | None, how: str, now: datetime) -> bool | None:
+    """Close the stay at the current level; returns whether its deadline was met."""
+    if stay is None:
+        return None
+    stay.left_at = now
+    stay.left_how = how
+    stay.met = None if stay.due_date is None else timezone.localdate(now) <= stay.due_date
+    stay.save(update_fields=["left_at", "left_how", "met"])
+    return stay.met
+
+
+def _arrive(dispute: Dispute, body: Body, how: str, now: datetime) -> LevelStay:
+    return LevelStay.objects.create(
+        dispute=dispute,
+        tier=_tier_of(body),
+        body=body,
+        region_code=dispute.region_code,
+        arrived_at=now,
+        arrived_how=how,
+    )
+
+
+def _refresh_deadline(dispute: Dispute, stay: LevelStay | None, now: datetime) -> None:
+    calendar = calendar_current()
+    today = timezone.localdate(now)
+    if dispute.status != Status.ASSIGNED:
+        found = deadlines.deadline_for(dispute, stay, calendar)
+        dispute.due_date = found.due if found else None
+        dispute.due_action = found.action if found else ""
+        dispute.due_rule = found.rule if found else ""
+        if stay is not None and stay.left_at is None and stay.due_date != dispute.due_date:
+            stay.due_date = dispute.due_date
+            stay.due_rule = dispute.due_rule
+            stay.save(update_fields=["due_date", "due_rule"])
+    dispute.warning = deadlines.warning_for(dispute.due_date, today, calendar)
+
+
+Apply = Callable[[Dispute, LevelStay | None, datetime], Mapping[str, Any] | None]
+
+
+def _move(
+    *,
+    actor: Any,
+    dispute_id: int,
+    action: Action,
+    version: int | None,
+    reason: str = "",
+    apply: Apply | None = None,
+    at: datetime | None = None,
+    public: bool = True,
+) -> Dispute:
+    move = TABLE[action]
+    now = at or timezone.now()
+    reason = (reason or "").strip()
+    if move.needs_reason and not reason:
+        raise Invalid(
+            _("请填写理由"),
+            fields={"reason": [_("%(action)s必须说明理由") % {"action": move.label}]},
+        )
+    if len(reason) > 2000:
+        raise Invalid(_("理由过长"), fields={"reason": [_("不能超过 2000 个字")]})
+    with transaction.atomic():
+        dispute = dispute_for(actor, dispute_id, for_update=True)
+        if version is not None and dispute.version != int(version):
+            raise Conflict(
+                _("该纠纷已被他人更新（%(number)s），请刷新后重试") % {"number": dispute.number}
+            )
+        if dispute.status not in move.sources:
+            raise IllegalMove(
+                _("当前状态“%(status)s”下不能%(action)s")
+                % {"status": dispute.get_status_display(), "action": move.label}
+            )
+        from jiefen.disputes.access import may_make
+
+        if not may_make(actor, dispute, move):
+            raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
+        from_status = dispute.status
+        acting_body_id = {
+            "holder": dispute.holder_id,
+            "receiver": dispute.transfer_to_id,
+            "department": dispute.department_id,
+        }[move.who]
+        stay = _open_stay(dispute)
+        dispute.status = move.target
+        params = dict(apply(dispute, stay, now) or {}) if apply else {}
+        stay = _open_stay(dispute)
+        dispute.version += 1
+        _refresh_deadline(dispute, stay, now)
+        dispute.save()
+        Event.objects.create(
+            dispute=dispute,
+            at=now,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=dispute.status,
+            body_id=acting_body_id,
+            reason=reason,
+            params=params | _deadline_params(dispute),
+            public=public,
+        )
+    return dispute
+
+
+def dispute_accept(*, actor: Any, dispute_id: int, version: int | None, at=None) -> Dispute:
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> None:
+        d.accepted_at = d.accepted_at or now
+        d.owner = d.owner or actor
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.ACCEPT,
+        version=version,
+        apply=apply,
+        at=at,
+    )
+
+
+def dispute_decline(
+    *, actor: Any, dispute_id: int, version: int | None, reason: str, route: str = "", at=None
+) -> Dispute:
+    if route and route not in Route.values:
+        raise Invalid(_("建议途径无效"), fields={"route": [_("建议途径无效")]})
+
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        _leave(stay, LevelStay.Left.DECLINED, now)
+        d.route = route
+        d.closed_at = now
+        return {"route": route}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.DECLINE,
+        version=version,
+        reason=reason,
+        apply=apply,
+        at=at,
+    )
+
+
+@dataclass
+class SessionInput:
+    held_on: date | None
+    place: str
+    mediators: str
+    attendees: str
+    record: str
+    agreed: str = ""
+
+
+def dispute_record_session(
+    *, actor: Any, dispute_id: int, version: int | None, session: SessionInput, at=None
+) -> Dispute:
+    errors = _Errors()
+    today = timezone.localdate(at or timezone.now())
+    if session.held_on is None:
+        errors.add("held_on", _("请填写调解日期"))
+    elif session.held_on > today:
+        errors.add("held_on", _("调解日期不能晚于今天"))
+    _check_text(errors, "place", session.place, 100)
+    _check_text(errors, "mediators", session.mediators, 200)
+    _check_text(errors, "attendees", session.attendees, 300)
+    _check_text(errors, "record", session.record, 5000)
+    _check_text(errors, "agreed", session.agreed, 5000, required=False)
+    errors.raise_if_any()
+
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        assert session.held_on is not None
+        if session.held_on < timezone.localdate(d.registered_at):
+            raise Invalid(
+                _("调解日期不能早于登记日期"), fields={"held_on": [_("调解日期不能早于登记日期")]}
+            )
+        d.accepted_at = d.accepted_at or now
+        row = Session.objects.create(
+            dispute=d,
+            held_on=session.held_on,
+            place=session.place.strip(),
+            mediators=session.mediators.strip(),
+            attendees=session.attendees.strip(),
+            record=session.record.strip(),
+            agreed=session.agreed.strip(),
+            recorded_by=actor,
+        )
+        return {"session": row.pk, "held_on": session.held_on.isoformat()}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.SESSION,
+        version=version,
+        apply=apply,
+        at=at,
+        public=False,
+    )
+
+
+def next_body(holder: Body) -> Body | None:
+    """The body one level up: a village's town centre, a town's county joint meeting."""
+    kind = NEXT_KIND.get(BodyKind(holder.kind))
+    if kind is None or holder.region.parent_id is None:
+        return None
+    return Body.objects.filter(kind=kind, region_id=holder.region.parent_id, active=True).first()
+
+
+def dispute_transfer(
+    *, actor: Any, dispute_id: int, version: int | None, reason: str, at=None
+) -> Dispute:
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        target = next_body(d.holder)
+        if target is None:
+            raise IllegalMove(_("%(body)s 已是最高一级，无处移送") % {"body": d.holder.name})
+        in_time = _leave(stay, LevelStay.Left.TRANSFERRED, now)
+        d.transfer_to = target
+        return {"to_body": target.pk, "to_tier": _tier_of(target), "in_time": in_time}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.TRANSFER,
+        version=version,
+        reason=reason,
+        apply=apply,
+        at=at,
+    )
+
+
+def dispute_receive(*, actor: Any, dispute_id: int, version: int | None, at=None) -> Dispute:
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        assert d.transfer_to is not None
+        from_body = d.holder_id
+        d.holder = d.transfer_to
+        d.tier = _tier_of(d.holder)
+        d.transfer_to = None
+        d.owner = actor
+        d.accepted_at = d.accepted_at or now
+        _arrive(d, d.holder, "transferred", now)
+        return {"from_body": from_body}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.RECEIVE,
+        version=version,
+        apply=apply,
+        at=at,
+    )
+
+
+def dispute_return(
+    *, actor: Any, dispute_id: int, version: int | None, reason: str, at=None
+) -> Dispute:
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        from_body = d.transfer_to_id
+        d.transfer_to = None
+        d.accepted_at = d.accepted_at or now
+        _arrive(d, d.holder, "returned", now)
+        return {"from_body": from_body}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.RETURN,
+        version=version,
+        reason=reason,
+        apply=apply,
+        at=at,
+    )
+
+
+def dispute_assign(
+    *,
+    actor: Any,
+    dispute_id: int,
+    version: int | None,
+    department: Body | None,
+    days: int | None,
+    reason: str = "",
+    at=None,
+) -> Dispute:
+    errors = _Errors()
+    if department is None or department.kind != BodyKind.DEPARTMENT or not department.active:
+        errors.add("department", _("请选择职能部门"))
+    if days is None or not 1 <= int(days) <= 60:
+        errors.add("days", _("办理期限应为 1 至 60 个工作日"))
+    errors.raise_if_any()
+    assert department is not None and days is not None
+
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        low, high = code_span(d.holder.region_code, d.holder.region.level)
+        if not (
+            low <= department.region_code <= high
+            and scope_of(actor).contains(department.region_code)
+        ):
+            raise Invalid(
+                _("只能交办本级辖区内的职能部门"),
+                fields={"department": [_("只能交办本级辖区内的职能部门")]},
+            )
+        calendar = calendar_current()
+        d.department = department
+        d.due_date = calendar.add(timezone.localdate(now), int(days))
+        d.due_action = "report"
+        d.due_rule = "assignment"
+        return {"department": department.pk, "days": int(days)}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.ASSIGN,
+        version=version,
+        reason=reason,
+        apply=apply,
+        at=at,
+    )
+
+
+def dispute_report(
+    *, actor: Any, dispute_id: int, version: int | None, reason: str, at=None
+) -> Dispute:
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        return {"department": d.department_id}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.REPORT,
+        version=version,
+        reason=reason,
+        apply=apply,
+        at=at,
+    )
+
+
+@dataclass
+class AgreementInput:
+    facts: str
+    terms: str
+    performance: str
+    signed_on: date | None
+
+
+def dispute_resolve(
+    *,
+    actor: Any,
+    dispute_id: int,
+    version: int | None,
+    outcome: str,
+    route: str = "",
+    agreement: AgreementInput | None = None,
+    reason: str = "",
+    at=None,
+) -> Dispute:
+    errors = _Errors()
+    today = timezone.localdate(at or timezone.now())
+    if outcome not in Outcome.values:
+        errors.add("outcome", _("请选择办结结果"))
+    if outcome == Outcome.NO_AGREEMENT and route not in Route.values:
+        errors.add("route", _("未达成协议的，须告知当事人其他解决途径"))
+    if outcome == Outcome.AGREEMENT:
+        if agreement is None:
+            errors.add("terms", _("达成协议的，须填写协议内容"))
+        else:
+            _check_text(errors, "facts", agreement.facts, 5000)
+            _check_text(errors, "terms", agreement.terms, 5000)
+            _check_text(errors, "performance", agreement.performance, 2000)
+            if agreement.signed_on is None:
+                errors.add("signed_on", _("请填写签订日期"))
+            elif agreement.signed_on > today:
+                errors.add("signed_on", _("签订日期不能晚于今天"))
+    errors.raise_if_any()
+
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        d.outcome = outcome
+        d.route = route if outcome == Outcome.NO_AGREEMENT else ""
+        d.resolved_at = now
+        in_time = _leave(stay, LevelStay.Left.RESOLVED, now)
+        if outcome == Outcome.AGREEMENT and agreement is not None:
+            Agreement.objects.update_or_create(
+                dispute=d,
+                defaults={
+                    "facts": agreement.facts.strip(),
+                    "terms": agreement.terms.strip(),
+                    "performance": agreement.performance.strip(),
+                    "signed_on": agreement.signed_on,
+                },
+            )
+        return {"outcome": outcome, "route": d.route, "in_time": in_time, "tier": d.tier}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.RESOLVE,
+        version=version,
+        reason=reason,
+        apply=apply,
+        at=at,
+    )
+
+
+def dispute_visit(
+    *,
+    actor: Any,
+    dispute_id: int,
+    version: int | None,
+    satisfaction: int | None,
+    held: bool | None,
+    reason: str = "",
+    at=None,
+) -> Dispute:
+    if satisfaction is None or not 1 <= int(satisfaction) <= 5:
+        raise Invalid(_("请选择满意度"), fields={"satisfaction": [_("满意度为 1 至 5 分")]})
+
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        d.satisfaction = int(satisfaction)
+        return {"satisfaction": int(satisfaction), "held": held}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.VISIT,
+        version=version,
+        reason=reason,
+        apply=apply,
+        at=at,
+    )
+
+
+def dispute_close(*, actor: Any, dispute_id: int, version: int | None, at=None) -> Dispute:
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> None:
+        d.closed_at = now
+
+    return _move(
+        actor=actor, dispute_id=dispute_id, action=Action.CLOSE, version=version, apply=apply, at=at
+    )
+
+
+def dispute_reopen(
+    *, actor: Any, dispute_id: int, version: int | None, reason: str, at=None
+) -> Dispute:
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        previous = {"outcome": d.outcome, "satisfaction": d.satisfaction}
+        d.outcome = ""
+        d.route = ""
+        d.satisfaction = None
+        d.resolved_at = None
+        d.closed_at = None
+        _arrive(d, d.holder, "reopened", now)
+        return previous
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.REOPEN,
+        version=version,
+        reason=reason,
+        apply=apply,
+        at=at,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Personal data
+
+
+def party_reveal(*, actor: Any, party_id: int, field: str, reason: str) -> str:
+    """The full phone or ID number of a party, for an actor who may see the dispute, with the
+    reason logged. The value itself is never logged."""
+    if field not in ("phone", "id_number"):
+        raise Invalid(_("无效字段"), fields={"field": [_("无效字段")]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("请填写查看理由"), fields={"reason": [_("查看完整信息必须说明理由")]})
+    if len(reason) > 200:
+        raise Invalid(_("理由过长"), fields={"reason": [_("不能超过 200 个字")]})
+    from jiefen.disputes.lifecycle import NotFound
+
+    # A party of a dispute outside the jurisdiction gets the same answer as one that does not
+    # exist, so party ids cannot be probed.
+    try:
+        party = Party.objects.get(pk=int(party_id))
+        dispute = dispute_for(actor, party.dispute_id)
+    except (Party.DoesNotExist, NotFound, TypeError, ValueError):
+        raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
+    Reveal.objects.create(actor=actor, dispute=dispute, party=party, field=field, reason=reason)
+    return getattr(party, field) or ""
