@@ -22,6 +22,7 @@ lint: $(BIN)/.dev
 
 setup: $(BIN)/.installed $(MO)
 	$(JIEFEN) migrate --verbosity 0
+	$(JIEFEN) createcachetable
 	$(JIEFEN) collectstatic --noinput --verbosity 0
 
 demo: setup

@@ -53,6 +53,12 @@ INSTALLED_APPS = [
     "jiefen.calendars",
     "jiefen.rules",
     "jiefen.disputes",
+    "jiefen.supervision",
+    "jiefen.meetings",
+    "jiefen.metrics",
+    "jiefen.evaluation",
+    "jiefen.portal",
+    "jiefen.api",
     "jiefen.demo",
 ]
 
@@ -101,6 +107,17 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Shared by every process: rate-limit counters and spent portal challenges must not be per
+# process. `jiefen createcachetable` creates the table (make setup does).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "jiefen_cache",
+    }
+}
+# Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,5 +12,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("public/", include("jiefen.portal.urls")),
+    path("api/", include("jiefen.api.urls")),
+    path("open311/v2/", include("jiefen.api.open311_urls")),
+    path("metrics/", include("jiefen.metrics.urls")),
+    path("evaluation/", include("jiefen.evaluation.urls")),
+    path("supervision/", include("jiefen.supervision.urls")),
+    path("meetings/", include("jiefen.meetings.urls")),
     path("", include("jiefen.disputes.urls")),
 ]

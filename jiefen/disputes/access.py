@@ -19,13 +19,15 @@ def dispute_for(actor: Any, pk: Any, *, for_update: bool = False) -> Dispute:
     """The dispute `pk` if the actor may see it; NotFound otherwise — the same answer as for a
     dispute that does not exist."""
     queryset = disputes_for(actor)
-    if for_update:
-        # Lock the dispute row only: the joined holder, region and category rows are shared
-        # by thousands of disputes, and locking them would queue unrelated writes behind
-        # this one.
-        queryset = queryset.select_for_update(of=("self",))
     try:
-        return queryset.select_related("holder", "region", "category").get(pk=int(pk))
+        pk = int(pk)
+        if for_update:
+            # Lock the dispute row alone, in a query without joins: locking the joined holder,
+            # region and category rows would queue every write on the village behind this one,
+            # and PostgreSQL re-checks a join against the row a concurrent move just changed
+            # (a new holder), losing the row — a NotFound where a Conflict is due.
+            queryset.select_for_update().values_list("pk", flat=True).get(pk=pk)
+        return queryset.select_related("holder", "region", "category").get(pk=pk)
     except (Dispute.DoesNotExist, TypeError, ValueError):
         raise NotFound(_not_found()) from None
 

@@ -146,6 +146,10 @@ TABLE: dict[Action, Move] = {
 
 EVENT_LABELS = {action: move.label for action, move in TABLE.items()} | {
     Action.REGISTER: _("登记"),
+    # Follow-up records that change no state, written by other apps through event_append.
+    "escalation_request": _("当事人申请上移"),
+    "escalation_answer": _("答复上移申请"),
+    "rate": _("当事人评价"),
 }
 
 

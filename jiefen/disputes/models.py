@@ -169,6 +169,8 @@ class Dispute(models.Model):
         verbose_name=_("登记人"),
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
+    # A party follows the dispute with its number and a query code; only a digest is kept.
+    query_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("矛盾纠纷")

@@ -28,6 +28,7 @@ from jiefen.disputes.lifecycle import (
     Forbidden,
     IllegalMove,
     Invalid,
+    NotFound,
 )
 from jiefen.disputes.models import (
     Agreement,
@@ -153,20 +154,18 @@ def _number_for(region: Region, when: datetime) -> str:
     return f"{key}-{counter.last:06d}"
 
 
-def dispute_register(*, actor: Any, data: DisputeInput, at: datetime | None = None) -> Dispute:
-    """Register a dispute at `data.body`, the body the actor registers for."""
+def dispute_register(
+    *, actor: Any, data: DisputeInput, at: datetime | None = None, query_digest: str = ""
+) -> Dispute:
+    """Register a dispute at `data.body`, the body the actor registers for. `actor` is None only
+    for a party filing by themselves (see public.py), which arrives at the body of the place."""
     now = at or timezone.now()
     body = data.body
     if body.kind not in TIER_OF_KIND:
         raise Forbidden(_("只有调处工作组、矛调中心和联席会议可以登记纠纷"))
-    if not (
-        actor.is_superuser
-        or roles_by_body(actor).get(body.pk, set())
-        & {
-            Role.CLERK,
-            Role.MEDIATOR,
-            Role.HEAD,
-        }
+    staff_roles = {Role.CLERK, Role.MEDIATOR, Role.HEAD}
+    if actor is not None and not (
+        actor.is_superuser or roles_by_body(actor).get(body.pk, set()) & staff_roles
     ):
         raise Forbidden(_("您不是该调处主体的工作人员，不能以其名义登记"))
 
@@ -218,7 +217,8 @@ def dispute_register(*, actor: Any, data: DisputeInput, at: datetime | None = No
             status=Status.REGISTERED,
             holder=body,
             tier=_tier_of(body),
-            owner=actor if not actor.is_superuser or roles_by_body(actor) else None,
+            owner=actor if actor is not None and roles_by_body(actor).get(body.pk) else None,
+            query_digest=query_digest,
             registered_at=now,
             registered_by=actor,
         )
@@ -244,7 +244,7 @@ def dispute_register(*, actor: Any, data: DisputeInput, at: datetime | None = No
         )
         _refresh_deadline(dispute, stay, now)
         dispute.save()
-        Event.objects.create(
+        event_append(
             dispute=dispute,
             at=now,
             actor=actor,
@@ -264,6 +264,45 @@ def dispute_register(*, actor: Any, data: DisputeInput, at: datetime | None = No
             },
         )
     return dispute
+
+
+# ---------------------------------------------------------------------------------------------
+# History
+
+
+def event_append(
+    *,
+    dispute: Dispute,
+    action: str,
+    actor: Any,
+    at: datetime,
+    to_status: str,
+    from_status: str = "",
+    body: Body | None = None,
+    body_id: int | None = None,
+    reason: str = "",
+    params: Mapping[str, Any] | None = None,
+    public: bool = True,
+) -> Event:
+    """Append one event to a dispute's history and fold it into the rollups, in the caller's
+    transaction. The only place Event rows are created: moves here, and the follow-up records
+    of other apps (supervision orders, escalation requests, ratings) that change no state."""
+    event = Event.objects.create(
+        dispute=dispute,
+        at=at,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        body_id=body.pk if body is not None else body_id,
+        reason=reason,
+        params=dict(params or {}),
+        public=public,
+    )
+    from jiefen.metrics.rollups import rollup_event
+
+    rollup_event(event, dispute)
+    return event
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,6 +365,23 @@ def _refresh_deadline(dispute: Dispute, stay: LevelStay | None, now: datetime) -
     dispute.warning = deadlines.warning_for(dispute.due_date, today, calendar)
 
 
+# Moves the system itself makes, with actor=None and no jurisdiction or role check: a party's
+# request to go up a level that was not answered in time sends the dispute up by itself
+# (jiefen.portal.services.escalations_overdue). The event records no actor.
+SYSTEM_ACTIONS = frozenset({Action.TRANSFER})
+
+
+def _system_locked(dispute_id: int) -> Dispute:
+    """The dispute, its row locked, for a move of the system."""
+    try:
+        Dispute.objects.select_for_update().values_list("pk", flat=True).get(pk=int(dispute_id))
+        return Dispute.objects.select_related("holder", "region", "category").get(
+            pk=int(dispute_id)
+        )
+    except (Dispute.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("纠纷不存在")) from None
+
+
 Apply = Callable[[Dispute, LevelStay | None, datetime], Mapping[str, Any] | None]
 
 
@@ -350,8 +406,13 @@ def _move(
         )
     if len(reason) > 2000:
         raise Invalid(_("理由过长"), fields={"reason": [_("不能超过 2000 个字")]})
+    if actor is None and action not in SYSTEM_ACTIONS:
+        raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
     with transaction.atomic():
-        dispute = dispute_for(actor, dispute_id, for_update=True)
+        if actor is None:
+            dispute = _system_locked(dispute_id)
+        else:
+            dispute = dispute_for(actor, dispute_id, for_update=True)
         if version is not None and dispute.version != int(version):
             raise Conflict(
                 _("该纠纷已被他人更新（%(number)s），请刷新后重试") % {"number": dispute.number}
@@ -363,7 +424,7 @@ def _move(
             )
         from jiefen.disputes.access import may_make
 
-        if not may_make(actor, dispute, move):
+        if actor is not None and not may_make(actor, dispute, move):
             raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
         from_status = dispute.status
         acting_body_id = {
@@ -378,7 +439,7 @@ def _move(
         dispute.version += 1
         _refresh_deadline(dispute, stay, now)
         dispute.save()
-        Event.objects.create(
+        event_append(
             dispute=dispute,
             at=now,
             actor=actor,
@@ -775,3 +836,36 @@ def party_reveal(*, actor: Any, party_id: int, field: str, reason: str) -> str:
         raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
     Reveal.objects.create(actor=actor, dispute=dispute, party=party, field=field, reason=reason)
     return getattr(party, field) or ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Deadlines in bulk
+
+
+def deadlines_recompute(*, year: int | None = None, batch: int = 2000, at=None) -> int:
+    """Recompute the stored deadline of every open dispute (or those due in `year`) after the
+    calendar or the rules changed — e.g. when next year's official schedule is confirmed.
+    Works in batches of locked rows; returns how many deadlines changed."""
+    now = at or timezone.now()
+    changed = 0
+    last_id = 0
+    base = Dispute.objects.filter(status__in=[Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING])
+    if year is not None:
+        base = base.filter(due_date__year=year)
+    while True:
+        with transaction.atomic():
+            rows = list(base.filter(id__gt=last_id).select_for_update().order_by("id")[:batch])
+            if not rows:
+                break
+            last_id = rows[-1].id
+            stays = {
+                s.dispute_id: s
+                for s in LevelStay.objects.filter(dispute__in=rows, left_at__isnull=True)
+            }
+            for dispute in rows:
+                before = (dispute.due_date, dispute.warning)
+                _refresh_deadline(dispute, stays.get(dispute.id), now)
+                if (dispute.due_date, dispute.warning) != before:
+                    dispute.save(update_fields=["due_date", "due_action", "due_rule", "warning"])
+                    changed += 1
+    return changed

@@ -1,5 +1,6 @@
 """Helpers for dispute tests: a registered dispute in 枫一社区, at a fixed moment."""
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,23 @@ def register(world, actor, *, body="枫一社区", region="枫一社区", when=N
     for key, value in overrides.items():
         setattr(data, key, value)
     return dispute_register(actor=actor, data=data, at=when or at(2026, 3, 2))
+
+
+@pytest.fixture(autouse=True)
+def fresh_calendar():
+    """Overrides the root fixture of the same name: each test still gets the calendar of its
+    own database rows, but the calendar is rebuilt from python-holidays only when those rows
+    differ from the last test's — a rebuild costs more than most tests here."""
+    from jiefen.calendars import services as calendars
+
+    def recheck():
+        built = calendars._built
+        if built is not None:
+            calendars._built = dataclasses.replace(built, checked_at=float("-inf"))
+
+    recheck()
+    yield
+    recheck()
 
 
 @pytest.fixture(autouse=True)

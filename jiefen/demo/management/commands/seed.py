@@ -1,6 +1,7 @@
 """`jiefen seed --disputes N`: add N synthetic disputes over the last years, ending today."""
 
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -11,12 +12,18 @@ from jiefen.demo.synthetic import disputes_generate, years_back
 from jiefen.org.models import Body, BodyKind
 from jiefen.regions.models import Region
 
+NO_BODIES = gettext_lazy(
+    "还没有村（社区）调处工作组，无处登记纠纷。请先运行 jiefen demo 载入区划和调处主体。"
+)
+
 
 class Command(BaseCommand):
-    help = gettext_lazy("生成模拟纠纷（含当事人、办理记录、层级办理和时限），用于演示和性能测试")
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # argparse needs a real string, so translate when the parser is made.
+        self.help = _("生成模拟纠纷（含当事人、办理记录、层级办理和时限），用于演示和性能测试")
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.description = str(self.help)  # argparse cannot format a lazy string
         parser.add_argument("--disputes", type=int, required=True, help=_("纠纷件数"))
         parser.add_argument("--seed", type=int, default=1, help=_("随机种子（相同种子结果相同）"))
         parser.add_argument("--years", type=int, default=2, help=_("登记时间跨度（年），截至今天"))
@@ -43,11 +50,7 @@ class Command(BaseCommand):
         if within is not None:
             villages = villages.filter(region_code__range=within.span)
         if not villages.exists():
-            raise CommandError(
-                _(
-                    "还没有村（社区）调处工作组，无处登记纠纷。请先运行 jiefen demo 载入区划和调处主体。"
-                )
-            )
+            raise CommandError(NO_BODIES)
 
         today = timezone.localdate()
         start = years_back(today, years)

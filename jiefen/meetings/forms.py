@@ -1,0 +1,333 @@
+"""Forms of the meetings pages. They only shape input; the services validate and decide (so a
+missing chair or a decision without a dispute gets the services' own message)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiefen.disputes.models import Category, Risk
+from jiefen.meetings.models import Cadence, DayRule, ReceptionKind, Weekday
+from jiefen.meetings.services import Person
+
+DATE = {"type": "date"}
+TIME = {"type": "time"}
+
+
+def people_from(text: str) -> list[Person]:
+    """One person a line: a name, then (after a space or comma) a unit or post."""
+    people = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        parts = re.split(r"[\s,，、]+", line, maxsplit=1)
+        name = parts[0]
+        unit = parts[1] if len(parts) > 1 else ""
+        people.append(Person(name=name, unit=unit))
+    return people
+
+
+class SeriesForm(forms.Form):
+    cadence = forms.ChoiceField(choices=Cadence.choices, label=_("会议周期"))
+    rule = forms.ChoiceField(choices=DayRule.choices, label=_("日期规则"))
+    day = forms.IntegerField(
+        label=_("第几天 / 第几个（-1 为最后一个）"), initial=1, min_value=-1, max_value=31
+    )
+    weekday = forms.TypedChoiceField(
+        choices=[("", "—"), *Weekday.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label=_("星期"),
+    )
+    starts_at = forms.TimeField(
+        label=_("开始时间"), widget=forms.TimeInput(attrs=TIME, format="%H:%M")
+    )
+    place = forms.CharField(label=_("会议地点"), max_length=100)
+    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+
+class RescheduleForm(forms.Form):
+    date = forms.DateField(
+        label=_("会议日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+    )
+    starts_at = forms.TimeField(
+        label=_("开始时间"), widget=forms.TimeInput(attrs=TIME, format="%H:%M")
+    )
+    place = forms.CharField(label=_("地点"), max_length=100)
+
+
+class RecordForm(forms.Form):
+    held_on = forms.DateField(
+        label=_("召开日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"), required=False
+    )
+    place = forms.CharField(label=_("地点"), max_length=100, required=False)
+    chair = forms.ModelChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        label=_("主持人"),
+        required=False,
+        empty_label="—",
+    )
+    present = forms.ModelMultipleChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        label=_("出席（本单位）"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    present_others = forms.CharField(
+        label=_("其他出席人员（每行一人：姓名 单位）"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=3000,
+    )
+    observers = forms.CharField(
+        label=_("列席人员（每行一人：姓名 单位）"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=3000,
+    )
+    absent = forms.CharField(
+        label=_("缺席人员（每行一人：姓名 原因）"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=3000,
+    )
+    minutes = forms.CharField(
+        label=_("会议纪要"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        max_length=20000,
+    )
+
+    def __init__(self, *args: Any, members: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = members
+        self.fields["present"].queryset = members
+        self.fields["chair"].label_from_instance = _person
+        self.fields["present"].label_from_instance = _person
+
+
+def _person(user: Any) -> str:
+    return user.full_name or user.username
+
+
+class DecisionForm(forms.Form):
+    """The common part of the three decision forms: the dispute and the words."""
+
+    dispute = forms.TypedChoiceField(
+        choices=(), coerce=int, empty_value=None, required=False, label=_("纠纷（议程所列）")
+    )
+    number = forms.CharField(label=_("或输入纠纷编号"), max_length=32, required=False)
+    text = forms.CharField(
+        label=_("决定内容"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+    def __init__(self, *args: Any, disputes: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dispute"].choices = [("", "—")] + [
+            (d.pk, f"{d.number} {d.title}（{d.get_status_display()}）") for d in disputes
+        ]
+
+
+class DepartmentDecisionForm(DecisionForm):
+    department = forms.ModelChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        label=_("牵头部门"),
+        required=False,
+        empty_label="—",
+    )
+    days = forms.IntegerField(
+        label=_("办理期限（工作日）"), min_value=1, max_value=60, initial=10, required=False
+    )
+
+    def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+
+
+class LeaderDecisionForm(DecisionForm):
+    leader = forms.ModelChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        label=_("包案领导"),
+        required=False,
+        empty_label="—",
+    )
+    plan = forms.CharField(
+        label=_("化解方案"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+    target_date = forms.DateField(
+        label=_("化解目标日期"),
+        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, leaders: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = leaders
+        self.fields["leader"].label_from_instance = _person
+
+
+class OrderDecisionForm(DecisionForm):
+    requirement = forms.CharField(
+        label=_("督办要求"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+    days = forms.IntegerField(
+        label=_("办理期限（工作日）"), min_value=1, max_value=60, initial=5, required=False
+    )
+    to_body = forms.ModelChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        label=_("督办对象（默认为承办主体）"),
+        required=False,
+        empty_label="—",
+    )
+
+    def __init__(self, *args: Any, bodies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_body"].queryset = bodies
+
+
+# --- screening --------------------------------------------------------------------------------
+
+
+class ReturnForm(forms.Form):
+    # A date, not a choice: a period already returned, posted anyway, gets the service's
+    # message ("already returned on …"), not a generic "invalid choice".
+    period = forms.DateField(label=_("报送期"), widget=forms.Select)
+    nil = forms.BooleanField(label=_("零报告（本期未排查发现矛盾纠纷）"), required=False)
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+    def __init__(self, *args: Any, periods: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period"].widget.choices = [(p.start.isoformat(), p.label()) for p in periods]
+
+
+class FindingForm(forms.Form):
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(active=True), label=_("纠纷类别"), required=False
+    )
+    title = forms.CharField(label=_("事由"), max_length=100, required=False)
+    description = forms.CharField(
+        label=_("纠纷概况"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
+    applicant = forms.CharField(label=_("当事人（申请人）"), max_length=100, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    respondent = forms.CharField(label=_("另一方当事人"), max_length=100, required=False)
+    people_involved = forms.IntegerField(
+        label=_("涉及人数"), min_value=1, initial=2, required=False
+    )
+    risk = forms.ChoiceField(choices=Risk.choices, label=_("风险等级"), initial=Risk.ORDINARY)
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not any(data.get(k) for k in ("category", "title", "description", "applicant"))
+
+
+FindingFormSet = forms.formset_factory(FindingForm, extra=0, min_num=0, max_num=20)
+
+
+# --- circulars --------------------------------------------------------------------------------
+
+
+class CircularForm(forms.Form):
+    body = forms.ModelChoiceField(queryset=None, label=_("通报单位"))  # type: ignore[arg-type]
+    period = forms.DateField(
+        label=_("通报期（期初日期）"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args: Any, bodies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = bodies
+
+
+# --- receptions -------------------------------------------------------------------------------
+
+
+class DayForm(forms.Form):
+    body = forms.ModelChoiceField(queryset=None, label=_("单位"))  # type: ignore[arg-type]
+    leader = forms.ModelChoiceField(queryset=None, label=_("接访领导"), required=False)  # type: ignore[arg-type]
+    kind = forms.ChoiceField(choices=ReceptionKind.choices, label=_("方式"))
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    starts_at = forms.TimeField(
+        label=_("开始时间"), widget=forms.TimeInput(attrs=TIME, format="%H:%M")
+    )
+    ends_at = forms.TimeField(
+        label=_("结束时间"), widget=forms.TimeInput(attrs=TIME, format="%H:%M")
+    )
+    slot_minutes = forms.IntegerField(
+        label=_("每个时段（分钟）"), initial=30, min_value=10, max_value=240
+    )
+    place = forms.CharField(label=_("地点"), max_length=100)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, bodies: Any = None, leaders: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = bodies
+        self.fields["leader"].queryset = leaders
+        self.fields["leader"].label_from_instance = _person
+
+
+class BookForm(forms.Form):
+    slot = forms.TypedChoiceField(choices=(), coerce=int, label=_("时段"))
+    number = forms.CharField(label=_("纠纷编号（已登记的纠纷）"), max_length=32, required=False)
+    title = forms.CharField(label=_("新事项：事由"), max_length=100, required=False)
+    description = forms.CharField(
+        label=_("情况简述"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+    contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+
+    def __init__(self, *args: Any, slots: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].choices = [
+            (s.pk, f"{s.starts_at:%H:%M}–{s.ends_at:%H:%M}") for s in slots
+        ]
+
+
+class PublicBookForm(BookForm):
+    code = forms.CharField(label=_("查询码"), max_length=20, required=False)
+    challenge = forms.CharField(widget=forms.HiddenInput)
+    answer = forms.CharField(label=_("验证题"), max_length=4)
+
+
+class ReceptionRecordForm(forms.Form):
+    record = forms.CharField(
+        label=_("接访记录"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+    )
+    absent = forms.BooleanField(label=_("当事人未到"), required=False)
+    register = forms.BooleanField(label=_("登记为新的纠纷"), required=False)
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(active=True), label=_("纠纷类别"), required=False
+    )
+    region = forms.TypedChoiceField(
+        choices=(), coerce=int, required=False, empty_value=None, label=_("发生地")
+    )
+
+    def __init__(self, *args: Any, regions: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", "—")] + [
+            (r.code, f"{r.name}（{r.code}）") for r in regions
+        ]

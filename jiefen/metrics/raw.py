@@ -1,0 +1,133 @@
+"""The raw aggregate: the base counts of indicators.py straight from the dispute, event and
+level-stay tables, for a region subtree and a period.
+
+Pages never use it — it scans every row of the region's disputes and events. It exists to
+check the rollups (rollups.rollups_check, the tests) and to measure them (bench/), so it is
+written independently of rollups.py, from the definitions, with the ORM.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
+
+from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, LevelStay
+from jiefen.metrics.indicators import TIERS, Sums
+from jiefen.metrics.periods import Period
+from jiefen.regions.models import Region
+
+
+def start_of(day: date) -> datetime:
+    """The first moment of a local day."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def _between(period: Period) -> tuple[datetime, datetime]:
+    return start_of(period.start), start_of(period.end + timedelta(days=1))
+
+
+def _rating(low: int) -> Q:
+    return Q(action="visit", params__satisfaction__gte=low, params__satisfaction__lte=5) | Q(
+        action="rate", params__score__gte=low, params__score__lte=5
+    )
+
+
+def sums_raw(region: Region, period: Period, today: date) -> Sums:
+    low, high = region.span
+    disputes = Dispute.objects.filter(region_code__range=(low, high))
+    start, end = _between(period)
+    sums = Sums()
+
+    registered = disputes.filter(registered_at__gte=start, registered_at__lt=end)
+    sums["received"] = registered.count()
+    sums["mass"] = registered.filter(mass=True).count()
+    ly_start, ly_end = _between(period.year_earlier())
+    sums["mass_last_year"] = disputes.filter(
+        registered_at__gte=ly_start, registered_at__lt=ly_end, mass=True
+    ).count()
+
+    accepted = disputes.filter(accepted_at__gte=start, accepted_at__lt=end)
+    sums["accepted"] = accepted.count()
+    mediation = Event.objects.filter(
+        dispute=OuterRef("pk"), action__in=["session", "resolve"], at__lt=end
+    )
+    sums["mediated"] = accepted.filter(Exists(mediation)).count()
+
+    events = Event.objects.filter(
+        dispute__region_code__range=(low, high), at__gte=start, at__lt=end
+    )
+    registered_tier = Subquery(
+        LevelStay.objects.filter(dispute=OuterRef("dispute_id"), arrived_how="registered")
+        .order_by("id")
+        .values("tier")[:1]
+    )
+    sums.update(
+        events.filter(action="resolve")
+        .annotate(registered_tier=registered_tier)
+        .aggregate(
+            resolved=Count("id"),
+            agreed=Count("id", filter=Q(params__outcome="agreement")),
+            at_or_below_town=Count("id", filter=Q(params__tier__in=["village", "town"])),
+            village_registered_resolved=Count("id", filter=Q(registered_tier="village")),
+            kept_in_village=Count(
+                "id", filter=Q(registered_tier="village", params__tier="village")
+            ),
+        )
+    )
+    sums.update(
+        events.filter(_rating(1)).aggregate(
+            ratings=Count("id"), ratings_good=Count("id", filter=_rating(4))
+        )
+    )
+    sums.update(
+        events.aggregate(
+            reopened=Count("id", filter=Q(action="reopen")),
+            closed=Count("id", filter=Q(action="close")),
+        )
+    )
+
+    # Open and overdue at the end of the period (now, if it is not over): each dispute's
+    # state is that of its last event by then.
+    as_of = min(period.end, today)
+    last = (
+        Event.objects.filter(
+            dispute__region_code__range=(low, high),
+            at__lt=start_of(as_of + timedelta(days=1)),
+        )
+        .values("dispute_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    open_ = Q(to_status__in=list(OPEN_STATUSES))
+    sums.update(
+        Event.objects.filter(id__in=Subquery(last))
+        .annotate(due=KeyTextTransform("due", "params"))
+        .aggregate(
+            open_end=Count("id", filter=open_),
+            overdue_end=Count("id", filter=open_ & Q(due__lt=as_of.isoformat())),
+        )
+    )
+
+    # Level deadlines that fell due in the period: left (on time or late), or still there
+    # after the due date.
+    for row in (
+        LevelStay.objects.filter(
+            region_code__range=(low, high), due_date__range=(period.start, period.end)
+        )
+        .values("tier")
+        .annotate(
+            met_count=Count("id", filter=Q(left_at__isnull=False, met=True)),
+            due_count=Count(
+                "id",
+                filter=Q(left_at__isnull=False, met__isnull=False)
+                | Q(left_at__isnull=True, due_date__lt=today),
+            ),
+        )
+    ):
+        if row["tier"] in TIERS:
+            sums[f"deadlines_met_{row['tier']}"] = row["met_count"]
+            sums[f"deadlines_due_{row['tier']}"] = row["due_count"]
+    return Sums({k: int(v or 0) for k, v in sums.items()}).complete()

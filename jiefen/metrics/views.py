@@ -1,0 +1,94 @@
+"""The KPI dashboard and its .xlsx export. Thin: the region comes through the jurisdiction
+check (404 outside it), the figures from dashboard.py."""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from jiefen.metrics.dashboard import dashboard, region_for
+from jiefen.metrics.export import workbook
+from jiefen.metrics.indicators import BY_KEY, RANKED
+from jiefen.metrics.periods import KINDS, Period, period_from
+
+
+def _query(region_code: int, period: Period, sort: str = "", **more: Any) -> str:
+    params: dict[str, Any] = {"region": region_code, **period.query()}
+    if sort:
+        params["sort"] = sort
+    params.update(more)
+    return urlencode(params)
+
+
+def _board(request: HttpRequest) -> Any:
+    today = timezone.localdate()
+    region = region_for(request.user, request.GET.get("region"))
+    period = period_from(request.GET, today)
+    return dashboard(request.user, region, period, today, request.GET.get("sort", ""))
+
+
+@login_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    board = _board(request)
+    region, period, sort = board.region, board.period, board.sort
+    columns = []
+    for key in ("name", *RANKED):
+        descending = f"-{key}"
+        active = sort.lstrip("-") == key
+        # A click sorts best first (highest first; for names, by code), a second click flips.
+        next_sort = (
+            (key if sort == descending else descending)
+            if key != "name"
+            else ("-name" if sort == "name" else "name")
+        )
+        columns.append(
+            {
+                "key": key,
+                "indicator": BY_KEY.get(key),
+                "url": "?" + _query(region.code, period, next_sort),
+                "active": active,
+                "descending": sort.startswith("-"),
+            }
+        )
+    context = {
+        "board": board,
+        "kinds": KINDS.items(),
+        "columns": columns,
+        "previous": "?" + _query(region.code, period.previous(), sort),
+        "next": "?" + _query(region.code, period.next(), sort),
+        "export": "?" + _query(region.code, period, sort),
+        "rows": [
+            {
+                "name": row.name,
+                "code": row.code,
+                "drill": "?" + _query(row.region.code, period, sort) if row.region else None,
+                "cells": [
+                    {
+                        "figure": row.figures[key],
+                        "url": {"received": row.received_url, "overdue_open": row.overdue_url}.get(
+                            key
+                        ),
+                    }
+                    for key in RANKED
+                ],
+            }
+            for row in board.rows
+        ],
+        "up": [(r, "?" + _query(r.code, period, sort)) for r in board.trail],
+    }
+    return render(request, "metrics/dashboard.html", context)
+
+
+@login_required
+def export_view(request: HttpRequest) -> HttpResponse:
+    board = _board(request)
+    response = HttpResponse(
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"jiefen-kpi-{board.region.code}-{board.period.start}-{board.period.end}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    workbook(board).save(response)
+    return response

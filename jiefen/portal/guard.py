@@ -1,0 +1,145 @@
+"""Defences of the public doors: a small arithmetic challenge, rate limits by IP and by
+dispute number, and the signed cookie that remembers which dispute a party just opened.
+
+The challenge is signed with the site's key (django.core.signing) and carries a timestamp and a
+random nonce; a nonce is spent on its first use, right or wrong. Spent nonces and rate-limit
+counters live in Django's default cache, which must be shared by all worker processes in
+production (a per-process LocMemCache lets each worker count on its own).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django_ratelimit.core import get_usage
+
+CHALLENGE_SALT = "jiefen.portal.challenge"
+CHALLENGE_MAX_AGE = 30 * 60
+
+FOLLOW_COOKIE = "jiefen_follow"
+FOLLOW_SALT = "jiefen.portal.follow"
+FOLLOW_MAX_AGE = 30 * 60
+
+# Successful filings per IP; wrong query codes per IP and, separately, per dispute number.
+FILE_RATE = "5/h"
+FOLLOW_RATE = "10/10m"
+
+
+# --- challenge ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Challenge:
+    a: int
+    b: int
+    token: str
+
+
+def challenge_new() -> Challenge:
+    a = 10 + secrets.randbelow(40)
+    b = 1 + secrets.randbelow(9)
+    token = signing.dumps({"a": a, "b": b, "n": secrets.token_hex(8)}, salt=CHALLENGE_SALT)
+    return Challenge(a=a, b=b, token=token)
+
+
+class ChallengeFailed(Exception):
+    def __init__(self, expired: bool = False):
+        super().__init__("expired" if expired else "wrong")
+        self.expired = expired
+
+
+def challenge_check(token: str, answer: Any) -> None:
+    """Pass, or raise ChallengeFailed. The token is spent either way."""
+    try:
+        payload = signing.loads(token or "", salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ChallengeFailed(expired=True) from None
+    except signing.BadSignature:
+        raise ChallengeFailed() from None
+    if not isinstance(payload, dict) or not {"a", "b", "n"} <= payload.keys():
+        raise ChallengeFailed()
+    # cache.add is atomic: of two requests with the same token, one wins.
+    if not cache.add(f"jiefen:challenge:{payload['n']}", 1, CHALLENGE_MAX_AGE + 60):
+        raise ChallengeFailed()
+    try:
+        ok = int(str(answer).strip()) == int(payload["a"]) + int(payload["b"])
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ChallengeFailed()
+
+
+# --- rate limits --------------------------------------------------------------------------------
+
+
+def _used_up(request: HttpRequest, group: str, key: Any, rate: str, increment: bool) -> bool:
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=increment)
+    if usage is None:  # rate limiting switched off (RATELIMIT_ENABLE = False)
+        return False
+    if usage["limit"] == 0:  # the cache failed: refuse rather than let everything through
+        return True
+    return usage["count"] >= usage["limit"]
+
+
+def filing_used_up(request: HttpRequest) -> bool:
+    return _used_up(request, "portal.file", "ip", FILE_RATE, increment=False)
+
+
+def filing_counted(request: HttpRequest) -> None:
+    _used_up(request, "portal.file", "ip", FILE_RATE, increment=True)
+
+
+def _number_key(number: str) -> Any:
+    normalised = (number or "").strip().upper()[:40]
+    return lambda group, request: normalised
+
+
+def follow_used_up(request: HttpRequest, number: str) -> bool:
+    return _used_up(request, "portal.follow.ip", "ip", FOLLOW_RATE, increment=False) or _used_up(
+        request, "portal.follow.number", _number_key(number), FOLLOW_RATE, increment=False
+    )
+
+
+def follow_failed(request: HttpRequest, number: str) -> None:
+    _used_up(request, "portal.follow.ip", "ip", FOLLOW_RATE, increment=True)
+    _used_up(request, "portal.follow.number", _number_key(number), FOLLOW_RATE, increment=True)
+
+
+# --- the followed dispute -----------------------------------------------------------------------
+
+
+def follow_remember(response: HttpResponse, dispute: Any) -> None:
+    """Remember for half an hour that this browser showed the right code for `dispute`. The
+    signed cookie holds the dispute's id and part of its code's digest (so a new code ends
+    it), never the code."""
+    response.set_signed_cookie(
+        FOLLOW_COOKIE,
+        f"{dispute.pk}:{dispute.query_digest[:16]}",
+        salt=FOLLOW_SALT,
+        max_age=FOLLOW_MAX_AGE,
+        path="/public/",
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def follow_forget(response: HttpResponse) -> None:
+    response.delete_cookie(FOLLOW_COOKIE, path="/public/", samesite="Lax")
+
+
+def followed(request: HttpRequest) -> tuple[int, str] | None:
+    """(dispute id, digest prefix) from a valid, unexpired cookie, or None."""
+    raw = request.get_signed_cookie(
+        FOLLOW_COOKIE, default=None, salt=FOLLOW_SALT, max_age=FOLLOW_MAX_AGE
+    )
+    pk, _sep, digest = (raw or "").partition(":")
+    if not pk.isdigit() or len(digest) != 16:
+        return None
+    return int(pk), digest

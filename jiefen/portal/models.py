@@ -1,0 +1,83 @@
+"""What the parties themselves add to a dispute: requests to go up a level, and a rating.
+
+Both are also written as events (the history, and the source for KPIs); these rows hold what
+the events cannot answer quickly — which requests are still waiting and when they are due,
+and whether a dispute was already rated.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiefen.disputes.models import Dispute, Tier
+from jiefen.org.models import Body
+
+
+class EscalationRequest(models.Model):
+    """A party asked for the dispute to go to the next level (申请上移). The body holding it
+    must answer by `due_date`; an unanswered request goes up by itself (services.py)."""
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.PROTECT, related_name="escalation_requests"
+    )
+    # The body and level the party asked to leave: once the dispute has moved on, an old
+    # request no longer sends it further up.
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(_("层级"), max_length=10, choices=Tier.choices)
+    requested_at = models.DateTimeField(_("申请时间"))
+    reason = models.TextField(_("申请理由"), max_length=2000)
+    due_date = models.DateField(_("答复时限"), null=True, blank=True)
+    due_rule = models.CharField(_("时限依据"), max_length=60, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answer = models.TextField(_("答复"), max_length=2000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("答复人"),
+    )
+    transferred = models.BooleanField(_("已移送上级"), default=False)
+    auto_escalated_at = models.DateTimeField(_("逾期自动上移时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("上移申请")
+        verbose_name_plural = _("上移申请")
+        ordering = ["dispute", "id"]
+        indexes = [
+            # The sweep: requests still waiting, by due date.
+            models.Index(
+                fields=["due_date"],
+                name="escalation_waiting_due",
+                condition=models.Q(answered_at__isnull=True, auto_escalated_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}#{self.pk}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.answered_at is None and self.auto_escalated_at is None
+
+
+class Rating(models.Model):
+    """The party's rating of the result: one per dispute."""
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.PROTECT, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("评分"))
+    comment = models.TextField(_("评价"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"))
+
+    class Meta:
+        verbose_name = _("当事人评价")
+        verbose_name_plural = _("当事人评价")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}:{self.score}"

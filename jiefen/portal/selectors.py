@@ -1,0 +1,154 @@
+"""Reads for the portal: what a party may see of their own dispute, and the region tree.
+
+What a party sees is built here from an allow-list, field by field: the status, the holding
+body's name, the deadline, masked party names, and the public events with words rendered now.
+Staff names, staff-written reasons, phone and ID numbers never leave this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from jiefen.disputes.lifecycle import EVENT_LABELS
+from jiefen.disputes.models import Dispute, Event, Outcome, Route, Status
+from jiefen.portal.models import EscalationRequest
+from jiefen.portal.services import ESCALATION_ANSWER, ESCALATION_REQUEST, RATE
+from jiefen.regions.models import Level, Region
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        **{str(action): label for action, label in EVENT_LABELS.items()},
+        ESCALATION_REQUEST: _("当事人申请上移"),
+        ESCALATION_ANSWER: _("答复上移申请"),
+        RATE: _("当事人评价"),
+    }
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    at: datetime
+    label: str
+    body: str
+    detail: str
+    # Only the party's own words and the answer written to the party.
+    text: str
+
+
+def _status(value: str) -> str:
+    return str(Status(value).label) if value in Status.values else ""
+
+
+def _detail(event: Event) -> str:
+    p = event.params or {}
+    parts = []
+    if event.from_status and event.from_status != event.to_status:
+        parts.append(
+            _("%(a)s → %(b)s") % {"a": _status(event.from_status), "b": _status(event.to_status)}
+        )
+    if p.get("outcome") in Outcome.values:
+        parts.append(str(Outcome(p["outcome"]).label))
+    if p.get("route") in Route.values:
+        parts.append(_("建议途径：%(route)s") % {"route": Route(p["route"]).label})
+    if event.action == ESCALATION_REQUEST and p.get("answer_due"):
+        parts.append(_("答复期限 %(due)s") % {"due": p["answer_due"]})
+    if event.action == ESCALATION_ANSWER:
+        parts.append(_("同意移送上一级") if p.get("transfer") else _("暂不移送"))
+    return "；".join(parts)
+
+
+def public_timeline(dispute: Dispute) -> list[PublicEvent]:
+    labels = _labels()
+    rows = (
+        Event.objects.filter(dispute=dispute, public=True)
+        .select_related("body")
+        .only("at", "action", "from_status", "to_status", "params", "reason", "body__name")
+        .order_by("id")
+    )
+    return [
+        PublicEvent(
+            at=e.at,
+            label=str(labels.get(e.action, "")) or _("办理"),
+            body=e.body.name,
+            detail=_detail(e),
+            text=e.reason if e.action in (ESCALATION_REQUEST, ESCALATION_ANSWER) else "",
+        )
+        for e in rows
+    ]
+
+
+def masked_name(name: str) -> str:
+    """李四 → 李*: the first character only, and never the length."""
+    name = (name or "").strip()
+    return f"{name[0]}*" if name else "*"
+
+
+@dataclass(frozen=True)
+class PublicParty:
+    side: str
+    name: str
+
+
+def public_parties(dispute: Dispute) -> list[PublicParty]:
+    return [
+        PublicParty(side=str(p.get_side_display()), name=masked_name(p.name))
+        for p in dispute.parties.only("side", "name").order_by("side", "id")
+    ]
+
+
+@dataclass(frozen=True)
+class PublicRequest:
+    requested_at: datetime
+    due_date: date | None
+    state: str
+    answer: str
+    transferred: bool
+    waiting: bool
+
+
+def public_requests(dispute: Dispute) -> list[PublicRequest]:
+    out = []
+    for r in EscalationRequest.objects.filter(dispute=dispute).order_by("id"):
+        if r.answered_at is not None:
+            state = _("已答复")
+        elif r.auto_escalated_at is not None:
+            state = _("逾期未答复，已自动移送上一级")
+        else:
+            state = _("等待答复")
+        out.append(
+            PublicRequest(
+                requested_at=r.requested_at,
+                due_date=r.due_date,
+                state=state,
+                answer=r.answer,
+                transferred=r.transferred,
+                waiting=r.is_waiting,
+            )
+        )
+    return out
+
+
+# --- regions ------------------------------------------------------------------------------------
+
+
+def counties() -> list[tuple[int, str]]:
+    """County-level units, named with their city so that namesakes differ."""
+    rows = Region.objects.filter(level=Level.COUNTY).select_related("parent").order_by("code")
+    return [(r.code, f"{r.parent.name} {r.name}" if r.parent else r.name) for r in rows]
+
+
+def children(code: Any, level: int) -> list[tuple[int, str]]:
+    """The units directly under region `code`, which must be of level `level` - 1."""
+    try:
+        parent = int(code)
+    except (TypeError, ValueError):
+        return []
+    return list(
+        Region.objects.filter(parent_id=parent, level=level, parent__level=level - 1)
+        .order_by("code")
+        .values_list("code", "name")
+    )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from jiefen.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.file, name="file"),
+    path("regions/<int:code>/", views.regions, name="regions"),
+    path("follow/", views.follow, name="follow"),
+    path("follow/escalate/", views.escalate, name="escalate"),
+    path("follow/rate/", views.rate, name="rate"),
+    path("follow/forget/", views.forget, name="forget"),
+    path("staff/escalations/<int:pk>/answer/", views.staff_answer, name="staff_answer"),
+]

@@ -1,0 +1,344 @@
+"""The parties' portal at /public/ (no sign-in) and the staff's answer to a party's request.
+
+Thin views: the guard (challenge, rate limits, the followed-dispute cookie) and the forms check
+input; jiefen.disputes.public and portal.services write; portal.selectors decide what a party
+sees.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from jiefen.disputes.access import dispute_for
+from jiefen.disputes.lifecycle import DisputeError, NotFound
+from jiefen.disputes.models import Dispute
+from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file
+from jiefen.disputes.services import PartyInput
+from jiefen.portal import guard, selectors, services
+from jiefen.portal.forms import AnswerForm, EscalateForm, FileForm, FollowForm, RateForm
+from jiefen.portal.models import EscalationRequest, Rating
+from jiefen.regions.models import Level, Region
+
+# Where the services' field names land on the filing form.
+FILING_FIELDS = {
+    "category": "category",
+    "region": "village",
+    "title": "title",
+    "description": "description",
+    "parties.0.name": "contact_name",
+    "parties.0.phone": "contact_phone",
+    "parties.1.name": "other_name",
+}
+
+
+def _attach(error: DisputeError, form: Any, mapping: dict[str, str] | None = None) -> None:
+    if not error.fields:
+        form.add_error(None, str(error.message))
+    for name, problems in error.fields.items():
+        target = (mapping or {}).get(name, name)
+        for problem in problems:
+            form.add_error(target if target in form.fields else None, problem)
+
+
+# --- filing -------------------------------------------------------------------------------------
+
+
+def _render_file(request: HttpRequest, form: FileForm, status: int = 200) -> HttpResponse:
+    county = form["county"].value() or ""
+    town = form["town"].value() or ""
+    towns = selectors.children(county, Level.TOWN) if county else []
+    if town and not any(str(code) == str(town) for code, _name in towns):
+        town = ""
+    villages = selectors.children(town, Level.VILLAGE) if town else []
+    return render(
+        request,
+        "portal/file.html",
+        {
+            "form": form,
+            "counties": selectors.counties(),
+            "towns": towns,
+            "villages": villages,
+            "chosen": {
+                "county": str(county),
+                "town": str(town),
+                "village": str(form["village"].value() or ""),
+            },
+            "challenge": guard.challenge_new(),
+        },
+        status=status,
+    )
+
+
+@never_cache
+def file(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _render_file(request, FileForm())
+    if "step" in request.POST:
+        # Without JavaScript: a county or town was chosen, show the next list, keep the text.
+        return _render_file(request, FileForm(initial=request.POST.dict()))
+    form = FileForm(request.POST)
+    if guard.filing_used_up(request):
+        form.is_valid()
+        form.add_error(
+            None, _("提交次数过多，请一小时后再试；如情况紧急，请直接到村（社区）或拨打 12345")
+        )
+        return _render_file(request, form, status=429)
+    if not form.is_valid():
+        return _render_file(request, form, status=400)
+    data = form.cleaned_data
+    try:
+        guard.challenge_check(data["challenge"], data["answer"])
+    except guard.ChallengeFailed as failed:
+        form.add_error(
+            "answer",
+            _("验证题已过期，请回答新的题目")
+            if failed.expired
+            else _("验证题答案不正确，请回答新的题目"),
+        )
+        return _render_file(request, form, status=400)
+    description = data["description"].strip()
+    if data["occurred_on"]:
+        # Kept in the record's language, whatever the party's screen is set to.
+        description = f"发生日期：{data['occurred_on']:%Y-%m-%d}\n{description}"
+    try:
+        dispute, code = dispute_file(
+            data=PublicFiling(
+                region=data["region"],
+                category=data["category"],
+                title=data["title"],
+                description=description,
+                parties=[
+                    PartyInput(
+                        side="applicant", name=data["contact_name"], phone=data["contact_phone"]
+                    ),
+                    PartyInput(side="respondent", name=data["other_name"]),
+                ],
+            )
+        )
+    except DisputeError as error:
+        _attach(error, form, FILING_FIELDS)
+        return _render_file(request, form, status=400)
+    guard.filing_counted(request)
+    # The code is shown in this response only: it is stored nowhere, not even in the session.
+    return render(
+        request,
+        "portal/filed.html",
+        {"number": dispute.number, "code": code, "holder": dispute.holder.name},
+    )
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def regions(request: HttpRequest, code: int) -> HttpResponse:
+    """The towns of a county or the villages of a town, for portal.js."""
+    region = Region.objects.filter(code=code, level__in=(Level.COUNTY, Level.TOWN)).first()
+    if region is None:
+        return JsonResponse({"error": _("所选地点不存在，请重新选择")}, status=404)
+    rows = selectors.children(region.code, region.level + 1)
+    return JsonResponse(
+        {
+            "code": str(region.code),
+            "name": region.name,
+            "children": [{"code": str(c), "name": n} for c, n in rows],
+        }
+    )
+
+
+# --- following ----------------------------------------------------------------------------------
+
+
+def _followed(request: HttpRequest) -> Dispute | None:
+    remembered = guard.followed(request)
+    if remembered is None:
+        return None
+    pk, digest = remembered
+    dispute = (
+        Dispute.objects.select_related("holder", "transfer_to", "category", "region")
+        .filter(pk=pk)
+        .first()
+    )
+    if dispute is None or not dispute.query_digest:
+        return None
+    if not hmac.compare_digest(dispute.query_digest[:16], digest):
+        return None
+    return dispute
+
+
+def _render_dispute(
+    request: HttpRequest,
+    dispute: Dispute,
+    *,
+    escalate: EscalateForm | None = None,
+    rate: RateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    rating = Rating.objects.filter(dispute=dispute).first()
+    ratable = dispute.status in services.RATABLE and rating is None
+    return render(
+        request,
+        "portal/dispute.html",
+        {
+            "dispute": dispute,
+            "parties": selectors.public_parties(dispute),
+            "events": selectors.public_timeline(dispute),
+            "requests": selectors.public_requests(dispute),
+            # A form sent back with its errors is shown even when the state no longer offers it.
+            "escalate": escalate or (EscalateForm() if dispute.is_open else None),
+            "rate": rate or (RateForm() if ratable else None),
+            "rating": rating,
+        },
+        status=status,
+    )
+
+
+@never_cache
+def follow(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = FollowForm(request.POST)
+        status = 400
+        if form.is_valid():
+            number = form.cleaned_data["number"].strip()
+            if guard.follow_used_up(request, number):
+                # The same answer whether the number exists or not.
+                form.add_error(None, _("查询失败次数过多，请 10 分钟后再试"))
+                status = 429
+            else:
+                dispute = dispute_by_query(number=number, code=form.cleaned_data["code"])
+                if dispute is not None:
+                    response = redirect("portal:follow")
+                    guard.follow_remember(response, dispute)
+                    return response
+                guard.follow_failed(request, number)
+                form.add_error(None, _("编号或查询码不正确，请核对后重新输入"))
+        return render(request, "portal/follow.html", {"form": form}, status=status)
+    dispute = _followed(request)
+    if dispute is None:
+        return render(request, "portal/follow.html", {"form": FollowForm()})
+    return _render_dispute(request, dispute)
+
+
+def _followed_or_ask(request: HttpRequest) -> Dispute | None:
+    dispute = _followed(request)
+    if dispute is None:
+        messages.error(request, _("查询已超时，请重新输入编号和查询码"))
+    return dispute
+
+
+@never_cache
+@require_POST
+def escalate(request: HttpRequest) -> HttpResponse:
+    dispute = _followed_or_ask(request)
+    if dispute is None:
+        return redirect("portal:follow")
+    form = EscalateForm(request.POST)
+    if form.is_valid():
+        try:
+            escalation = services.escalation_request(
+                dispute=dispute, reason=form.cleaned_data["reason"]
+            )
+        except DisputeError as error:
+            _attach(error, form)
+        else:
+            if escalation.due_date:
+                messages.success(
+                    request,
+                    _("已提交上移申请，%(body)s 须在 %(due)s 前答复")
+                    % {"body": dispute.holder.name, "due": f"{escalation.due_date:%Y-%m-%d}"},
+                )
+            else:
+                messages.success(request, _("已提交上移申请"))
+            return redirect("portal:follow")
+    return _render_dispute(request, dispute, escalate=form, status=400)
+
+
+@never_cache
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    dispute = _followed_or_ask(request)
+    if dispute is None:
+        return redirect("portal:follow")
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dispute_rate(
+                dispute=dispute,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+            )
+        except DisputeError as error:
+            _attach(error, form)
+        else:
+            messages.success(request, _("感谢您的评价"))
+            return redirect("portal:follow")
+    return _render_dispute(request, dispute, rate=form, status=400)
+
+
+@require_POST
+def forget(request: HttpRequest) -> HttpResponse:
+    """End the follow on this browser (a shared phone, an internet café)."""
+    response = redirect("portal:follow")
+    guard.follow_forget(response)
+    return response
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+
+def _request_for(request: HttpRequest, pk: int) -> tuple[EscalationRequest, Dispute]:
+    """The escalation request `pk` if its dispute is in the user's jurisdiction; 404 otherwise,
+    the same answer as for a request that does not exist."""
+    dispute_id = (
+        EscalationRequest.objects.filter(pk=pk).values_list("dispute_id", flat=True).first()
+    )
+    if dispute_id is None:
+        raise Http404
+    try:
+        dispute = dispute_for(request.user, dispute_id)
+    except NotFound:
+        raise Http404 from None
+    return EscalationRequest.objects.get(pk=pk), dispute
+
+
+@login_required
+def staff_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    escalation, dispute = _request_for(request, pk)
+    form = AnswerForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.escalation_answer(
+                    actor=request.user,
+                    request_id=escalation.pk,
+                    answer=form.cleaned_data["answer"],
+                    transfer=form.cleaned_data["transfer"],
+                )
+            except DisputeError as error:
+                _attach(error, form)
+                status = 409 if error.code == "conflict" else 400
+            else:
+                messages.success(request, _("已答复上移申请"))
+                return redirect("disputes:detail", pk=dispute.pk)
+    return render(
+        request,
+        "portal/staff_answer.html",
+        {
+            "dispute": dispute,
+            "requests": EscalationRequest.objects.filter(dispute=dispute)
+            .select_related("answered_by")
+            .order_by("-id"),
+            "form": form,
+            "may_answer": services.may_answer(request.user, dispute),
+        },
+        status=status,
+    )

@@ -1,0 +1,209 @@
+"""Who may supervise whom: the seats (a role in a body) an actor holds over a dispute.
+
+The jurisdiction itself comes from jiefen.org.scope and jiefen.disputes.access (disputes are
+fetched through dispute_for, so a dispute outside the actor's jurisdiction is never seen);
+this module only adds the question of rank between bodies:
+
+- a body ranks above another when its region is at a higher level (county above town above
+  village), or at the same level when the other is a member department (the joint meeting or
+  centre coordinates its departments);
+- supervision orders are issued by a head in a body ranking above the receiver, or by a
+  supervisor (督查员) in a body at the receiver's level or above;
+- a leader (包案领导) must hold the leader role in a body whose jurisdiction covers the dispute,
+  and a request for more time is approved by a leader or head in a body above the leader's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from jiefen.disputes.models import Dispute
+from jiefen.org.models import Body, BodyKind, Membership, Role
+from jiefen.regions.models import Level, code_span
+
+if TYPE_CHECKING:
+    from jiefen.accounts.models import User
+    from jiefen.supervision.models import LeaderOwnership, SupervisionOrder
+
+STAFF = frozenset({Role.CLERK, Role.MEDIATOR, Role.HEAD})
+ISSUERS = frozenset({Role.HEAD, Role.SUPERVISOR})
+URGERS = frozenset({Role.HEAD, Role.SUPERVISOR, Role.LEADER})
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A role held in a body."""
+
+    body_id: int
+    kind: str
+    region_code: int
+    level: int
+    role: str
+
+    def covers(self, code: int) -> bool:
+        low, high = code_span(self.region_code, self.level)
+        return low <= code <= high
+
+
+def seats(user: Any) -> list[Seat]:
+    """Every role `user` holds in an active body; cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached: list[Seat] | None = user.__dict__.get("_jiefen_seats")
+    if cached is None:
+        cached = [
+            Seat(body_id, kind, code, level, role)
+            for body_id, kind, code, level, role in Membership.objects.filter(
+                user=user, body__active=True
+            ).values_list(
+                "body_id", "body__kind", "body__region_code", "body__region__level", "role"
+            )
+        ]
+        user.__dict__["_jiefen_seats"] = cached
+    return cached
+
+
+def level_of(body: Body) -> int:
+    return int(body.region.level)
+
+
+def covers(body: Body, code: int) -> bool:
+    low, high = code_span(body.region_code, level_of(body))
+    return low <= code <= high
+
+
+def outranks(seat: Seat, receiver: Body) -> bool:
+    """Does the seat's body stand above `receiver` for a supervision order?"""
+    if seat.kind == BodyKind.DEPARTMENT:
+        return False
+    receiver_level = level_of(receiver)
+    if seat.role == Role.SUPERVISOR:
+        return seat.level <= receiver_level
+    if seat.level < receiver_level:
+        return True
+    return seat.level == receiver_level and receiver.kind == BodyKind.DEPARTMENT
+
+
+def _is_super(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False) and user.is_active)
+
+
+def issuing_seat(actor: Any, dispute: Dispute, to_body: Body) -> Seat | None:
+    """The seat the actor would issue an order to `to_body` on `dispute` from, if any: the
+    highest one, so the order goes out in the most senior body's name."""
+    found = [
+        seat
+        for seat in seats(actor)
+        if seat.role in ISSUERS
+        and seat.covers(dispute.region_code)
+        and seat.covers(to_body.region_code)
+        and outranks(seat, to_body)
+    ]
+    return min(found, key=lambda s: (s.level, s.body_id)) if found else None
+
+
+def bodies_covering(dispute: Dispute) -> QuerySet[Body]:
+    """The active bodies whose jurisdiction contains the dispute's place: its village group,
+    town centre, county joint meeting and city office, and the departments at those levels."""
+    level = int(dispute.region.level)
+    codes = {code_span(dispute.region_code, lv)[0] for lv in Level.values if lv <= level}
+    return Body.objects.filter(region_id__in=codes, active=True).select_related("region")
+
+
+def order_receivers(actor: Any, dispute: Dispute) -> list[Body]:
+    """The bodies the actor may send an order on this dispute to, the holder first."""
+    candidates = list(bodies_covering(dispute))
+    for extra in (dispute.department_id, dispute.transfer_to_id):
+        if extra and all(b.pk != extra for b in candidates):
+            candidates.extend(Body.objects.filter(pk=extra).select_related("region"))
+    allowed = [
+        body
+        for body in candidates
+        if body.kind != BodyKind.CITY_OFFICE
+        and (_is_super(actor) or issuing_seat(actor, dispute, body) is not None)
+    ]
+    return sorted(allowed, key=lambda b: (b.pk != dispute.holder_id, -level_of(b), b.pk))
+
+
+def may_answer(actor: Any, order: SupervisionOrder) -> bool:
+    if _is_super(actor):
+        return True
+    return any(s.body_id == order.to_body_id and s.role in STAFF for s in seats(actor))
+
+
+def urging_seat(actor: Any, dispute: Dispute) -> Seat | None:
+    found = [s for s in seats(actor) if s.role in URGERS and s.covers(dispute.region_code)]
+    return min(found, key=lambda s: (s.level, s.body_id)) if found else None
+
+
+def assigning_seat(actor: Any, dispute: Dispute, holder_level: int) -> Seat | None:
+    """A head (or supervisor) in a tier body at the holder's level or above may name the
+    leader; the joint meeting's decisions come through its chair, who holds such a seat."""
+    found = [
+        s
+        for s in seats(actor)
+        if s.role in ISSUERS
+        and s.kind != BodyKind.DEPARTMENT
+        and s.covers(dispute.region_code)
+        and s.level <= holder_level
+    ]
+    return min(found, key=lambda s: (s.level, s.body_id)) if found else None
+
+
+def leader_seat(user: Any, dispute: Dispute) -> Seat | None:
+    """The highest body in which `user` holds the leader role over the dispute's place."""
+    found = [s for s in seats(user) if s.role == Role.LEADER and s.covers(dispute.region_code)]
+    return min(found, key=lambda s: (s.level, s.body_id)) if found else None
+
+
+def leaders_for(dispute: Dispute) -> QuerySet[User]:
+    """Staff who may own the dispute as its leader."""
+    from jiefen.accounts.models import User
+
+    bodies = bodies_covering(dispute).values("pk")
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__role=Role.LEADER,
+            memberships__body__in=bodies,
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def may_approve_extension(actor: Any, ownership: LeaderOwnership) -> bool:
+    if _is_super(actor):
+        return True
+    leader_level = level_of(ownership.leader_body)
+    code = ownership.dispute.region_code
+    return any(
+        s.role in (Role.LEADER, Role.HEAD)
+        and s.kind != BodyKind.DEPARTMENT
+        and s.covers(code)
+        and s.level < leader_level
+        for s in seats(actor)
+    )
+
+
+def may_note(actor: Any, ownership: LeaderOwnership) -> bool:
+    """The leader, and the staff of the body holding the dispute, report progress."""
+    if _is_super(actor) or actor.pk == ownership.leader_id:
+        return True
+    holder = ownership.dispute.holder_id
+    return any(s.body_id == holder and s.role in STAFF for s in seats(actor))
+
+
+def heads_of(body_ids: Any) -> dict[int, list[int]]:
+    """The active heads of each body, by body id."""
+    found: dict[int, list[int]] = {}
+    for body_id, user_id in (
+        Membership.objects.filter(body_id__in=list(body_ids), role=Role.HEAD, user__is_active=True)
+        .order_by("body_id", "user_id")
+        .values_list("body_id", "user_id")
+    ):
+        found.setdefault(body_id, []).append(user_id)
+    return found

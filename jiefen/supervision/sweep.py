@@ -1,0 +1,388 @@
+"""The periodic sweep: recolour deadlines and create the follow-ups, each exactly once.
+
+`sweep_run(now=…)` does, in order:
+
+1. warnings: jiefen.disputes.deadlines.warnings_refresh (three range updates);
+2. a notification to the owner and the holding body's heads for every dispute that is yellow
+   or red for its current due date and was not yet noticed (a SweepMark per dispute, colour
+   and due date);
+3. a notification to the receiving body's heads for every transfer up and assignment to a
+   department since the last run, read from the dispute events after a cursor;
+4. supervision orders past their due date unanswered: escalated once to the receiver's heads
+   and the issuer, and written in the dispute's history;
+5. major-risk or mass disputes at county level without a leader: flagged once to the county
+   heads;
+6. the hooks of other apps, if they exist: jiefen.portal.services.escalations_overdue and
+   jiefen.meetings.services.screening_reminders (each called with today=…);
+7. sending what is unsent (e-mail, SMS).
+
+Idempotent and safe with several workers: every unit of work (a chunk of disputes, the event
+cursor, one order) is its own short transaction, and each claims its rows before acting — a
+SweepMark inserted with ON CONFLICT DO NOTHING … RETURNING, an order's escalated_at set by a
+compare-and-swap update, the cursor row locked — so a second sweep, concurrent or after a
+crash half-way, finds the work done and does nothing twice; an interrupted chunk is rolled
+back whole and done by the next run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Exists, Max, OuterRef, Q
+from django.utils import timezone
+
+from jiefen.calendars.services import calendar_current
+from jiefen.disputes.deadlines import warnings_refresh
+from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Risk, Tier, Warning
+from jiefen.disputes.services import event_append
+from jiefen.supervision import events
+from jiefen.supervision.access import heads_of
+from jiefen.supervision.models import (
+    Kind,
+    LeaderOwnership,
+    OwnershipStatus,
+    SupervisionOrder,
+    SweepCursor,
+    SweepMark,
+)
+from jiefen.supervision.notifications import notifications_deliver, notify_bulk
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500
+# Events are read again this far behind the cursor: an event whose transaction commits after
+# a later one (ids are handed out at insert, not at commit) is still seen. Reading one twice
+# is harmless — its notification exists already.
+EVENT_LAG = 1000
+# Only transfers and assignments this recent are announced (not those of a bulk import).
+RECENT = timedelta(days=3)
+EVENTS_CURSOR = "events"
+HOOKS = (
+    ("jiefen.portal.services", "escalations_overdue"),
+    ("jiefen.meetings.services", "screening_reminders"),
+)
+
+
+def sweep_run(
+    *, now: datetime | None = None, chunk: int = CHUNK, timings: dict[str, float] | None = None
+) -> dict[str, int]:
+    """One pass of the sweep as of `now`; returns what it did, by step. `timings`, if given,
+    receives the seconds each step took."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    counts: dict[str, int] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        if timings is not None:
+            timings[step] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
+    changed = warnings_refresh(today=today, calendar=calendar_current())
+    counts.update({f"recoloured_{colour}": n for colour, n in changed.items()})
+    lap("warnings")
+    counts["yellow"] = warnings_notify(Warning.YELLOW, now=now, chunk=chunk)
+    counts["red"] = warnings_notify(Warning.RED, now=now, chunk=chunk)
+    lap("warning_notifications")
+    counts["arrivals"] = arrivals_notify(now=now)
+    lap("arrivals")
+    counts["orders_escalated"] = orders_escalate(today=today, now=now)
+    lap("orders")
+    counts["leader_missing"] = leaders_missing(now=now, chunk=chunk)
+    lap("leaders")
+    counts.update(hooks_run(today=today, now=now))
+    lap("hooks")
+    counts["sent"] = notifications_deliver(at=now)
+    lap("delivery")
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Claiming
+
+
+def claim(kind: str, rows: Iterable[tuple[int, date | None]], now: datetime) -> set[int]:
+    """Insert a SweepMark for each (dispute id, due date) not marked yet; returns the dispute
+    ids this call inserted — its to act on. Concurrent callers wait on each other's
+    uncommitted rows (PostgreSQL) or on the write lock (SQLite) and get back only what they
+    inserted themselves."""
+    rows = list(rows)
+    if not rows:
+        return set()
+    ops = connection.ops
+    table = ops.quote_name(SweepMark._meta.db_table)
+    at = ops.adapt_datetimefield_value(now)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    params: list[Any] = []
+    for dispute_id, due in rows:
+        params += [kind, dispute_id, ops.adapt_datefield_value(due), at]
+    sql = (
+        f"INSERT INTO {table} (kind, dispute_id, due, at) VALUES {values} "
+        f"ON CONFLICT DO NOTHING RETURNING dispute_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps
+
+WARNING_KINDS = {Warning.YELLOW: Kind.YELLOW, Warning.RED: Kind.RED}
+
+
+def warnings_notify(warning: int, *, now: datetime, chunk: int = CHUNK) -> int:
+    """Notify the owner and the holder's heads of each dispute that has `warning` for its
+    current due date and was not noticed yet."""
+    kind = WARNING_KINDS[Warning(warning)]
+    noticed = SweepMark.objects.filter(kind=kind, dispute=OuterRef("pk"), due=OuterRef("due_date"))
+    pending = list(
+        Dispute.objects.filter(status__in=OPEN_STATUSES, warning=warning, due_date__isnull=False)
+        .exclude(Exists(noticed))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    offered = 0
+    for ids in _chunks(pending, chunk):
+        with transaction.atomic():
+            rows = list(
+                Dispute.objects.filter(pk__in=ids, status__in=OPEN_STATUSES, warning=warning)
+                .exclude(due_date=None)
+                .order_by("id")
+                .values_list("id", "due_date", "due_action", "number", "owner_id", "holder_id")
+            )
+            won = claim(kind, [(row[0], row[1]) for row in rows], now)
+            rows = [row for row in rows if row[0] in won]
+            heads = heads_of({row[5] for row in rows})
+            offered += notify_bulk(
+                kind=kind,
+                rows=[
+                    (
+                        [owner, *heads.get(holder, [])],
+                        pk,
+                        due.isoformat(),
+                        {"number": number, "due": due.isoformat(), "due_action": action},
+                    )
+                    for pk, due, action, number, owner, holder in rows
+                    if due is not None
+                ],
+                at=now,
+                deliver=False,
+            )
+    return offered
+
+
+ARRIVALS = {"transfer": ("to_body", Kind.TRANSFERRED), "assign": ("department", Kind.ASSIGNED)}
+
+
+def arrivals_notify(*, now: datetime) -> int:
+    """Notify the heads of the body a dispute was transferred or assigned to, for the events
+    written since the cursor. The first run only places the cursor at the newest event."""
+    with transaction.atomic():
+        latest = Event.objects.aggregate(last=Max("id"))["last"] or 0
+        cursor, created = SweepCursor.objects.select_for_update().get_or_create(
+            name=EVENTS_CURSOR, defaults={"position": latest}
+        )
+        if created:
+            return 0
+        rows = list(
+            Event.objects.filter(
+                id__gt=cursor.position - EVENT_LAG,
+                id__lte=latest,
+                action__in=list(ARRIVALS),
+                at__gte=now - RECENT,
+            )
+            .order_by("id")
+            .values_list("id", "dispute_id", "action", "params", "dispute__number")
+        )
+        bodies: dict[int, None] = {}
+        for _id, _dispute, action, params, _number in rows:
+            body_id = (params or {}).get(ARRIVALS[action][0])
+            if body_id:
+                bodies[body_id] = None
+        from jiefen.org.models import Body
+
+        names = dict(Body.objects.filter(pk__in=list(bodies)).values_list("pk", "name"))
+        heads = heads_of(names)
+        offered = 0
+        for action, (field, kind) in ARRIVALS.items():
+            offered += notify_bulk(
+                kind=kind,
+                rows=[
+                    (
+                        heads.get(params[field], []),
+                        dispute_id,
+                        str(event_id),
+                        {
+                            "number": number,
+                            "body": names.get(params[field], ""),
+                            "event": event_id,
+                            "due": (params or {}).get("due", ""),
+                        },
+                    )
+                    for event_id, dispute_id, act, params, number in rows
+                    if act == action and (params or {}).get(field)
+                ],
+                at=now,
+                deliver=False,
+            )
+        if latest > cursor.position:
+            cursor.position = latest
+            cursor.save(update_fields=["position"])
+    return offered
+
+
+def orders_escalate(*, today: date, now: datetime) -> int:
+    """Escalate each order past its due date without an answer, once: an event in the
+    dispute's history and a notification to the receiver's heads and the issuer."""
+    candidates = list(
+        SupervisionOrder.objects.filter(
+            answered_at__isnull=True, escalated_at__isnull=True, due_date__lt=today
+        )
+        .order_by("due_date", "id")
+        .values_list("pk", "dispute_id")
+    )
+    escalated = 0
+    for pk, dispute_id in candidates:
+        with transaction.atomic():
+            # The dispute row first, as every writer of its history locks it.
+            Dispute.objects.select_for_update().values_list("pk", flat=True).get(pk=dispute_id)
+            won = SupervisionOrder.objects.filter(
+                pk=pk, answered_at__isnull=True, escalated_at__isnull=True
+            ).update(escalated_at=now)
+            if not won:
+                continue  # answered or escalated by another worker since the list was read
+            order = SupervisionOrder.objects.select_related("to_body").get(pk=pk)
+            dispute = Dispute.objects.get(pk=dispute_id)
+            deadline = (
+                {
+                    "due": dispute.due_date.isoformat(),
+                    "due_action": dispute.due_action,
+                    "due_rule": dispute.due_rule,
+                }
+                if dispute.due_date
+                else {}
+            )
+            event_append(
+                dispute=dispute,
+                action=events.ORDER_OVERDUE,
+                actor=None,
+                at=now,
+                from_status=dispute.status,
+                to_status=dispute.status,
+                body_id=order.to_body_id,
+                params=deadline | {"order": order.pk, "order_due": order.due_date.isoformat()},
+                public=False,
+            )
+            notify_bulk(
+                kind=Kind.ORDER_OVERDUE,
+                rows=[
+                    (
+                        [
+                            *heads_of([order.to_body_id]).get(order.to_body_id, []),
+                            order.issued_by_id,
+                        ],
+                        dispute.pk,
+                        str(order.pk),
+                        {
+                            "number": dispute.number,
+                            "order": order.pk,
+                            "due": order.due_date.isoformat(),
+                            "body": order.to_body.name,
+                        },
+                    )
+                ],
+                at=now,
+                deliver=False,
+            )
+            escalated += 1
+    return escalated
+
+
+def leaders_missing(*, now: datetime, chunk: int = CHUNK) -> int:
+    """Flag, once each, the major-risk or mass disputes at county level with no leader, to the
+    heads of the county body holding them (the rule county-assign-leader wants a leader by
+    the next joint meeting; its date is the dispute's due date while that is the action)."""
+    led = LeaderOwnership.objects.filter(dispute=OuterRef("pk"), status=OwnershipStatus.ACTIVE)
+    noticed = SweepMark.objects.filter(
+        kind=Kind.LEADER_MISSING, dispute=OuterRef("pk"), due__isnull=True
+    )
+    pending = list(
+        Dispute.objects.filter(status__in=OPEN_STATUSES, tier=Tier.COUNTY)
+        .filter(Q(risk=Risk.MAJOR) | Q(mass=True))
+        .exclude(Exists(led))
+        .exclude(Exists(noticed))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    offered = 0
+    for ids in _chunks(pending, chunk):
+        with transaction.atomic():
+            rows = list(
+                Dispute.objects.filter(pk__in=ids)
+                .exclude(Exists(led))
+                .order_by("id")
+                .values_list("id", "number", "holder_id", "due_date", "due_action")
+            )
+            won = claim(Kind.LEADER_MISSING, [(row[0], None) for row in rows], now)
+            rows = [row for row in rows if row[0] in won]
+            heads = heads_of({row[2] for row in rows})
+            offered += notify_bulk(
+                kind=Kind.LEADER_MISSING,
+                rows=[
+                    (
+                        heads.get(holder, []),
+                        pk,
+                        "",
+                        {
+                            "number": number,
+                            "due": due.isoformat() if due and action == "assign_leader" else "",
+                        },
+                    )
+                    for pk, number, holder, due, action in rows
+                ],
+                at=now,
+                deliver=False,
+            )
+    return offered
+
+
+def hooks_run(*, today: date, now: datetime) -> dict[str, int]:
+    """Call the other apps' periodic duties that exist; one failing does not stop the rest."""
+    done: dict[str, int] = {}
+    for module_name, function_name in HOOKS:
+        try:
+            function = getattr(importlib.import_module(module_name), function_name)
+        except (ImportError, AttributeError):
+            continue
+        try:
+            result = function(today=today)
+        except Exception:
+            log.exception("sweep hook %s.%s failed", module_name, function_name)
+            done[function_name] = -1
+            continue
+        done[function_name] = _count(result)
+    return done
+
+
+def _count(result: Any) -> int:
+    if isinstance(result, bool) or result is None:
+        return int(bool(result))
+    if isinstance(result, int):
+        return result
+    try:
+        return len(result)
+    except TypeError:
+        return 1

@@ -1,0 +1,34 @@
+"""{% supervision_panel dispute %}: the supervision section of a dispute page, computed for
+the signed-in user; and the words for supervision events in a dispute's timeline."""
+
+from typing import Any
+
+from django import template
+
+from jiefen.supervision import events
+from jiefen.supervision.selectors import panel_for
+
+register = template.Library()
+
+
+@register.inclusion_tag("supervision/_dispute_panel.html", takes_context=True)
+def supervision_panel(context: template.Context, dispute: Any) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"hidden": True}
+    return panel_for(user, dispute) | {
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }
+
+
+@register.filter
+def supervision_event_label(action: str) -> str:
+    label = events.EVENT_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+@register.filter
+def supervision_event_detail(event: Any) -> str:
+    return events.event_detail(event.action, event.params or {})

@@ -1,0 +1,224 @@
+"""The sweep: each follow-up once, whatever the number of runs, and a clean rerun after a crash."""
+
+import sys
+import types
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from jiefen.disputes.models import Dispute, Event, Warning
+from jiefen.disputes.tests.steps import perform
+from jiefen.supervision import sweep
+from jiefen.supervision.models import Notification, SweepMark
+from jiefen.supervision.services import order_answer, order_issue, ownership_assign
+from jiefen.supervision.sms import OutboxSmsProvider
+from jiefen.supervision.sweep import sweep_run
+from jiefen.supervision.tests.conftest import HOOKS, at, at_county, register
+
+
+def notifications():
+    return Counter(Notification.objects.values_list("recipient_id", "kind", "dispute_id", "key"))
+
+
+@pytest.fixture
+def complex_dispute(world, village_clerk, village_head):
+    """Registered on Monday 2 March 2026: to be sent up within 3 working days, by 5 March."""
+    return register(world, village_clerk, when=at(2026, 3, 2), complex=True)
+
+
+def test_it_notifies_yellow_then_red_once_each(complex_dispute, village_clerk, village_head):
+    assert complex_dispute.due_date == date(2026, 3, 5)
+    sweep_run(now=at(2026, 3, 3, 7))
+    assert not Notification.objects.exists()
+
+    counts = sweep_run(now=at(2026, 3, 4, 7))
+    complex_dispute.refresh_from_db()
+    assert complex_dispute.warning == Warning.YELLOW
+    assert counts["yellow"] == 2
+    yellow = Notification.objects.filter(kind="yellow")
+    assert {n.recipient_id for n in yellow} == {village_clerk.pk, village_head.pk}
+    assert {n.key for n in yellow} == {"2026-03-05"}
+    sweep_run(now=at(2026, 3, 4, 7, 5))
+    sweep_run(now=at(2026, 3, 5, 7))
+    assert Notification.objects.count() == 2
+
+    sweep_run(now=at(2026, 3, 6, 7))
+    sweep_run(now=at(2026, 3, 6, 7, 5))
+    assert Counter(Notification.objects.values_list("kind", flat=True)) == {"yellow": 2, "red": 2}
+    assert max(notifications().values()) == 1
+
+
+def test_it_notifies_again_for_a_new_deadline(world, complex_dispute, village_clerk, town_head):
+    sweep_run(now=at(2026, 3, 6, 7))  # red for 5 March
+    sent = perform("transfer", actor=village_clerk, dispute=complex_dispute, at=at(2026, 3, 6, 9))
+    dispute = perform("receive", actor=town_head, dispute=sent, at=at(2026, 3, 6, 10))
+    sweep_run(now=at(2026, 3, 20, 7))  # red again, for the town's deadline
+    keys = set(
+        Notification.objects.filter(kind="red", recipient=town_head).values_list("key", flat=True)
+    )
+    assert keys == {dispute.due_date.isoformat()}
+
+
+def test_it_announces_a_transfer_to_the_receiving_heads_once(
+    world, complex_dispute, village_clerk, town_head
+):
+    sweep_run(now=at(2026, 3, 2, 11))  # places the cursor; history before it is not announced
+    perform("transfer", actor=village_clerk, dispute=complex_dispute, at=at(2026, 3, 3, 9))
+    sweep_run(now=at(2026, 3, 3, 10))
+    sweep_run(now=at(2026, 3, 3, 10, 5))
+    [notification] = Notification.objects.filter(kind="transferred")
+    assert notification.recipient == town_head
+    assert notification.params["body"] == world.bodies["枫桥镇"].name
+
+
+def test_it_escalates_an_unanswered_order_once(
+    world, complex_dispute, county_officer, village_head
+):
+    order = order_issue(
+        actor=county_officer,
+        dispute_id=complex_dispute.pk,
+        requirement="请报告进展",
+        days=5,
+        at=at(2026, 3, 3),
+    )
+    assert order.due_date == date(2026, 3, 10)
+    sweep_run(now=at(2026, 3, 10, 20))
+    assert not Event.objects.filter(action="order_overdue").exists()
+    sweep_run(now=at(2026, 3, 11, 7))
+    sweep_run(now=at(2026, 3, 11, 7, 5))
+    order.refresh_from_db()
+    assert order.escalated_at == at(2026, 3, 11, 7)
+    assert Event.objects.filter(action="order_overdue").count() == 1
+    assert set(
+        Notification.objects.filter(kind="order_overdue").values_list("recipient", flat=True)
+    ) == {village_head.pk, county_officer.pk}
+
+
+def test_it_leaves_an_answered_order_alone(complex_dispute, county_officer, village_clerk):
+    order = order_issue(
+        actor=county_officer,
+        dispute_id=complex_dispute.pk,
+        requirement="请报告",
+        days=1,
+        at=at(2026, 3, 3),
+    )
+    order_answer(actor=village_clerk, order_id=order.pk, report="已办", at=at(2026, 3, 4))
+    sweep_run(now=at(2026, 3, 20, 7))
+    assert not Notification.objects.filter(kind="order_overdue").exists()
+
+
+def test_it_flags_a_major_county_dispute_without_a_leader_once(
+    world, village_clerk, town_head, county_officer, county_leader
+):
+    major = at_county(world, village_clerk, town_head, county_officer, risk="major")
+    led = at_county(world, village_clerk, town_head, county_officer, people_involved=12)
+    ordinary = at_county(world, village_clerk, town_head, county_officer)
+    ownership_assign(
+        actor=county_officer,
+        dispute_id=led.pk,
+        leader=county_leader,
+        plan="包案化解",
+        target_date=date(2026, 4, 30),
+        at=at(2026, 3, 2, 16),
+    )
+    sweep_run(now=at(2026, 3, 3, 7))
+    sweep_run(now=at(2026, 3, 3, 7, 5))
+    [flag] = Notification.objects.filter(kind="leader_missing")
+    assert flag.dispute_id == major.pk
+    assert flag.recipient == county_officer  # the head of the county joint meeting
+    assert flag.params["due"] == major.due_date.isoformat()  # by the next joint meeting
+    assert not Notification.objects.filter(kind="leader_missing", dispute=ordinary).exists()
+
+
+def test_it_reruns_cleanly_after_being_interrupted(monkeypatch, world, village_clerk, village_head):
+    disputes = [register(world, village_clerk, when=at(2026, 3, 2), complex=True) for _ in range(4)]
+    original = sweep.notify_bulk
+    calls = []
+
+    def crashing(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt("killed")  # not an Exception: nothing may swallow it
+        return original(**kwargs)
+
+    monkeypatch.setattr(sweep, "notify_bulk", crashing)
+    with pytest.raises(KeyboardInterrupt):
+        sweep_run(now=at(2026, 3, 4, 7), chunk=1)
+    assert SweepMark.objects.count() == 2  # two chunks done; the third rolled back whole
+    monkeypatch.setattr(sweep, "notify_bulk", original)
+    sweep_run(now=at(2026, 3, 4, 7), chunk=1)
+    sweep_run(now=at(2026, 3, 4, 7), chunk=1)
+    assert SweepMark.objects.count() == 4
+    seen = notifications()
+    assert max(seen.values()) == 1
+    assert {d for _r, _k, d, _key in seen} == {d.pk for d in disputes}
+    assert len(seen) == 8  # owner and head of each
+
+
+def test_it_sends_mail_and_text_messages_once(complex_dispute, village_clerk):
+    village_clerk.email = "clerk@example.org"
+    village_clerk.phone = "13900001111"
+    village_clerk.save()
+    sweep_run(now=at(2026, 3, 4, 7))
+    sweep_run(now=at(2026, 3, 6, 7))
+    sweep_run(now=at(2026, 3, 6, 8))
+    assert sorted(m.subject for m in mail.outbox) == ["【解纷】超期", "【解纷】黄色预警"]
+    assert [phone for phone, _text in OutboxSmsProvider.outbox] == ["13900001111"]  # red only
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_it_retries_a_failed_send_on_the_next_run(monkeypatch, complex_dispute, village_clerk):
+    village_clerk.email = "clerk@example.org"
+    village_clerk.save()
+    from jiefen.supervision import notifications as module
+
+    def down(*args, **kwargs):
+        raise OSError("mail server down")
+
+    working = module.mail.send_mail
+    monkeypatch.setattr(module.mail, "send_mail", down)
+    sweep_run(now=at(2026, 3, 4, 7))
+    failed = Notification.objects.get(recipient=village_clerk)
+    assert failed.sent_at is None and failed.send_attempts == 1
+    monkeypatch.setattr(module.mail, "send_mail", working)
+    sweep_run(now=at(2026, 3, 4, 8))
+    assert len(mail.outbox) == 1
+
+
+def test_it_calls_the_hooks_that_exist(monkeypatch, db):
+    monkeypatch.setattr(sweep, "HOOKS", HOOKS)
+    seen = []
+    meetings = types.ModuleType("jiefen.meetings.services")
+    meetings.screening_reminders = lambda *, today: seen.append(today) or [1, 2]
+    monkeypatch.setitem(sys.modules, "jiefen.meetings.services", meetings)
+    counts = sweep_run(now=at(2026, 3, 4, 7))
+    assert seen == [date(2026, 3, 4)]
+    assert counts["screening_reminders"] == 2
+    assert counts["escalations_overdue"] == 0  # the portal's, which exists
+    monkeypatch.setitem(sys.modules, "jiefen.meetings.services", types.ModuleType("empty"))
+    assert "screening_reminders" not in sweep_run(now=at(2026, 3, 4, 8))
+
+
+def test_a_failing_hook_does_not_stop_the_sweep(monkeypatch, complex_dispute):
+    monkeypatch.setattr(sweep, "HOOKS", HOOKS)
+    meetings = types.ModuleType("jiefen.meetings.services")
+
+    def broken(*, today):
+        raise RuntimeError("not ready")
+
+    meetings.screening_reminders = broken
+    monkeypatch.setitem(sys.modules, "jiefen.meetings.services", meetings)
+    counts = sweep_run(now=at(2026, 3, 4, 7))
+    assert counts["screening_reminders"] == -1
+    assert counts["sent"] >= 1
+
+
+def test_the_command_sweeps_once(capsys, complex_dispute):
+    call_command("sweep")
+    out = capsys.readouterr().out
+    assert '"red"' in out and '"yellow"' in out
+    complex_dispute.refresh_from_db()
+    assert Dispute.objects.get(pk=complex_dispute.pk).warning == Warning.RED  # long past due
