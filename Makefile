@@ -27,6 +27,7 @@ setup: $(BIN)/.installed $(MO)
 
 demo: setup
 	$(JIEFEN) demo
+	$(JIEFEN) meetings schedule
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -17,8 +17,24 @@ README with the command that produced it.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/disputes_bench.py
     .venv/bin/python bench/disputes_bench.py --disputes 100000 --years 2
 
-Generation is the slow part the first time (about 1,500–2,000 disputes a second on two cores);
-later runs reuse the database. The PostgreSQL database is created if it does not exist.
+Generation is the slow part the first time: 1,000,000 disputes took 21 minutes on SQLite and
+28 on PostgreSQL on a busy two-core machine (about 2,000 a second when it is quiet); later runs
+reuse the database. The PostgreSQL database is created if it does not exist. The metrics
+rollups are not rebuilt here (`jiefen seed` does that); registration still folds its own event
+into them, so its cost is the real one. --explain prints the plans of the two list queries.
+
+Measured on 2026-11-29, two cores shared with other jobs (load 5–7), 1,000,000 disputes over
+ten years, 7.2 million events:
+
+| operation | SQLite median / p95 ms | PostgreSQL 15 median / p95 ms | queries |
+|---|---:|---:|---:|
+| queue of the 枫桥镇 centre head | 45 / 67 | 35 / 64 | 8 |
+| list, first page, busiest town (25,839 disputes) | 191 / 209 | 21 / 76 | 4 |
+| list, 10,050 rows deep | 117 / 136 | 21 / 29 | 4 |
+| registration | 12 / 25 | 36 / 56 | 19 |
+
+SQLite reads the whole town through index dispute_region_id and sorts it for "newest first";
+PostgreSQL walks the primary key backwards and filters (about 1 ms in the database).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, LevelStay, Risk, Status, Warning
+from jiefen.rules.models import DayKind
 from jiefen.rules.services import due_date, rule_for
 
 if TYPE_CHECKING:
@@ -63,7 +64,20 @@ def deadline_for(
         rule = rule_for(tier=stay.tier, trigger=trigger, facts=facts)
         if rule is None:
             continue
-        due = due_date(start=start, days=rule.days, day_kind=rule.day_kind, calendar=calendar)
+        if rule.action == "assign_department" and dispute.department_id is not None:
+            continue  # done: a lead department was assigned at this level
+        next_meeting = None
+        if rule.day_kind == DayKind.NEXT_MEETING:
+            from jiefen.meetings.schedule import next_meeting_date
+
+            next_meeting = next_meeting_date(body=stay.body_id, after=start)
+        due = due_date(
+            start=start,
+            days=rule.days,
+            day_kind=rule.day_kind,
+            calendar=calendar,
+            next_meeting=next_meeting,
+        )
         if best is None or due < best.due:
             best = Deadline(due=due, action=rule.action, rule=rule.key)
     return best

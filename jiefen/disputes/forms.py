@@ -16,6 +16,11 @@ from jiefen.disputes.models import (
 )
 
 
+def _date_input():
+    """An HTML date input; ISO format whatever the language, or browsers show it empty."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 class RegisterForm(forms.Form):
     body = forms.ModelChoiceField(queryset=None, label=_("登记单位"))  # type: ignore[arg-type]
     category = forms.ModelChoiceField(
@@ -75,12 +80,8 @@ class FilterForm(forms.Form):
         required=False,
         label=_("预警"),
     )
-    registered_from = forms.DateField(
-        required=False, label=_("登记日期自"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    registered_to = forms.DateField(
-        required=False, label=_("至"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    registered_from = forms.DateField(required=False, label=_("登记日期自"), widget=_date_input())
+    registered_to = forms.DateField(required=False, label=_("至"), widget=_date_input())
     q = forms.CharField(required=False, max_length=100, label=_("编号或内容"))
 
     def clean(self):  # type: ignore[no-untyped-def]
@@ -106,7 +107,7 @@ class DeclineForm(ReasonForm):
 
 class SessionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    held_on = forms.DateField(label=_("调解日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("调解日期"), widget=_date_input())
     place = forms.CharField(label=_("地点"), max_length=100)
     mediators = forms.CharField(label=_("调解员"), max_length=200)
     attendees = forms.CharField(label=_("参加人员"), max_length=300)
@@ -155,9 +156,7 @@ class ResolveForm(ReasonForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )
-    signed_on = forms.DateField(
-        label=_("签订日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    signed_on = forms.DateField(label=_("签订日期"), required=False, widget=_date_input())
 
 
 class VisitForm(ReasonForm):

@@ -150,6 +150,7 @@ EVENT_LABELS = {action: move.label for action, move in TABLE.items()} | {
     "escalation_request": _("当事人申请上移"),
     "escalation_answer": _("答复上移申请"),
     "rate": _("当事人评价"),
+    "reception": _("领导接访"),
 }
 
 

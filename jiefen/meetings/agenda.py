@@ -76,7 +76,7 @@ def summary(d: Dispute) -> dict[str, Any]:
         "risk": d.risk,
         "mass": d.mass,
         "people": d.people_involved,
-        "department": d.department.name if d.department_id else None,
+        "department": d.department.name if d.department is not None else None,
     }
 
 

@@ -109,18 +109,16 @@ def circular_figures(body: Body, period: Period, today: date) -> dict[str, Any]:
     mixes = {key: metrics.category_mix(region, p) for key, p in periods.items()}
     ids = set().union(*(m.keys() for m in mixes.values()))
     names = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name"))
-    categories = sorted(
-        (
-            {
-                "name": names.get(cid, str(cid)),
-                "current": mixes["current"].get(cid, 0),
-                "previous": mixes["previous"].get(cid, 0),
-                "last_year": mixes["last_year"].get(cid, 0),
-            }
-            for cid in ids
-        ),
-        key=lambda c: (-c["current"], -c["previous"], c["name"]),
-    )
+    categories: list[dict[str, Any]] = [
+        {
+            "name": names.get(cid, str(cid)),
+            "current": mixes["current"].get(cid, 0),
+            "previous": mixes["previous"].get(cid, 0),
+            "last_year": mixes["last_year"].get(cid, 0),
+        }
+        for cid in ids
+    ]
+    categories.sort(key=lambda c: (-c["current"], -c["previous"], c["name"]))
     below = metrics.sums_below(region, period, today)
     unit_regions = list(Region.objects.filter(parent=region).order_by("code"))
     codes = [r.code for r in unit_regions]

@@ -150,12 +150,12 @@ def decision_effect(decision: Any, names: dict[str, dict[int, str]]) -> str:
     p = decision.params or {}
     if decision.kind == DecisionKind.DEPARTMENT:
         return _("交由%(department)s牵头办理，%(days)s个工作日内反馈办理结果") % {
-            "department": names["bodies"].get(p.get("department"), "—"),
+            "department": names["bodies"].get(int(p.get("department") or 0), "—"),
             "days": p.get("days"),
         }
     if decision.kind == DecisionKind.LEADER:
         return _("由%(leader)s包案，化解目标日期%(date)s") % {
-            "leader": names["users"].get(p.get("leader"), "—"),
+            "leader": names["users"].get(int(p.get("leader") or 0), "—"),
             "date": p.get("target_date"),
         }
     return _("督办：%(requirement)s，%(days)s个工作日内报告办理情况") % {

@@ -9,12 +9,35 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiefen.accounts.models import User
 from jiefen.disputes.models import Category, Risk
 from jiefen.meetings.models import Cadence, DayRule, ReceptionKind, Weekday
 from jiefen.meetings.services import Person
+from jiefen.org.models import Body
 
 DATE = {"type": "date"}
 TIME = {"type": "time"}
+
+
+def _set(form: forms.Form, name: str, **attributes: Any) -> None:
+    """Give a field its per-request queryset or choices."""
+    field: Any = form.fields[name]
+    for key, value in attributes.items():
+        setattr(field, key, value)
+
+
+def _person(user: Any) -> str:
+    return user.full_name or user.username
+
+
+class PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return _person(obj)
+
+
+class PeopleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return _person(obj)
 
 
 def people_from(text: str) -> list[Person]:
@@ -66,14 +89,14 @@ class RecordForm(forms.Form):
         label=_("召开日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"), required=False
     )
     place = forms.CharField(label=_("地点"), max_length=100, required=False)
-    chair = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+    chair = PersonChoice(
+        queryset=User.objects.none(),
         label=_("主持人"),
         required=False,
         empty_label="—",
     )
-    present = forms.ModelMultipleChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+    present = PeopleChoice(
+        queryset=User.objects.none(),
         label=_("出席（本单位）"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -105,14 +128,8 @@ class RecordForm(forms.Form):
 
     def __init__(self, *args: Any, members: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = members
-        self.fields["present"].queryset = members
-        self.fields["chair"].label_from_instance = _person
-        self.fields["present"].label_from_instance = _person
-
-
-def _person(user: Any) -> str:
-    return user.full_name or user.username
+        _set(self, "chair", queryset=members)
+        _set(self, "present", queryset=members)
 
 
 class DecisionForm(forms.Form):
@@ -131,14 +148,13 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, disputes: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dispute"].choices = [("", "—")] + [
-            (d.pk, f"{d.number} {d.title}（{d.get_status_display()}）") for d in disputes
-        ]
+        choices = [(d.pk, f"{d.number} {d.title}（{d.get_status_display()}）") for d in disputes]
+        _set(self, "dispute", choices=[("", "—"), *choices])
 
 
 class DepartmentDecisionForm(DecisionForm):
     department = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=Body.objects.none(),
         label=_("牵头部门"),
         required=False,
         empty_label="—",
@@ -149,12 +165,12 @@ class DepartmentDecisionForm(DecisionForm):
 
     def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments
+        _set(self, "department", queryset=departments)
 
 
 class LeaderDecisionForm(DecisionForm):
-    leader = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+    leader = PersonChoice(
+        queryset=User.objects.none(),
         label=_("包案领导"),
         required=False,
         empty_label="—",
@@ -173,8 +189,7 @@ class LeaderDecisionForm(DecisionForm):
 
     def __init__(self, *args: Any, leaders: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = leaders
-        self.fields["leader"].label_from_instance = _person
+        _set(self, "leader", queryset=leaders)
 
 
 class OrderDecisionForm(DecisionForm):
@@ -188,7 +203,7 @@ class OrderDecisionForm(DecisionForm):
         label=_("办理期限（工作日）"), min_value=1, max_value=60, initial=5, required=False
     )
     to_body = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=Body.objects.none(),
         label=_("督办对象（默认为承办主体）"),
         required=False,
         empty_label="—",
@@ -196,7 +211,7 @@ class OrderDecisionForm(DecisionForm):
 
     def __init__(self, *args: Any, bodies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_body"].queryset = bodies
+        _set(self, "to_body", queryset=bodies)
 
 
 # --- screening --------------------------------------------------------------------------------
@@ -213,7 +228,8 @@ class ReturnForm(forms.Form):
 
     def __init__(self, *args: Any, periods: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["period"].widget.choices = [(p.start.isoformat(), p.label()) for p in periods]
+        widget: Any = self.fields["period"].widget
+        widget.choices = [(p.start.isoformat(), p.label()) for p in periods]
 
 
 class FindingForm(forms.Form):
@@ -247,22 +263,22 @@ FindingFormSet = forms.formset_factory(FindingForm, extra=0, min_num=0, max_num=
 
 
 class CircularForm(forms.Form):
-    body = forms.ModelChoiceField(queryset=None, label=_("通报单位"))  # type: ignore[arg-type]
+    body = forms.ModelChoiceField(queryset=Body.objects.none(), label=_("通报单位"))
     period = forms.DateField(
         label=_("通报期（期初日期）"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
     )
 
     def __init__(self, *args: Any, bodies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body"].queryset = bodies
+        _set(self, "body", queryset=bodies)
 
 
 # --- receptions -------------------------------------------------------------------------------
 
 
 class DayForm(forms.Form):
-    body = forms.ModelChoiceField(queryset=None, label=_("单位"))  # type: ignore[arg-type]
-    leader = forms.ModelChoiceField(queryset=None, label=_("接访领导"), required=False)  # type: ignore[arg-type]
+    body = forms.ModelChoiceField(queryset=Body.objects.none(), label=_("单位"))
+    leader = PersonChoice(queryset=User.objects.none(), label=_("接访领导"), required=False)
     kind = forms.ChoiceField(choices=ReceptionKind.choices, label=_("方式"))
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     starts_at = forms.TimeField(
@@ -279,9 +295,8 @@ class DayForm(forms.Form):
 
     def __init__(self, *args: Any, bodies: Any = None, leaders: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body"].queryset = bodies
-        self.fields["leader"].queryset = leaders
-        self.fields["leader"].label_from_instance = _person
+        _set(self, "body", queryset=bodies)
+        _set(self, "leader", queryset=leaders)
 
 
 class BookForm(forms.Form):
@@ -299,9 +314,9 @@ class BookForm(forms.Form):
 
     def __init__(self, *args: Any, slots: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["slot"].choices = [
-            (s.pk, f"{s.starts_at:%H:%M}–{s.ends_at:%H:%M}") for s in slots
-        ]
+        _set(
+            self, "slot", choices=[(s.pk, f"{s.starts_at:%H:%M}–{s.ends_at:%H:%M}") for s in slots]
+        )
 
 
 class PublicBookForm(BookForm):
@@ -328,6 +343,5 @@ class ReceptionRecordForm(forms.Form):
 
     def __init__(self, *args: Any, regions: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", "—")] + [
-            (r.code, f"{r.name}（{r.code}）") for r in regions
-        ]
+        choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+        _set(self, "region", choices=[("", "—"), *choices])

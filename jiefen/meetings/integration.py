@@ -6,10 +6,13 @@ up as soon as they do. Nothing else in this app imports them.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from datetime import date
 from types import ModuleType
 from typing import Any
+
+from django.db import transaction
 
 
 def supervision_services() -> ModuleType | None:
@@ -69,9 +72,10 @@ SCREENING_MISSING = "screening_missing"
 
 
 def notify_body(*, body: Any, kind: str, key: str, params: dict[str, Any], at: Any) -> bool:
-    """Notify a body's clerks and heads through jiefen.supervision's notifications (in the
-    caller's transaction; sent after commit, once per recipient, kind and key). False when
-    supervision is not there."""
+    """Notify a body's clerks and heads through jiefen.supervision's notifications, in the
+    caller's transaction, once per recipient, kind and key. Not sent yet: the caller asks for
+    sending once at the end (deliver_soon), as the sweep does. False when supervision is not
+    there."""
     try:
         from jiefen.supervision.notifications import notify
     except ImportError:
@@ -81,8 +85,17 @@ def notify_body(*, body: Any, kind: str, key: str, params: dict[str, Any], at: A
     recipients = Membership.objects.filter(
         body=body, role__in=[Role.CLERK, Role.HEAD], user__is_active=True
     ).values_list("user_id", flat=True)
-    notify(recipients=list(recipients), kind=kind, key=key, params=params, at=at)
+    notify(recipients=list(recipients), kind=kind, key=key, params=params, at=at, deliver=False)
     return True
+
+
+def deliver_soon() -> None:
+    """Ask supervision to send unsent notifications (after the current transaction commits)."""
+    try:
+        from jiefen.supervision.notifications import deliver_soon as deliver
+    except ImportError:
+        return
+    transaction.on_commit(deliver)
 
 
 def register_notification_kinds() -> None:
@@ -112,7 +125,7 @@ def early_warnings(*, region: Any, start: date, end: date, today: date) -> list[
     JSON-ready dicts with at least "message" (words, already in the reader's language) — or
     None while that module does not exist."""
     try:
-        from jiefen.metrics import early_warning
+        early_warning = importlib.import_module("jiefen.metrics.early_warning")
     except ImportError:
         return None
     reader = getattr(early_warning, "early_warnings", None)

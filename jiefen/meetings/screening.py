@@ -306,6 +306,8 @@ def screening_reminders(*, today: date, at: datetime | None = None) -> int:
         except IntegrityError:
             continue  # another worker reminded this body just now
         created += 1
+    if created:
+        integration.deliver_soon()
     return created
 
 

@@ -90,7 +90,7 @@ def _attach(error: DisputeError, form: Any, mapping: dict[str, str] | None = Non
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(bytes(content), content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     return response
 
 
@@ -267,7 +267,9 @@ def _render_detail(
     context["decisions"] = [(d, decision_effect(d, names)) for d in decisions]
     if manager and meeting.status != MeetingStatus.CANCELLED:
         members = _members(meeting)
-        initial = {"held_on": meeting.held_on or min(meeting.date, timezone.localdate())}
+        initial: dict[str, Any] = {
+            "held_on": meeting.held_on or min(meeting.date, timezone.localdate())
+        }
         if meeting.status == MeetingStatus.HELD:
             initial.update(
                 chair=meeting.chair_id,
@@ -590,8 +592,8 @@ def screening_status(request: HttpRequest) -> HttpResponse:
     period = next((p for p in periods if p.start.isoformat() == chosen), None)
     if period is None:
         # By default the last period that has ended: the one villages should all have returned.
-        period = periods[1] if today <= current.end else current
-    rows = list(screening_services.village_status(region, period))
+        period = periods[1]
+    rows: list[Any] = list(screening_services.village_status(region, period))
     missing = [r for r in rows if r.returned_at is None]
     return render(
         request,
@@ -912,7 +914,9 @@ def booking_record(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if register is not None and saved.dispute_id:
                 messages.success(
-                    request, _("已记录，并登记为纠纷 %(number)s") % {"number": saved.dispute.number}
+                    request,
+                    _("已记录，并登记为纠纷 %(number)s")
+                    % {"number": saved.dispute.number if saved.dispute else ""},
                 )
             else:
                 messages.success(request, _("已记录接访情况"))

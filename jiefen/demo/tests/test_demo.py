@@ -170,7 +170,7 @@ def test_it_reports_what_the_first_run_added(demo):
 def test_the_command_prints_the_accounts(demo):
     out = StringIO()
 
-    call_command("demo", stdout=out)
+    call_command("demo", "--disputes", "0", stdout=out)
 
     text = out.getvalue()
     assert f"演示账号（密码均为 {PASSWORD}）" in text

@@ -5,7 +5,10 @@ import pytest
 from jiefen.conftest import sign_in
 from jiefen.disputes.models import Dispute, Status
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_it_takes_a_dispute_from_village_registration_to_the_town(

@@ -1,7 +1,10 @@
 """Helpers for meetings tests: the named people of jiefen/conftest.py, disputes played through
 the services at explicit moments (see jiefen/disputes/tests), and a few more people."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 
 from jiefen.disputes import services
 from jiefen.disputes.tests.conftest import (  # noqa: F401  (fixtures)
@@ -12,7 +15,16 @@ from jiefen.disputes.tests.conftest import (  # noqa: F401  (fixtures)
     town_department,
     village_head,
 )
+from jiefen.disputes.tests.test_concurrency import SEEDS, shared_database  # noqa: F401
 from jiefen.org.models import Role
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """What the migrations seed (categories, rules, the calendar), which a transactional test
+    run before this one may have flushed away."""
+    for module, function in SEEDS:
+        getattr(importlib.import_module(module), function)(django_apps, None)
 
 
 @pytest.fixture

@@ -13,7 +13,11 @@ from jiefen.meetings.models import Decision, MeetingStatus
 from jiefen.meetings.services import SeriesInput, series_save
 from jiefen.meetings.tests.conftest import register, transferred_to_town
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("seeded"),
+]
 
 
 def test_it_walks_a_town_meeting_from_agenda_to_circular(

@@ -14,6 +14,14 @@ class Command(BaseCommand):
         self.help = _("载入演示数据（绍兴市的真实区划、调处主体和演示账号）；可重复运行")
         return super().create_parser(prog_name, subcommand, **kwargs)
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--disputes",
+            type=int,
+            default=100_000,
+            help=_("生成的演示纠纷数（0 表示不生成）"),
+        )
+
     def handle(self, *args: object, **options: object) -> None:
         result = demo_load_foundation()
         regions = result.regions
@@ -38,6 +46,7 @@ class Command(BaseCommand):
                 "roles": result.memberships_added,
             }
         )
+        self.load_disputes(int(options["disputes"]))  # type: ignore[call-overload]
         if not result.changed:
             self.stdout.write(_("演示数据已是最新，没有改动。"))
         self.stdout.write("")
@@ -49,3 +58,24 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.username:<{width}}  {PASSWORD}  {account.full_name}  {account.what}"
             )
+
+    def load_disputes(self, count: int) -> None:
+        """About two years of synthetic disputes, once; then the rollups behind the figures."""
+        import time
+
+        from jiefen.demo.synthetic import demo_disputes
+        from jiefen.metrics.rollups import rollups_rebuild
+
+        started = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done % 20000 == 0:
+                self.stdout.write(_("纠纷：%(done)d / %(total)d") % {"done": done, "total": total})
+
+        generated = demo_disputes(count=count, progress=progress)
+        if generated is None:
+            return
+        rollups_rebuild()
+        self.stdout.write(
+            _("演示纠纷已生成，用时 %(seconds).1f 秒") % {"seconds": time.monotonic() - started}
+        )
