@@ -851,6 +851,12 @@ class _Case:
                 return stay
         return None
 
+    def _due(self, tier: str, trigger: str, start: date) -> tuple[date, str, str] | None:
+        found = self.w.due(tier, trigger, self.facts, start)
+        if found is not None and found[1] == "assign_department" and self.department:
+            return None  # as deadlines.deadline_for: a lead department is already assigned
+        return found
+
     def _refresh(self) -> None:
         if self.status == STATUS.ASSIGNED:
             return
@@ -858,10 +864,10 @@ class _Case:
         stay = self._open_stay()
         if self.status in (STATUS.REGISTERED, STATUS.ACCEPTED, STATUS.MEDIATING) and stay:
             trigger = "registered" if stay.how == "registered" else "arrived"
-            found = self.w.due(stay.tier, trigger, self.facts, stay.arrived.date())
+            found = self._due(stay.tier, trigger, stay.arrived.date())
             if self.status != STATUS.REGISTERED and self.accepted_at is not None:
                 accepted = max(self.accepted_at, stay.arrived).date()
-                other = self.w.due(stay.tier, "accepted", self.facts, accepted)
+                other = self._due(stay.tier, "accepted", accepted)
                 if other is not None and (found is None or other[0] < found[0]):
                     found = other
         self.due, self.due_action, self.due_rule = found or (None, "", "")
