@@ -8,6 +8,9 @@ MO := $(patsubst %.po,%.mo,$(wildcard jiefen/locale/*/LC_MESSAGES/django.po))
 .PHONY: run test lint setup demo messages bench clean
 
 run: setup demo
+	$(JIEFEN) sweep --schedule
+	$(JIEFEN) db_worker --no-reload --interval 2 & worker=$$!; \
+	trap 'kill $$worker' EXIT INT TERM; \
 	$(JIEFEN) runserver 127.0.0.1:8000 --noreload
 
 test: $(BIN)/.dev $(MO)

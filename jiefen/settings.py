@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "jiefen.accounts",
     "jiefen.regions",
     "jiefen.org",
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "jiefen.supervision.context.bell",
             ],
         },
     },
@@ -172,3 +175,13 @@ LOGGING = {
 JIEFEN_CALENDAR_FIRST_YEAR = 2004
 JIEFEN_CALENDAR_YEARS_AHEAD = 3
 LOGOUT_REDIRECT_URL = "login"
+
+# Background work: the Django Tasks API with its database backend. `jiefen db_worker` runs the
+# queue (several processes on PostgreSQL); `jiefen sweep --schedule` starts the periodic sweep.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JIEFEN_SWEEP_INTERVAL = int(os.environ.get("JIEFEN_SWEEP_INTERVAL", "300"))
+JIEFEN_SMS_PROVIDER = os.environ.get(
+    "JIEFEN_SMS_PROVIDER", "jiefen.supervision.sms.LoggingSmsProvider"
+)
+JIEFEN_SITE_URL = os.environ.get("JIEFEN_SITE_URL", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -46,6 +46,7 @@ from jiefen.supervision.access import heads_of
 from jiefen.supervision.models import (
     Kind,
     LeaderOwnership,
+    Notification,
     OwnershipStatus,
     SupervisionOrder,
     SweepCursor,
@@ -89,13 +90,16 @@ def sweep_run(
     counts.update({f"recoloured_{colour}": n for colour, n in changed.items()})
     lap("warnings")
     counts["yellow"] = warnings_notify(Warning.YELLOW, now=now, chunk=chunk)
+    analyze_if_grown(counts["yellow"])
     counts["red"] = warnings_notify(Warning.RED, now=now, chunk=chunk)
+    analyze_if_grown(counts["red"])
     lap("warning_notifications")
     counts["arrivals"] = arrivals_notify(now=now)
     lap("arrivals")
     counts["orders_escalated"] = orders_escalate(today=today, now=now)
     lap("orders")
     counts["leader_missing"] = leaders_missing(now=now, chunk=chunk)
+    analyze_if_grown(counts["leader_missing"] + counts["arrivals"])
     lap("leaders")
     counts.update(hooks_run(today=today, now=now))
     lap("hooks")
@@ -106,6 +110,24 @@ def sweep_run(
 
 # ---------------------------------------------------------------------------------------------
 # Claiming
+
+# After this many new rows, the sweep refreshes PostgreSQL's statistics of its tables itself.
+ANALYZE_AFTER = 2000
+
+
+def analyze_if_grown(written: int) -> None:
+    """Refresh the planner's statistics of the sweep's tables after a large batch of rows.
+
+    The sweep's queries join the coloured disputes against the marks and page through the
+    unsent notifications. Just after a bulk of inserts (the first run on an existing
+    database, a day when thousands turn red) the statistics may still say the tables are
+    empty, and the planner then scans them once per dispute — minutes instead of a second.
+    ANALYZE samples a bounded number of rows, so it costs little at any size."""
+    if written < ANALYZE_AFTER or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (SweepMark, Notification):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def claim(kind: str, rows: Iterable[tuple[int, date | None]], now: datetime) -> set[int]:

@@ -27,7 +27,10 @@ def warning_class(dispute) -> str:  # type: ignore[no-untyped-def]
 
 @register.filter
 def event_label(event: Event) -> str:
-    return str(EVENT_LABELS.get(event.action, event.action))
+    from jiefen.supervision.events import EVENT_LABELS as SUPERVISION_LABELS
+
+    label = EVENT_LABELS.get(event.action) or SUPERVISION_LABELS.get(event.action)
+    return str(label or event.action)
 
 
 @register.filter
@@ -52,6 +55,11 @@ def event_detail(event: Event) -> str:
         parts.append(_("期限 %(n)s 个工作日") % {"n": p["days"]})
     if p.get("due"):
         parts.append(_("时限至 %(due)s") % {"due": p["due"]})
+    from jiefen.supervision.events import event_detail as supervision_detail
+
+    extra = supervision_detail(event.action, p)
+    if extra:
+        parts.append(str(extra))
     return "；".join(parts)
 
 

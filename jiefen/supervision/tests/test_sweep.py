@@ -222,3 +222,12 @@ def test_the_command_sweeps_once(capsys, complex_dispute):
     assert '"red"' in out and '"yellow"' in out
     complex_dispute.refresh_from_db()
     assert Dispute.objects.get(pk=complex_dispute.pk).warning == Warning.RED  # long past due
+
+
+def test_it_refreshes_the_planners_statistics_after_a_large_batch(db, django_assert_num_queries):
+    from django.db import connection
+
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 0):
+        sweep.analyze_if_grown(sweep.ANALYZE_AFTER)
+    with django_assert_num_queries(0):
+        sweep.analyze_if_grown(sweep.ANALYZE_AFTER - 1)
