@@ -847,6 +847,8 @@ def deadlines_recompute(*, year: int | None = None, batch: int = 2000, at=None) 
     calendar or the rules changed — e.g. when next year's official schedule is confirmed.
     Works in batches of locked rows; returns how many deadlines changed."""
     now = at or timezone.now()
+    from jiefen.metrics.rollups import rollup_stays
+
     changed = 0
     last_id = 0
     base = Dispute.objects.filter(status__in=[Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING])
@@ -867,5 +869,7 @@ def deadlines_recompute(*, year: int | None = None, batch: int = 2000, at=None) 
                 _refresh_deadline(dispute, stays.get(dispute.id), now)
                 if (dispute.due_date, dispute.warning) != before:
                     dispute.save(update_fields=["due_date", "due_action", "due_rule", "warning"])
+                    # No event is written, so move the level-deadline counts explicitly.
+                    rollup_stays(dispute)
                     changed += 1
     return changed
