@@ -25,7 +25,15 @@ from jiefen.api.models import ApiToken, IdempotencyKey
 from jiefen.api.tokens import limited_actor, token_check
 from jiefen.disputes import services
 from jiefen.disputes.access import available_moves, dispute_by_number, dispute_for, may_make
-from jiefen.disputes.lifecycle import TABLE, Action, Conflict, Forbidden, Invalid, NotFound
+from jiefen.disputes.lifecycle import (
+    TABLE,
+    Action,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    event_label,
+)
 from jiefen.disputes.models import Category, Dispute, Event
 from jiefen.disputes.selectors import dispute_list
 from jiefen.lib.personal import mask_id, mask_phone
@@ -298,7 +306,7 @@ def dispute_events(request: HttpRequest, ref: str = Ref) -> Any:
             "id": e.pk,
             "at": _local(e.at),
             "action": e.action,
-            "action_label": str(_event_label(e.action)),
+            "action_label": event_label(e.action),
             "from_status": e.from_status,
             "to_status": e.to_status,
             "body": _body_ref(e.body),
@@ -309,12 +317,6 @@ def dispute_events(request: HttpRequest, ref: str = Ref) -> Any:
         }
         for e in events[:1000]
     ]
-
-
-def _event_label(action: str) -> Any:
-    from jiefen.disputes.lifecycle import EVENT_LABELS
-
-    return EVENT_LABELS.get(action, action)  # type: ignore[call-overload]
 
 
 # --- moves -------------------------------------------------------------------------------------

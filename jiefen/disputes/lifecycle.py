@@ -154,6 +154,12 @@ EVENT_LABELS = {action: move.label for action, move in TABLE.items()} | {
 }
 
 
+def event_label(action: str) -> str:
+    """Words for an event's action. Other apps add their own actions to EVENT_LABELS when they
+    load (see supervision.apps), so every page and the API read one registry."""
+    return str(EVENT_LABELS.get(action, action))  # type: ignore[call-overload]
+
+
 def moves_from(status: str) -> list[Move]:
     """Every move the table allows from `status`, in table order."""
     return [move for move in TABLE.values() if status in move.sources]

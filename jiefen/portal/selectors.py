@@ -16,17 +16,8 @@ from django.utils.translation import gettext as _
 from jiefen.disputes.lifecycle import EVENT_LABELS
 from jiefen.disputes.models import Dispute, Event, Outcome, Route, Status
 from jiefen.portal.models import EscalationRequest
-from jiefen.portal.services import ESCALATION_ANSWER, ESCALATION_REQUEST, RATE
+from jiefen.portal.services import ESCALATION_ANSWER, ESCALATION_REQUEST
 from jiefen.regions.models import Level, Region
-
-
-def _labels() -> dict[str, Any]:
-    return {
-        **{str(action): label for action, label in EVENT_LABELS.items()},
-        ESCALATION_REQUEST: _("当事人申请上移"),
-        ESCALATION_ANSWER: _("答复上移申请"),
-        RATE: _("当事人评价"),
-    }
 
 
 @dataclass(frozen=True)
@@ -62,7 +53,6 @@ def _detail(event: Event) -> str:
 
 
 def public_timeline(dispute: Dispute) -> list[PublicEvent]:
-    labels = _labels()
     rows = (
         Event.objects.filter(dispute=dispute, public=True)
         .select_related("body")
@@ -72,7 +62,7 @@ def public_timeline(dispute: Dispute) -> list[PublicEvent]:
     return [
         PublicEvent(
             at=e.at,
-            label=str(labels.get(e.action, "")) or _("办理"),
+            label=str(EVENT_LABELS.get(e.action, "")) or _("办理"),
             body=e.body.name,
             detail=_detail(e),
             text=e.reason if e.action in (ESCALATION_REQUEST, ESCALATION_ANSWER) else "",

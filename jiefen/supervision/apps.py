@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class SupervisionConfig(AppConfig):
     name = "jiefen.supervision"
     verbose_name = _("督办与包案")
+
+    def ready(self) -> None:
+        from jiefen.disputes.lifecycle import EVENT_LABELS
+        from jiefen.supervision.events import EVENT_LABELS as SUPERVISION_LABELS
+
+        EVENT_LABELS.update(SUPERVISION_LABELS)  # type: ignore[arg-type]

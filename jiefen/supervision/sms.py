@@ -8,7 +8,7 @@ plugs in a real gateway. OutboxSmsProvider keeps messages in memory, for tests a
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -20,11 +20,10 @@ log = logging.getLogger(__name__)
 DEFAULT = "jiefen.supervision.sms.LoggingSmsProvider"
 
 
-class SmsProvider:
+class SmsProvider(Protocol):
     """Send one text message; raise on failure (the caller retries later)."""
 
-    def send(self, *, phone: str, text: str) -> None:
-        raise NotImplementedError
+    def send(self, *, phone: str, text: str) -> None: ...
 
 
 class LoggingSmsProvider(SmsProvider):

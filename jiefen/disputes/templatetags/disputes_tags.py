@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from jiefen.disputes.lifecycle import EVENT_LABELS
+from jiefen.disputes.lifecycle import event_label as lifecycle_event_label
 from jiefen.disputes.models import Event, Outcome, Route, Status, Warning
 from jiefen.lib.personal import mask_id, mask_phone
 
@@ -27,10 +27,7 @@ def warning_class(dispute) -> str:  # type: ignore[no-untyped-def]
 
 @register.filter
 def event_label(event: Event) -> str:
-    from jiefen.supervision.events import EVENT_LABELS as SUPERVISION_LABELS
-
-    label = EVENT_LABELS.get(event.action) or SUPERVISION_LABELS.get(event.action)
-    return str(label or event.action)
+    return lifecycle_event_label(event.action)
 
 
 @register.filter
