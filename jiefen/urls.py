@@ -19,5 +19,8 @@ urlpatterns = [
     path("evaluation/", include("jiefen.evaluation.urls")),
     path("supervision/", include("jiefen.supervision.urls")),
     path("meetings/", include("jiefen.meetings.urls")),
+    path("documents/", include("jiefen.documents.urls")),
+    path("sheets/", include("jiefen.spreadsheets.urls")),
+    path("audit/", include("jiefen.audit.urls")),
     path("", include("jiefen.disputes.urls")),
 ]

@@ -67,6 +67,7 @@ EVENTS_CURSOR = "events"
 HOOKS = (
     ("jiefen.portal.services", "escalations_overdue"),
     ("jiefen.meetings.services", "screening_reminders"),
+    ("jiefen.documents.services", "confirmation_reminders"),
 )
 
 
