@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "jiefen.documents",
     "jiefen.spreadsheets",
     "jiefen.audit",
+    "jiefen.privacy",
+    "jiefen.ops",
     "jiefen.portal",
     "jiefen.api",
     "jiefen.demo",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jiefen.audit.middleware.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

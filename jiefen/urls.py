@@ -22,5 +22,7 @@ urlpatterns = [
     path("documents/", include("jiefen.documents.urls")),
     path("sheets/", include("jiefen.spreadsheets.urls")),
     path("audit/", include("jiefen.audit.urls")),
+    path("privacy/", include("jiefen.privacy.urls")),
+    path("", include("jiefen.ops.urls")),
     path("", include("jiefen.disputes.urls")),
 ]
