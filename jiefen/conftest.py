@@ -83,6 +83,7 @@ SEEDS = [
     ("jiefen.disputes.migrations.0002_categories", "add"),
     ("jiefen.rules.migrations.0003_default_rules", "seed"),
     ("jiefen.calendars.migrations.0002_confirm_published_years", "confirm"),
+    ("jiefen.evaluation.migrations.0002_default_targets", "seed"),
 ]
 
 
@@ -197,9 +198,30 @@ def phone_page(chromium):
     context.close()
 
 
-def sign_in(page, live_server, username: str, password: str = "correct horse 9") -> None:
+def sign_in(
+    page, live_server, username: str, password: str = "correct horse 9", device=None
+) -> None:
+    """Sign in through the real pages; `device` is the user's authenticator, whose current
+    code is entered at the second step."""
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    if device is not None:
+        from jiefen.accounts.testing import totp_now
+
+        page.wait_for_url(f"{live_server.url}/login/verify/**")
+        page.fill("input[name=code]", totp_now(device))
+        page.click("button.primary")
     page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(monkeypatch):
+    """client.force_login() stands for a finished sign-in, second factor included (see
+    jiefen.accounts.testing); the two-step sign-in itself is tested in jiefen/accounts."""
+    from django.test import Client
+
+    from jiefen.accounts.testing import client_login_with_second_factor
+
+    monkeypatch.setattr(Client, "_login", client_login_with_second_factor(Client._login))

@@ -5,11 +5,14 @@ SECRET_KEY     signing key (default: generated once and kept in var/secret_key)
 FIELD_ENCRYPTION_KEY  key for parties' phone and ID numbers (default: var/field_key)
 DEBUG          "1" to turn debugging on (off by default)
 ALLOWED_HOSTS  comma-separated host names (default: localhost names)
+JIEFEN_HTTPS   "1" (or JIEFEN_PRODUCTION=1) in production behind HTTPS: secure cookies, HSTS,
+               redirect to HTTPS (the proxy must set X-Forwarded-Proto)
 JIEFEN_VAR     folder for local state (default: ./var)
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +50,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "jiefen.accounts",
@@ -77,9 +85,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "jiefen.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "jiefen.audit.middleware.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jiefen.urls"
@@ -97,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jiefen.supervision.context.bell",
+                "jiefen.org.context.nav",
             ],
         },
     },
@@ -129,6 +143,19 @@ CACHES = {
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out username+address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2 for new and changed passwords; the others still read older hashes (and upgrade them
+# at the next sign-in).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -137,6 +164,33 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+
+# Sign-in throttling: after AXES_FAILURE_LIMIT wrong passwords or second-factor codes for one
+# username from one address, that pair is locked out for the cool-off time.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "jiefen.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "jiefen.accounts.security.client_ip"
+# Sign-ins, failures and lockouts are recorded by the audit log; axes' own log lines add nothing.
+AXES_VERBOSE = False
+
+# Second factor (TOTP with recovery codes): required for administrators and leaders (see
+# jiefen.accounts.security), optional for everybody else.
+OTP_TOTP_ISSUER = "jiefen"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Audit log: kept 3 years by default; below 183 days is refused (check jiefen.audit.E001).
+JIEFEN_AUDIT_RETENTION_DAYS = int(os.environ.get("JIEFEN_AUDIT_RETENTION_DAYS", "1096"))
+# Reverse proxies of ours in front of the application: above 0, X-Forwarded-For is trusted for
+# that many right-most hops.
+JIEFEN_TRUSTED_PROXIES = int(os.environ.get("JIEFEN_TRUSTED_PROXIES", "0"))
+# Key of the hash kept of usernames typed at failed sign-ins (default: SECRET_KEY).
+JIEFEN_AUDIT_HASH_KEY = os.environ.get("JIEFEN_AUDIT_HASH_KEY", "")
+# Parties of disputes closed this many years ago are anonymised (statistics are kept).
+JIEFEN_PARTY_RETENTION_YEARS = int(os.environ.get("JIEFEN_PARTY_RETENTION_YEARS", "5"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -154,19 +208,40 @@ FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or _kept_secret("f
 SALT_KEY = [FIELD_ENCRYPTION_KEY]
 
 SESSION_COOKIE_HTTPONLY = True
+# Signed out after 30 minutes without a request: every request pushes the expiry forward.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG and _env_bool("JIEFEN_HTTPS"):
+PRODUCTION = not DEBUG and (_env_bool("JIEFEN_HTTPS") or _env_bool("JIEFEN_PRODUCTION"))
+if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
+    # Load balancers probe the health check over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# No inline script or style anywhere: scripts and styles come from our static files only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -2,14 +2,20 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
+
+from jiefen.accounts.views import SignInView
 
 admin.site.site_header = _("解纷 · 系统管理")
 admin.site.site_title = _("解纷")
 admin.site.index_title = _("管理")
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("jiefen.accounts.urls")),
+    # The admin signs in through the same two-step sign-in as everything else.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("public/", include("jiefen.portal.urls")),

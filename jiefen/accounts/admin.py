@@ -5,11 +5,13 @@ A superuser sees every account. Any other administrator sees the staff of their 
 grant admin access, superuser status, groups or permissions.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from jiefen.accounts.models import User
+from jiefen.accounts.services import second_factor_remove
 from jiefen.org.admin import UserMembershipInline, is_superuser, may_manage_user
 from jiefen.org.scope import staff_for
 
@@ -47,6 +49,23 @@ class StaffUserAdmin(UserAdmin):
         ),
     ]
     inlines = [UserMembershipInline]
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("重置两步验证（丢失手机时）"), permissions=["change"])
+    def reset_second_factor(self, request, queryset):  # type: ignore[no-untyped-def]
+        """The person sets up a new authenticator at their next sign-in. Devices are deleted
+        one by one, so the audit log records each removal."""
+        done = 0
+        for user in queryset:
+            if may_manage_user(request, user) and second_factor_remove(user=user):
+                self.log_change(request, user, [{"changed": {"fields": ["two_factor"]}}])
+                done += 1
+        self.message_user(
+            request,
+            ngettext("已重置 %(count)d 人的两步验证。", "已重置 %(count)d 人的两步验证。", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         if is_superuser(request):

@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiefen.audit import views
 
 app_name = "audit"
 
-urlpatterns: list = []
+urlpatterns = [path("", views.index, name="index")]

@@ -78,6 +78,7 @@ from jiefen.disputes.models import (
 from jiefen.disputes.services import MASS_THRESHOLD, TIER_OF_KIND
 from jiefen.lib.workdays import WorkCalendar
 from jiefen.org.models import Body, BodyKind, Membership, Role
+from jiefen.privacy.lookup import digest
 from jiefen.regions.models import Level, Region, code_span, short_code
 from jiefen.rules.services import due_date, rule_for
 
@@ -401,7 +402,7 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     ),
     Party: (
         "id", "dispute_id", "side", "kind", "name", "phone", "id_number", "address",
-        "anonymised_at",
+        "anonymised_at", "phone_digest", "id_digest",
     ),
     LevelStay: (
         "id", "dispute_id", "tier", "body_id", "region_code", "arrived_at", "arrived_how",
@@ -1699,7 +1700,10 @@ def _write(batch: Batch, adapt: _Adapt) -> None:
     phone, ident = adapt.encrypt_phone, adapt.encrypt_id
     to_json = _to_json
     converted = {
-        Party: [(*r[:5], phone(r[5]), ident(r[6]), *r[7:]) for r in tables[PARTY]],
+        Party: [
+            (*r[:5], phone(r[5]), ident(r[6]), *r[7:], digest(r[5]), digest(r[6]))
+            for r in tables[PARTY]
+        ],
         Event: [(*r[:9], to_json(r[9]), r[10]) for r in tables[EVENT]],
     }
     with transaction.atomic():

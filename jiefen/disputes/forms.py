@@ -1,5 +1,7 @@
 """Forms of the staff UI. They only shape input; the services validate and decide."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,7 @@ from jiefen.disputes.models import (
     Route,
     Side,
     Status,
+    Tier,
     Warning,
 )
 
@@ -64,7 +67,50 @@ PartyFormSet = forms.formset_factory(
 )
 
 
+MAX_IDS = 200
+
+
+class CommaChoiceField(forms.CharField):
+    """Comma-separated values, each one of `choices`: "village,town" → ["village", "town"].
+    Links from the dashboard combine values a single select cannot."""
+
+    def __init__(self, *, choices, labels=None, **kwargs):  # type: ignore[no-untyped-def]
+        self.allowed = {str(k): v for k, v in choices}
+        options = labels if labels is not None else [("", "—"), *choices]
+        kwargs.setdefault("widget", forms.Select(choices=options))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        text = super().to_python(value)
+        return [part.strip() for part in text.split(",") if part.strip()] if text else []
+
+    def validate(self, value):  # type: ignore[no-untyped-def]
+        super().validate(value)
+        wrong = [v for v in value if v not in self.allowed]
+        if wrong:
+            raise forms.ValidationError(
+                _("无法识别的取值：%(values)s"),
+                code="invalid_choice",
+                params={"values": "、".join(wrong)},
+            )
+
+    def words(self, values: list[str]) -> str:
+        return "、".join(str(self.allowed.get(v, v)) for v in values)
+
+
+def _event_choices() -> list[tuple[str, Any]]:
+    from jiefen.disputes.lifecycle import EVENT_LABELS
+
+    return [(str(key), label) for key, label in EVENT_LABELS.items()]
+
+
 class FilterForm(forms.Form):
+    """The list's filters. Besides what a person picks here, the dashboard links each figure to
+    the list with the filters that select the disputes behind it (metrics.dashboard.links);
+    those not shown as inputs appear as removable chips."""
+
     status = forms.ChoiceField(
         choices=[("", _("全部状态")), ("open", _("未办结")), *Status.choices],
         required=False,
@@ -82,14 +128,98 @@ class FilterForm(forms.Form):
     )
     registered_from = forms.DateField(required=False, label=_("登记日期自"), widget=_date_input())
     registered_to = forms.DateField(required=False, label=_("至"), widget=_date_input())
+    accepted_from = forms.DateField(required=False, label=_("受理日期自"), widget=_date_input())
+    accepted_to = forms.DateField(required=False, label=_("受理日期至"), widget=_date_input())
+    outcome = forms.ChoiceField(
+        choices=[("", _("全部结果")), *Outcome.choices], required=False, label=_("办结结果")
+    )
+    tier = CommaChoiceField(
+        choices=Tier.choices,
+        labels=[("", _("全部层级")), *Tier.choices, ("village,town", _("乡镇及以下"))],
+        label=_("所在层级"),
+    )
+    satisfaction = CommaChoiceField(
+        choices=[(str(i), str(i)) for i in range(5, 0, -1)],
+        labels=[
+            ("", _("全部")),
+            ("4,5", _("满意（4–5分）")),
+            ("1,2,3", _("不满意（1–3分）")),
+            *[(str(i), str(i)) for i in range(5, 0, -1)],
+        ],
+        label=_("满意度"),
+    )
+    mass = forms.BooleanField(required=False, label=_("仅群体性（10人以上）"))
     q = forms.CharField(required=False, max_length=100, label=_("编号或内容"))
+    # Set by links, shown as a chip: disputes with an event of one of these actions, on these
+    # local dates.
+    event = CommaChoiceField(choices=(), widget=forms.HiddenInput, label=_("办理事项"))
+    event_from = forms.DateField(required=False, widget=forms.HiddenInput, label=_("办理日期自"))
+    event_to = forms.DateField(required=False, widget=forms.HiddenInput, label=_("办理日期至"))
+    # Set by an early warning's link: exactly the disputes behind it.
+    ids = forms.CharField(
+        required=False, max_length=2000, widget=forms.HiddenInput, label=_("指定纠纷")
+    )
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["event"].allowed = dict(_event_choices())
+
+    def clean_ids(self) -> list[int]:
+        parts = [p.strip() for p in (self.cleaned_data.get("ids") or "").split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            raise forms.ValidationError(_("纠纷编号列表格式不正确"), code="invalid")
+        if len(parts) > MAX_IDS:
+            raise forms.ValidationError(
+                _("一次最多指定 %(max)d 件纠纷"), code="too_many", params={"max": MAX_IDS}
+            )
+        return sorted({int(p) for p in parts})
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
-        start, end = data.get("registered_from"), data.get("registered_to")
-        if start and end and start > end:
-            self.add_error("registered_to", _("结束日期不能早于开始日期"))
+        for start_key, end_key in (
+            ("registered_from", "registered_to"),
+            ("accepted_from", "accepted_to"),
+            ("event_from", "event_to"),
+        ):
+            start, end = data.get(start_key), data.get(end_key)
+            if start and end and start > end:
+                self.add_error(end_key, _("结束日期不能早于开始日期"))
+        if (data.get("event_from") or data.get("event_to")) and not data.get("event"):
+            self.add_error("event", _("按办理日期筛选时须指明办理事项"))
         return data
+
+    def chips(self) -> list[dict[str, str]]:
+        """The filters set by a link and not shown as an input: words, and the query without
+        them (to remove the chip)."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        data = self.cleaned_data
+        chips = []
+        if data.get("ids"):
+            query = self.data.copy()
+            for key in ("ids", "after", "before"):
+                query.pop(key, None)
+            chips.append(
+                {
+                    "label": str(self.fields["ids"].label),
+                    "value": _("%(n)d 件") % {"n": len(data["ids"])},
+                    "remove": query.urlencode(),
+                }
+            )
+        if not data.get("event"):
+            return chips
+        words = self.fields["event"].words(data["event"])
+        start, end = data.get("event_from"), data.get("event_to")
+        if start or end:
+            words += _("（%(start)s 至 %(end)s）") % {
+                "start": start.isoformat() if start else "…",
+                "end": end.isoformat() if end else "…",
+            }
+        query = self.data.copy()
+        for key in ("event", "event_from", "event_to", "after", "before"):
+            query.pop(key, None)
+        label = str(self.fields["event"].label)
+        return [*chips, {"label": label, "value": words, "remove": query.urlencode()}]
 
 
 class ReasonForm(forms.Form):

@@ -7,9 +7,10 @@ the services in services.py, which are the only code that changes a dispute.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField
 
 from jiefen.org.models import Body
+from jiefen.privacy import lookup
+from jiefen.privacy.fields import SealedCharField
 from jiefen.regions.models import Region
 
 
@@ -187,6 +188,8 @@ class Dispute(models.Model):
             models.Index(fields=["due_date"], name="dispute_due"),
             models.Index(fields=["warning", "region_code"], name="dispute_warning_region"),
             models.Index(fields=["registered_at"], name="dispute_registered_at"),
+            # The list's "accepted from / to" (the dashboard's acceptance figures link there).
+            models.Index(fields=["accepted_at"], name="dispute_accepted_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -216,6 +219,15 @@ class PartyKind(models.TextChoices):
     ORGANISATION = "organisation", _("单位")
 
 
+class PartyQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        # bulk_create skips save(): the lookup digests are filled here too.
+        objs = list(objs)
+        for party in objs:
+            party.fill_digests()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Party(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
     side = models.CharField(_("身份"), max_length=12, choices=Side.choices)
@@ -223,10 +235,20 @@ class Party(models.Model):
         _("类型"), max_length=14, choices=PartyKind.choices, default=PartyKind.PERSON
     )
     name = models.CharField(_("姓名或名称"), max_length=100)
-    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True, null=True)
-    id_number = EncryptedCharField(_("证件号码"), max_length=30, blank=True, null=True)
+    # Encrypted at rest (and in dumps); the digests beside them are keyed HMACs that let a
+    # subject-access request find a person without decrypting anything (see privacy.lookup).
+    phone = SealedCharField(_("联系电话"), max_length=30, blank=True, null=True)
+    id_number = SealedCharField(_("证件号码"), max_length=30, blank=True, null=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
+    phone_digest = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False, db_index=True
+    )
+    id_digest = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False, db_index=True
+    )
+
+    objects = PartyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("当事人")
@@ -235,6 +257,17 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.fill_digests()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"phone", "id_number"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "phone_digest", "id_digest"}
+        super().save(*args, **kwargs)
+
+    def fill_digests(self) -> None:
+        self.phone_digest = lookup.digest(self.phone)
+        self.id_digest = lookup.digest(self.id_number)
 
 
 class Event(models.Model):

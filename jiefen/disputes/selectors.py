@@ -5,10 +5,10 @@ next page exists; deep pages seek by id, so page 10,000 costs what page 1 costs.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from jiefen.disputes.access import disputes_for, roles_by_body
@@ -27,6 +27,65 @@ class Page:
 
 def _local_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _day_after(day: date) -> datetime:
+    return _local_start(day + timedelta(days=1))
+
+
+# What an event records of a dispute's result: a filter on outcome, tier or satisfaction given
+# with an event filter naming one of these actions applies to that event's parameters (the
+# result of that resolution, the score of that rating), not to the dispute's latest result.
+EVENT_PARAMS = {
+    "resolve": {"outcome": "outcome", "tier": "tier"},
+    "visit": {"satisfaction": "satisfaction"},
+    "rate": {"satisfaction": "score"},
+}
+
+
+def _values(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if str(v)]
+    return [part for part in str(value or "").split(",") if part]
+
+
+def _by_event_or_result(qs: QuerySet[Dispute], filters: dict[str, Any]) -> QuerySet[Dispute]:
+    """event / event_from / event_to: an EXISTS on the dispute's events (indexed by dispute);
+    outcome, tier, satisfaction on the event where an action records them, else on the
+    dispute (tier: the level holding it, which for a resolved one is the level that resolved
+    it)."""
+    actions = _values(filters.get("event"))
+    wanted = {
+        "outcome": _values(filters.get("outcome")),
+        "tier": _values(filters.get("tier")),
+        "satisfaction": _values(filters.get("satisfaction")),
+    }
+    on_event: set[str] = set()
+    if actions:
+        condition = Q()
+        for action in actions:
+            here = Q(action=action)
+            for key, param in EVENT_PARAMS.get(action, {}).items():
+                if wanted[key]:
+                    on_event.add(key)
+                    values: list[Any] = wanted[key]
+                    if key == "satisfaction":
+                        values = [int(v) for v in values if v.isdigit()]
+                    here &= Q(**{f"params__{param}__in": values})
+            condition |= here
+        events = Event.objects.filter(condition, dispute=OuterRef("pk"))
+        if filters.get("event_from"):
+            events = events.filter(at__gte=_local_start(filters["event_from"]))
+        if filters.get("event_to"):
+            events = events.filter(at__lt=_day_after(filters["event_to"]))
+        qs = qs.filter(Exists(events))
+    if wanted["outcome"] and "outcome" not in on_event:
+        qs = qs.filter(outcome__in=wanted["outcome"])
+    if wanted["tier"] and "tier" not in on_event:
+        qs = qs.filter(tier__in=wanted["tier"])
+    if wanted["satisfaction"] and "satisfaction" not in on_event:
+        qs = qs.filter(satisfaction__in=[int(v) for v in wanted["satisfaction"] if v.isdigit()])
+    return qs
 
 
 def dispute_list(
@@ -57,11 +116,19 @@ def dispute_list(
         qs = qs.filter(status__in=OPEN_STATUSES, due_date__lt=today)
     elif warning:
         qs = qs.filter(warning=int(warning))
-    if filters.get("registered_from"):
-        qs = qs.filter(registered_at__gte=_local_start(filters["registered_from"]))
-    if filters.get("registered_to"):
-        end = filters["registered_to"]
-        qs = qs.filter(registered_at__lt=_local_start(end) + timezone.timedelta(days=1))
+    for field, start_key, end_key in (
+        ("registered_at", "registered_from", "registered_to"),
+        ("accepted_at", "accepted_from", "accepted_to"),
+    ):
+        if filters.get(start_key):
+            qs = qs.filter(**{f"{field}__gte": _local_start(filters[start_key])})
+        if filters.get(end_key):
+            qs = qs.filter(**{f"{field}__lt": _day_after(filters[end_key])})
+    if filters.get("ids"):
+        qs = qs.filter(id__in=list(filters["ids"]))
+    if filters.get("mass"):
+        qs = qs.filter(mass=True)
+    qs = _by_event_or_result(qs, filters)
     text = (filters.get("q") or "").strip()
     if text:
         qs = qs.filter(

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "jiefen.documents"
     verbose_name = _("法律文书")
+
+    def ready(self) -> None:
+        from jiefen.disputes.lifecycle import EVENT_LABELS
+        from jiefen.documents import services
+        from jiefen.supervision.notifications import register
+
+        EVENT_LABELS.update(  # type: ignore[arg-type]
+            {
+                services.APPLY: _("申请司法确认"),
+                services.RESULT: _("司法确认结果"),
+            }
+        )
+        register(services.REMINDER_KIND, _("司法确认期限提醒"), services.reminder_text)

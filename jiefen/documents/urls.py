@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiefen.documents import views
 
 app_name = "documents"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("disputes/<int:pk>/details/", views.details, name="details"),
+    path("disputes/<int:pk>/confirmation/<slug:step>/", views.confirmation, name="confirmation"),
+    path("disputes/<int:pk>/<slug:kind>.<slug:fmt>", views.download, name="download"),
+]

@@ -16,10 +16,10 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField
 
 from jiefen.disputes.models import Dispute
 from jiefen.org.models import Body
+from jiefen.privacy.fields import SealedCharField
 
 
 class Cadence(models.TextChoices):
@@ -405,7 +405,7 @@ class ReceptionBooking(models.Model):
     title = models.CharField(_("事由"), max_length=100, blank=True)
     description = models.TextField(_("情况简述"), max_length=2000, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True, null=True)
+    contact_phone = SealedCharField(_("联系电话"), max_length=30, blank=True, null=True)
     public = models.BooleanField(_("当事人自行预约"), default=False)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True

@@ -932,6 +932,9 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         reception_services.booking_cancel(actor=request.user, booking_id=pk)
+    except NotFound as error:
+        # Not yours answers as does not exist.
+        raise Http404 from error
     except DisputeError as error:
         messages.error(request, str(error.message))
     else:

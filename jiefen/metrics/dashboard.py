@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Category
+from jiefen.evaluation.targets import targets_for
 from jiefen.metrics import selectors
 from jiefen.metrics.indicators import (
     BY_KEY,
@@ -148,7 +149,7 @@ class Tile:
 
     @property
     def target(self) -> str:
-        target = self.indicator.target
+        target = self.figure.target
         return target.describe() if target else ""
 
 
@@ -221,7 +222,9 @@ def clean_sort(value: Any) -> str:
 
 def dashboard(actor: Any, region: Region, period: Period, today: date, sort: str = "") -> Dashboard:
     sort = clean_sort(sort)
-    figures = evaluate(selectors.sums(region, period, today))
+    year = period.start.year
+    own_targets = targets_for(region.level, year)
+    figures = evaluate(selectors.sums(region, period, today), targets=own_targets)
     tiles = [_tile(figures[key], region, period, today) for key in KPI_TILES]
     tiles[KPI_TILES.index("on_time_rate")].parts = [
         _tile(figures[f"on_time_rate_{tier}"], region, period, today) for tier in TIERS
@@ -231,13 +234,15 @@ def dashboard(actor: Any, region: Region, period: Period, today: date, sort: str
     below = selectors.sums_below(region, period, today)
     now = min(period.end, today) == today
     rows = []
+    child_targets = targets_for(min(region.level + 1, Level.VILLAGE), year)
     for child in _children(region):
-        rows.append(_row(child.code, child.name, child, below.pop(child.code, Sums()), period, now))
+        rows.append(_row(child.code, child.name, child, below.pop(child.code, Sums()), period, now,
+                         targets=child_targets))  # fmt: skip
     if region.code in below:  # disputes located at the region itself, not in a sub-unit
         rows.append(_row(region.code, _("%(name)s本级") % {"name": region.name}, None,
-                         below.pop(region.code), period, now, region))  # fmt: skip
+                         below.pop(region.code), period, now, region, own_targets))  # fmt: skip
     for code, sums in sorted(below.items()):  # a unit no longer in the division tree
-        rows.append(_row(code, str(code), None, sums, period, now, region))
+        rows.append(_row(code, str(code), None, sums, period, now, region, child_targets))
 
     total = figures["received"].numerator
     names = dict(Category.objects.values_list("id", "name"))
@@ -279,10 +284,11 @@ def _row(
     period: Period,
     now: bool,
     parent: Region | None = None,
+    targets: Any = None,
 ) -> Row:
-    figures = evaluate(sums.complete(), RANKED)
     place = child or parent
     assert place is not None
+    figures = evaluate(sums.complete(), RANKED, targets)
     return Row(
         code=code,
         name=name,

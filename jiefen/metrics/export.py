@@ -28,7 +28,7 @@ def _value(figure: Figure) -> Any:
 
 def _met(figure: Figure) -> str:
     if figure.met is None:
-        return "—" if figure.indicator.target else ""
+        return "—" if figure.target else ""
     return _("达标") if figure.met else _("未达标")
 
 
@@ -58,7 +58,7 @@ def workbook(board: Dashboard) -> Workbook:
     )
     for indicator in INDICATORS:
         figure = board.figures[indicator.key]
-        target = indicator.target
+        target = figure.target
         sheet.append(
             [
                 str(indicator.name),

@@ -71,8 +71,8 @@ class Sums(dict):
 
 @dataclass(frozen=True)
 class Target:
-    """`value` is a share (0–1) for rates. `direction`: "at_least" the value, or "fall":
-    fewer than in the same period last year (or none at all)."""
+    """`value` is a share (0–1) for rates. `direction`: "at_least" or "at_most" the value, or
+    "fall": fewer than in the same period last year (or none at all)."""
 
     value: Fraction | None
     direction: str
@@ -83,10 +83,14 @@ class Target:
         assert self.value is not None
         percent = self.value * 100
         shown = f"{float(percent):g}%"
+        if self.direction == "at_most":
+            return "≤ " + shown
         return shown if self.value == 1 else "≥ " + shown
 
 
-# Default targets of the city plan. The evaluation office may set others per level and year.
+# Default targets of the city plan — the one place they are written down. The evaluation
+# office sets others per region level and year (evaluation.Target); evaluation.targets looks
+# them up and falls back to these.
 TARGETS: dict[str, Target] = {
     "mediation_rate": Target(Fraction(1), "at_least"),
     "success_rate": Target(Fraction(92, 100), "at_least"),
@@ -106,6 +110,8 @@ class Indicator:
 
     @property
     def target(self) -> Target | None:
+        """The plan's default target; the one in force for a level and year comes from
+        evaluation.targets.targets_for and travels with each Figure."""
         return TARGETS.get(self.key)
 
 
@@ -272,6 +278,7 @@ class Figure:
     met: bool | None  # None: no target, or no value
     change: int | None = None  # mass disputes: against the same period last year
     last_year: int | None = None
+    target: Target | None = None  # the target `met` was judged against
 
     @property
     def key(self) -> str:
@@ -303,21 +310,28 @@ def display(value: Fraction | int | None, unit: str = "rate") -> str:
 
 
 def _met(
-    indicator: Indicator, value: Fraction | int | None, sums: Mapping[str, int]
+    target: Target | None, value: Fraction | int | None, sums: Mapping[str, int]
 ) -> bool | None:
-    target = indicator.target
     if target is None or value is None:
         return None
     if target.direction == "fall":
         return int(value) == 0 or int(value) < sums["mass_last_year"]
     assert target.value is not None
+    if target.direction == "at_most":
+        return value <= target.value
     return value >= target.value
 
 
-def evaluate(sums: Mapping[str, int], keys: tuple[str, ...] | None = None) -> dict[str, Figure]:
-    """The figures of `keys` (default: all) from the base counts."""
+def evaluate(
+    sums: Mapping[str, int],
+    keys: tuple[str, ...] | None = None,
+    targets: Mapping[str, Target | None] | None = None,
+) -> dict[str, Figure]:
+    """The figures of `keys` (default: all) from the base counts, judged against `targets`
+    (by indicator key; default: the plan's defaults)."""
     figures = {}
     for indicator in INDICATORS if keys is None else [BY_KEY[k] for k in keys]:
+        target = indicator.target if targets is None else targets.get(indicator.key)
         numerator = int(sums[indicator.numerator])
         if indicator.denominator is None:
             value: Fraction | int | None = numerator
@@ -332,6 +346,12 @@ def evaluate(sums: Mapping[str, int], keys: tuple[str, ...] | None = None) -> di
                 "change": numerator - int(sums["mass_last_year"]),
             }
         figures[indicator.key] = Figure(
-            indicator, value, numerator, denominator, _met(indicator, value, sums), **extra
+            indicator,
+            value,
+            numerator,
+            denominator,
+            _met(target, value, sums),
+            target=target,
+            **extra,
         )
     return figures

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from jiefen.metrics import early_warning
 from jiefen.metrics.dashboard import dashboard, region_for
 from jiefen.metrics.export import workbook
 from jiefen.metrics.indicators import BY_KEY, RANKED
@@ -78,6 +79,12 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             for row in board.rows
         ],
         "up": [(r, "?" + _query(r.code, period, sort)) for r in board.trail],
+        # The region has passed the jurisdiction check (region_for): its warnings are the
+        # reader's to see.
+        "early": early_warning.early_warning_report(
+            region=region, start=period.start, end=period.end, today=board.today
+        ),
+        "early_method": early_warning.method(),
     }
     return render(request, "metrics/dashboard.html", context)
 

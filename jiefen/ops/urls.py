@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Health endpoints at the site root: /healthz and /healthz/ready."""
+
+from django.urls import path
+
+from jiefen.ops import views
 
 app_name = "ops"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("healthz", views.live, name="live"),
+    path("healthz/ready", views.ready, name="ready"),
+]

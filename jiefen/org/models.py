@@ -101,6 +101,9 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("督查员")
     EVALUATOR = "evaluator", _("考核员")
     ADMIN = "admin", _("管理员")
+    # Reads the audit log (jiefen.audit); deliberately not implied by ADMIN: those who
+    # administer the system are not the ones who check what was done in it.
+    AUDITOR = "auditor", _("审计员")
 
 
 class Membership(models.Model):

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PrivacyConfig(AppConfig):
     name = "jiefen.privacy"
     verbose_name = _("个人信息保护")
+
+    def ready(self) -> None:
+        from jiefen.disputes.lifecycle import EVENT_LABELS
+
+        EVENT_LABELS["anonymise"] = _("当事人信息匿名化")  # type: ignore[index]

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiefen.privacy import views
 
 app_name = "privacy"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("access/", views.access, name="access"),
+    path("access/export/", views.access_export, name="access_export"),
+]

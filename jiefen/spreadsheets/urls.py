@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiefen.spreadsheets import views
 
 app_name = "spreadsheets"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("import/", views.import_start, name="import"),
+    path("import/template.xlsx", views.template_download, name="template"),
+    path("import/<int:pk>/", views.import_job, name="job"),
+    path("import/<int:pk>/progress.json", views.import_progress, name="progress"),
+    path("import/<int:pk>/errors.csv", views.import_errors, name="errors"),
+    path("import/<int:pk>/valid-only/", views.import_valid_only, name="valid_only"),
+    path("import/<int:pk>/discard/", views.import_discard, name="discard"),
+    path("export.xlsx", views.export_masked, name="export"),
+    path("export/unmasked/", views.export_unmasked, name="export_unmasked"),
+]

@@ -67,7 +67,9 @@ EVENTS_CURSOR = "events"
 HOOKS = (
     ("jiefen.portal.services", "escalations_overdue"),
     ("jiefen.meetings.services", "screening_reminders"),
+    ("jiefen.meetings.services", "meetings_sweep"),
     ("jiefen.documents.services", "confirmation_reminders"),
+    ("jiefen.privacy.retention", "parties_anonymise_due"),
 )
 
 

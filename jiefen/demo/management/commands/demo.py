@@ -47,6 +47,7 @@ class Command(BaseCommand):
             }
         )
         self.load_disputes(int(options["disputes"]))  # type: ignore[call-overload]
+        self.load_evaluation()
         if not result.changed:
             self.stdout.write(_("演示数据已是最新，没有改动。"))
         self.stdout.write("")
@@ -58,6 +59,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.username:<{width}}  {PASSWORD}  {account.full_name}  {account.what}"
             )
+
+    def load_evaluation(self) -> None:
+        """Last year's safe-township scheme, scores, budgets and a manual indicator."""
+        from django.utils import timezone
+
+        from jiefen.evaluation.demo import seed
+
+        year = timezone.localdate().year - 1
+        seed(year)
+        self.stdout.write(_("考核评价：%(year)d 年度方案与示例数据已就绪") % {"year": year})
 
     def load_disputes(self, count: int) -> None:
         """About two years of synthetic disputes, once; then the rollups behind the figures."""

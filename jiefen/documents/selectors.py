@@ -1,0 +1,40 @@
+"""Reads: what the documents panel of a dispute page shows to this actor."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from jiefen.disputes.models import Dispute
+from jiefen.documents.builders import KINDS, Facts
+from jiefen.documents.models import Confirmation
+from jiefen.documents.services import FORMATS, confirmation_last_day, may_edit
+
+
+def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dict[str, Any]:
+    """The documents with what each still lacks, and the judicial confirmation window.
+    `dispute` was fetched through dispute_for by the page that shows it."""
+    today = today or timezone.localdate()
+    facts = Facts.of(dispute)
+    documents = [
+        {"key": kind.key, "title": kind.title, "missing": kind.missing(facts)}
+        for kind in KINDS.values()
+    ]
+    window = None
+    if facts.agreement is not None and not facts.agreement_missing_outcome:
+        last = confirmation_last_day(facts.agreement.signed_on)
+        window = {
+            "last_day": last,
+            "days_left": (last - today).days,
+            "row": Confirmation.objects.filter(agreement=facts.agreement).first(),
+        }
+    return {
+        "dispute": dispute,
+        "documents": documents,
+        "formats": list(FORMATS),
+        "window": window,
+        "may_edit": may_edit(actor, dispute),
+        "today": today,
+    }

@@ -1,0 +1,465 @@
+"""Writes of the documents app, and the making of documents.
+
+Every function fetches the dispute through jiefen.disputes.access.dispute_for (not yours = does
+not exist), checks the actor's seat, validates everything before writing anything, and raises
+a jiefen.disputes.lifecycle.DisputeError with a message for people otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiefen.disputes.access import dispute_for, roles_by_body
+from jiefen.disputes.lifecycle import Forbidden, Invalid, NotFound
+from jiefen.disputes.models import Agreement, Dispute, Event, Outcome, Party, PartyKind
+from jiefen.disputes.services import event_append, party_reveal
+from jiefen.documents.builders import KINDS, Facts, Identifiers
+from jiefen.documents.models import (
+    AgreementDetail,
+    Confirmation,
+    ConfirmationReminder,
+    ConfirmationResult,
+    Gender,
+    PartyDetail,
+)
+from jiefen.org.models import Membership, Role
+
+log = logging.getLogger(__name__)
+
+STAFF_ROLES = frozenset({Role.CLERK, Role.MEDIATOR, Role.HEAD})
+CONFIRMATION_DAYS = 30
+REMIND_DAYS_BEFORE = (7, 2)
+APPLY = "confirmation_apply"
+RESULT = "confirmation_result"
+REMINDER_KIND = "confirmation_due"
+FORMATS = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+def confirmation_last_day(signed_on: date) -> date:
+    """The last day on which the parties may jointly apply for judicial confirmation.
+
+    People's Mediation Law Art. 33: within 30 days of the agreement taking effect. The day the
+    agreement is signed (and takes effect) is not counted, as periods are counted in Chinese
+    civil procedure, so the window ends 30 calendar days after the signing date: signed on
+    31 January 2026 → last day 2 March 2026. No working-day calendar applies; when the last day
+    falls on a holiday a court may accept the next working day, but reminders go by this day,
+    the earlier and safer one."""
+    return signed_on + timedelta(days=CONFIRMATION_DAYS)
+
+
+def may_edit(actor: Any, dispute: Dispute) -> bool:
+    """Staff of the body holding the dispute fill in the documents' data."""
+    if not getattr(actor, "is_active", False):
+        return False
+    if actor.is_superuser:
+        return True
+    return bool(roles_by_body(actor).get(dispute.holder_id, set()) & STAFF_ROLES)
+
+
+def _editable(actor: Any, dispute_id: Any, *, for_update: bool = False) -> Dispute:
+    dispute = dispute_for(actor, dispute_id, for_update=for_update)
+    if not may_edit(actor, dispute):
+        raise Forbidden(_("只有承办主体的工作人员可以填写文书信息"))
+    return dispute
+
+
+def _deadline(dispute: Dispute) -> dict[str, Any]:
+    """The dispute's own deadline, which every event carries (see supervision/events.py)."""
+    if dispute.due_date is None:
+        return {}
+    return {
+        "due": dispute.due_date.isoformat(),
+        "due_action": dispute.due_action,
+        "due_rule": dispute.due_rule,
+    }
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, []).append(message)
+
+    def text(self, name: str, value: str, limit: int) -> str:
+        value = (value or "").strip()
+        if len(value) > limit:
+            self.add(name, _("不能超过 %(limit)d 个字") % {"limit": limit})
+        return value
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise Invalid(_("填写有误，请按提示修改"), fields=self.fields)
+
+
+# ---------------------------------------------------------------------------------------------
+# The data the agreement needs
+
+
+@dataclass
+class PartyDetailInput:
+    gender: str = ""
+    age: int | None = None
+    ethnicity: str = ""
+    occupation: str = ""
+    employer: str = ""
+    legal_representative: str = ""
+    representative_title: str = ""
+
+
+def party_detail_save(
+    *, actor: Any, party_id: Any, data: PartyDetailInput, at: datetime | None = None
+) -> PartyDetail:
+    """Record a party's basic facts for the agreement (Art. 29)."""
+    try:
+        party = Party.objects.get(pk=int(party_id))
+    except (Party.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
+    try:
+        dispute = _editable(actor, party.dispute_id)
+    except NotFound:
+        raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
+    errors = _Errors()
+    values = {
+        "ethnicity": errors.text("ethnicity", data.ethnicity, 20),
+        "occupation": errors.text("occupation", data.occupation, 50),
+        "employer": errors.text("employer", data.employer, 100),
+        "legal_representative": errors.text("legal_representative", data.legal_representative, 50),
+        "representative_title": errors.text("representative_title", data.representative_title, 50),
+        "gender": data.gender or "",
+        "age": data.age,
+    }
+    if values["gender"] and values["gender"] not in Gender.values:
+        errors.add("gender", _("性别无效"))
+    if data.age is not None and not 0 < int(data.age) <= 130:
+        errors.add("age", _("年龄应为 1 至 130 的整数"))
+    if party.kind == PartyKind.ORGANISATION:
+        values.update(gender="", age=None, ethnicity="", occupation="", employer="")
+    else:
+        values.update(legal_representative="", representative_title="")
+    errors.raise_if_any()
+    detail, _created = PartyDetail.objects.update_or_create(
+        party=party,
+        defaults=values | {"updated_at": at or timezone.now(), "updated_by": actor},
+    )
+    log.info("party details of dispute %s updated by %s", dispute.pk, actor.pk)
+    return detail
+
+
+def party_details_erase(*, party_ids: Any) -> int:
+    """Erase the basic facts of parties whose personal data is purged (privacy schedule)."""
+    deleted, _rows = PartyDetail.objects.filter(party_id__in=list(party_ids)).delete()
+    return deleted
+
+
+@dataclass
+class AgreementDetailInput:
+    responsibility: str = ""
+    performance_method: str = ""
+    performance_deadline: date | None = None
+    performed_on_signing: bool = False
+    mediators: str = ""
+    committee: str = ""
+
+
+def _agreement_of(dispute: Dispute) -> Agreement:
+    agreement = Agreement.objects.filter(dispute=dispute).first()
+    if agreement is None or dispute.outcome != Outcome.AGREEMENT:
+        raise Invalid(_("该纠纷未以达成调解协议办结，没有调解协议"))
+    return agreement
+
+
+def agreement_detail_save(
+    *, actor: Any, dispute_id: Any, data: AgreementDetailInput, at: datetime | None = None
+) -> AgreementDetail:
+    """Record the agreement's items the Agreement row does not hold (Art. 29)."""
+    dispute = _editable(actor, dispute_id)
+    agreement = _agreement_of(dispute)
+    errors = _Errors()
+    values = {
+        "responsibility": errors.text("responsibility", data.responsibility, 3000),
+        "performance_method": errors.text("performance_method", data.performance_method, 2000),
+        "mediators": errors.text("mediators", data.mediators, 200),
+        "committee": errors.text("committee", data.committee, 100),
+        "performed_on_signing": bool(data.performed_on_signing),
+        "performance_deadline": None if data.performed_on_signing else data.performance_deadline,
+    }
+    deadline = values["performance_deadline"]
+    if deadline is not None and deadline < agreement.signed_on:
+        errors.add("performance_deadline", _("履行期限不能早于协议签订日期"))
+    errors.raise_if_any()
+    detail, _created = AgreementDetail.objects.update_or_create(
+        agreement=agreement,
+        defaults=values | {"updated_at": at or timezone.now(), "updated_by": actor},
+    )
+    return detail
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents
+
+
+@dataclass
+class Document:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+class Incomplete(Invalid):
+    """A document that may not be made yet; `missing` names what is missing."""
+
+    code = "incomplete"
+
+    def __init__(self, title: str, missing: list[str]) -> None:
+        super().__init__(
+            _("《%(document)s》缺少以下事项，暂不能生成：%(items)s")
+            % {"document": title, "items": "；".join(missing)}
+        )
+        self.missing = missing
+
+
+def document_missing(dispute: Dispute, kind: str, facts: Facts | None = None) -> list[str]:
+    return KINDS[kind].missing(facts or Facts.of(dispute))
+
+
+def document_make(
+    *,
+    actor: Any,
+    dispute_id: Any,
+    kind: str,
+    fmt: str,
+    reveal_reason: str = "",
+    at: datetime | None = None,
+) -> Document:
+    """One document of a dispute the actor may see, as Word or PDF. ID and phone numbers are
+    masked, unless `reveal_reason` is given by staff of the holding body: then each number the
+    document shows is revealed through jiefen.disputes.services.party_reveal (one logged
+    Reveal per number) in one transaction with the making, so a failure logs nothing."""
+    if kind not in KINDS or fmt not in FORMATS:
+        raise NotFound(_("没有这种文书"))
+    dispute = dispute_for(actor, dispute_id)
+    spec = KINDS[kind]
+    title = str(spec.title)
+    reveal_reason = (reveal_reason or "").strip()
+    if reveal_reason and not may_edit(actor, dispute):
+        raise Forbidden(_("只有承办主体的工作人员可以生成含完整证件号码和电话的文书"))
+    facts = Facts.of(dispute)
+    missing = spec.missing(facts)
+    if missing:
+        raise Incomplete(title, missing)
+    moment = at or timezone.now()
+    with transaction.atomic():
+        ids = Identifiers()
+        if reveal_reason:
+            # A dry run tells which numbers this document shows; only those are revealed.
+            spec.write(_NullWriter(), facts, ids)
+            for party_id, name in sorted(ids.used):
+                ids.full[(party_id, name)] = party_reveal(
+                    actor=actor, party_id=party_id, field=name, reason=reveal_reason
+                )
+        data = _render(spec, facts, ids, fmt, title=title, author=dispute.holder.name, at=moment)
+    return Document(
+        filename=f"{dispute.number}-{title}.{fmt}", content_type=FORMATS[fmt], data=data
+    )
+
+
+def _render(
+    spec: Any, facts: Facts, ids: Identifiers, fmt: str, *, title: str, author: str, at: datetime
+) -> bytes:
+    if fmt == "pdf":
+        from jiefen.documents.pdf import Pdf
+
+        writer: Any = Pdf(title=title, author=author, moment=at)
+    else:
+        from jiefen.meetings.documents import Word
+
+        writer = Word(title=title, author=author, moment=at)
+    spec.write(writer, facts, ids)
+    return writer.bytes()
+
+
+class _NullWriter:
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+# ---------------------------------------------------------------------------------------------
+# Judicial confirmation
+
+
+def _confirmation_row(dispute: Dispute, agreement: Agreement, actor: Any, now: datetime) -> Any:
+    row, _created = Confirmation.objects.select_for_update().get_or_create(
+        agreement=agreement,
+        defaults={"dispute": dispute, "updated_at": now, "updated_by": actor},
+    )
+    return row
+
+
+def confirmation_apply(
+    *, actor: Any, dispute_id: Any, applied_on: date | None, court: str, at=None
+) -> Confirmation:
+    """Record that the parties jointly applied to `court` on `applied_on`."""
+    now = at or timezone.now()
+    today = timezone.localdate(now)
+    errors = _Errors()
+    court = errors.text("court", court, 100)
+    if not court:
+        errors.add("court", _("请填写受理法院"))
+    if applied_on is None:
+        errors.add("applied_on", _("请填写申请日期"))
+    elif applied_on > today:
+        errors.add("applied_on", _("申请日期不能晚于今天"))
+    errors.raise_if_any()
+    assert applied_on is not None
+    with transaction.atomic():
+        dispute = _editable(actor, dispute_id, for_update=True)
+        agreement = _agreement_of(dispute)
+        if applied_on < agreement.signed_on:
+            raise Invalid(
+                _("申请日期不能早于协议签订日期"),
+                fields={"applied_on": [_("申请日期不能早于协议签订日期")]},
+            )
+        row = _confirmation_row(dispute, agreement, actor, now)
+        row.applied_on, row.court = applied_on, court
+        row.updated_at, row.updated_by = now, actor
+        row.save()
+        last = confirmation_last_day(agreement.signed_on)
+        _event(
+            dispute,
+            APPLY,
+            actor,
+            now,
+            {"applied_on": applied_on.isoformat(), "last_day": last.isoformat()}
+            | {"in_time": applied_on <= last},
+            reason=court,
+        )
+    return row
+
+
+def confirmation_result(
+    *, actor: Any, dispute_id: Any, result: str, result_on: date | None, at=None
+) -> Confirmation:
+    """Record the court's ruling on an application already recorded."""
+    now = at or timezone.now()
+    errors = _Errors()
+    if result not in ConfirmationResult.values:
+        errors.add("result", _("请选择确认结果"))
+    if result_on is None:
+        errors.add("result_on", _("请填写裁定日期"))
+    elif result_on > timezone.localdate(now):
+        errors.add("result_on", _("裁定日期不能晚于今天"))
+    errors.raise_if_any()
+    assert result_on is not None
+    with transaction.atomic():
+        dispute = _editable(actor, dispute_id, for_update=True)
+        agreement = _agreement_of(dispute)
+        row = Confirmation.objects.select_for_update().filter(agreement=agreement).first()
+        if row is None or row.applied_on is None:
+            raise Invalid(_("请先登记司法确认申请"))
+        if result_on < row.applied_on:
+            raise Invalid(
+                _("裁定日期不能早于申请日期"),
+                fields={"result_on": [_("裁定日期不能早于申请日期")]},
+            )
+        row.result, row.result_on = result, result_on
+        row.updated_at, row.updated_by = now, actor
+        row.save()
+        _event(dispute, RESULT, actor, now, {"result": result, "result_on": result_on.isoformat()})
+    return row
+
+
+def _event(
+    dispute: Dispute, action: str, actor: Any, now: datetime, params: dict, reason=""
+) -> Event:
+    return event_append(
+        dispute=dispute,
+        action=action,
+        actor=actor,
+        at=now,
+        from_status=dispute.status,
+        to_status=dispute.status,
+        body_id=dispute.holder_id,
+        reason=reason,
+        params=_deadline(dispute) | params,
+        public=True,
+    )
+
+
+def confirmation_reminders(*, today: date, at: datetime | None = None) -> int:
+    """Remind the holding body's staff 7 and 2 days before an agreement's last day for
+    judicial confirmation, once each (a ConfirmationReminder row per reminder; a rerun finds
+    it and sends nothing). A sweep missed on the day still reminds on a later day inside the
+    same stage. Agreements already applied for, and disputes reopened since, are skipped.
+    Called by the supervision sweep; returns how many reminders were sent."""
+    from jiefen.supervision.notifications import notify
+
+    now = at or timezone.now()
+    earliest = today - timedelta(days=CONFIRMATION_DAYS)
+    # Agreements still in their window were resolved on or after their signing date: the
+    # resolve events of the last 30 days (indexed by time) find them without a table scan.
+    since = timezone.make_aware(datetime.combine(earliest, time.min))
+    dispute_ids = set(
+        Event.objects.filter(at__gte=since, action="resolve").values_list("dispute_id", flat=True)
+    )
+    sent = 0
+    agreements = (
+        Agreement.objects.filter(
+            dispute_id__in=dispute_ids,
+            signed_on__gte=earliest,
+            dispute__outcome=Outcome.AGREEMENT,
+        )
+        .exclude(confirmation__applied_on__isnull=False)
+        .select_related("dispute")
+        .order_by("dispute_id")
+    )
+    for agreement in agreements:
+        last = confirmation_last_day(agreement.signed_on)
+        left = (last - today).days
+        stage = next((d for d in sorted(REMIND_DAYS_BEFORE) if 0 <= left <= d), None)
+        if stage is None:
+            continue
+        dispute = agreement.dispute
+        try:
+            with transaction.atomic():
+                ConfirmationReminder.objects.create(
+                    dispute=dispute, last_day=last, days_before=stage, sent_at=now
+                )
+                recipients = list(
+                    Membership.objects.filter(
+                        body_id=dispute.holder_id, role__in=STAFF_ROLES, user__is_active=True
+                    ).values_list("user_id", flat=True)
+                )
+                notify(
+                    recipients=[*recipients, dispute.owner_id],
+                    kind=REMINDER_KIND,
+                    dispute=dispute,
+                    key=f"{last.isoformat()}:{stage}",
+                    params={"date": last.isoformat(), "days": left},
+                    at=now,
+                )
+        except IntegrityError:
+            continue  # sent by an earlier run, or by another process just now
+        sent += 1
+    return sent
+
+
+def reminder_text(params: Any) -> str:
+    return _(
+        "纠纷 %(number)s 的调解协议申请司法确认的期限至 %(date)s 届满（还剩 %(days)s 天），"
+        "请提示当事人及时共同申请"
+    ) % {
+        "number": params["number"],
+        "date": params["date"],
+        "days": params["days"],
+    }

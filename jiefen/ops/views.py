@@ -1,0 +1,59 @@
+"""Health endpoints for load balancers and process supervisors.
+
+/healthz answers as long as the process serves requests; /healthz/ready also checks that the
+database answers and that the task queue's table is reachable. Both are cheap (one `SELECT 1`
+and one primary-key probe, never a COUNT), need no login and say nothing about disputes or
+people.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django_tasks_db.models import DBTaskResult
+
+
+def _answer(ok: bool, checks: dict[str, Any]) -> JsonResponse:
+    return JsonResponse(
+        {"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503
+    )
+
+
+def _timed(probe: Any) -> dict[str, Any]:
+    started = time.monotonic()
+    try:
+        probe()
+    except DatabaseError as error:
+        # The class of the error only: its text may carry connection details.
+        return {"ok": False, "error": type(error).__name__}
+    return {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1)}
+
+
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _task_queue() -> None:
+    # Touches the table and its primary-key index; reads at most one id.
+    list(DBTaskResult.objects.order_by().values_list("pk", flat=True)[:1])
+
+
+@never_cache
+@require_safe
+def live(request: HttpRequest) -> JsonResponse:
+    return _answer(True, {})
+
+
+@never_cache
+@require_safe
+def ready(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _timed(_database)}
+    checks["task_queue"] = _timed(_task_queue) if checks["database"]["ok"] else {"ok": False}
+    return _answer(all(c["ok"] for c in checks.values()), checks)

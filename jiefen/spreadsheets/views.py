@@ -1,0 +1,232 @@
+"""Import and export pages. Thin: the work is in importing.py and exporting.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from jiefen.disputes.forms import FilterForm
+from jiefen.org.scope import scope_of
+from jiefen.spreadsheets.exporting import XLSX, export_workbook, template_workbook
+from jiefen.spreadsheets.importing import MAX_BYTES, STAFF, digest_of
+from jiefen.spreadsheets.models import ImportJob
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("文件（.xlsx 或 .csv）"))
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not (name.endswith(".xlsx") or name.endswith(".csv")):
+            raise forms.ValidationError(_("只支持 .xlsx 和 .csv 文件"))
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("文件过大（超过 20 MB），请分成几个文件导入"))
+        return upload
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("导出理由"), max_length=200)
+
+
+def _may_import(user: Any) -> bool:
+    return user.is_superuser or not scope_of(user, roles=STAFF).empty
+
+
+def _job(request: HttpRequest, pk: int) -> ImportJob:
+    """The importer's own job; another's answers as one that does not exist."""
+    try:
+        return ImportJob.objects.get(pk=pk, actor=request.user)
+    except ImportJob.DoesNotExist:
+        raise Http404 from None
+
+
+def _enqueue(job: ImportJob) -> None:
+    from jiefen.spreadsheets.tasks import import_task
+
+    transaction.on_commit(lambda: import_task.enqueue(job.pk))
+
+
+@never_cache
+@login_required
+def import_start(request: HttpRequest) -> HttpResponse:
+    if not _may_import(request.user):
+        raise Http404
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        raw = upload.read()
+        digest = digest_of(raw)
+        if ImportJob.objects.filter(
+            digest=digest, status=ImportJob.State.DONE, dry_run=False
+        ).exists():
+            form.add_error("file", _("该文件已经导入过，不会重复导入"))
+        else:
+            with transaction.atomic():
+                job = ImportJob.objects.create(
+                    actor=request.user,
+                    filename=upload.name[:200],
+                    digest=digest,
+                    content=raw,
+                    language=get_language() or "zh-hans",
+                )
+                _enqueue(job)
+            return redirect("spreadsheets:job", pk=job.pk)
+    recent = ImportJob.objects.filter(actor=request.user).order_by("-id")[:10]
+    return render(request, "spreadsheets/import.html", {"form": form, "recent": recent})
+
+
+@login_required
+def template_download(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="jiefen-import-template.xlsx"'
+    return response
+
+
+@never_cache
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    return render(
+        request,
+        "spreadsheets/job.html",
+        {"job": job, "errors": job.errors[:500], "valid_rows": job.rows_total - job.rows_invalid},
+    )
+
+
+@never_cache
+@login_required
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = _job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "running": job.running,
+            "percent": job.percent,
+            "rows_total": job.rows_total,
+            "rows_checked": job.rows_checked,
+            "rows_done": job.rows_done,
+            "rows_invalid": job.rows_invalid,
+        }
+    )
+
+
+@login_required
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens a UTF-8 CSV correctly only with the BOM
+    writer = csv.writer(out)
+    writer.writerow([_("行号"), _("列"), _("错误")])
+    writer.writerows(job.errors)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def import_valid_only(request: HttpRequest, pk: int) -> HttpResponse:
+    """The importer confirmed, seeing how many rows will be skipped: import the valid ones."""
+    job = _job(request, pk)
+    if job.status != ImportJob.State.REFUSED or not job.content:
+        messages.error(request, _("该导入任务不能再导入有效行"))
+        return redirect("spreadsheets:job", pk=pk)
+    # The page said how many rows would be skipped; refuse if that is not what the job holds.
+    if request.POST.get("skip") != str(job.rows_invalid):
+        messages.error(request, _("请确认跳过的行数后再导入"))
+        return redirect("spreadsheets:job", pk=pk)
+    with transaction.atomic():
+        retry = ImportJob.objects.create(
+            actor=request.user,
+            filename=job.filename,
+            digest=job.digest,
+            content=bytes(job.content),
+            language=get_language() or job.language,
+            valid_only=True,
+        )
+        job.content = b""
+        job.status = ImportJob.State.DISCARDED
+        job.save(update_fields=["content", "status"])
+        _enqueue(retry)
+    return redirect("spreadsheets:job", pk=retry.pk)
+
+
+@login_required
+@require_POST
+def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    if job.status == ImportJob.State.REFUSED:
+        job.content = b""
+        job.status = ImportJob.State.DISCARDED
+        job.save(update_fields=["content", "status"])
+    return redirect("spreadsheets:import")
+
+
+def _filters(request: HttpRequest) -> tuple[FilterForm, dict[str, Any] | None]:
+    form = FilterForm(request.GET or None)
+    if not form.is_bound:
+        return form, {}
+    if not form.is_valid():
+        return form, None
+    return form, form.cleaned_data
+
+
+def _xlsx(data: bytes, masked: bool) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    name = "disputes.xlsx" if masked else "disputes-unmasked.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def export_masked(request: HttpRequest) -> HttpResponse:
+    _form, filters = _filters(request)
+    if filters is None:
+        messages.error(request, _("筛选条件有误，请修改后再导出"))
+        return redirect(reverse("disputes:list") + "?" + request.GET.urlencode())
+    data, _record = export_workbook(actor=request.user, filters=filters, masked=True)
+    return _xlsx(data, masked=True)
+
+
+@never_cache
+@login_required
+def export_unmasked(request: HttpRequest) -> HttpResponse:
+    """Full names, phones and ID numbers: the permission of a reveal (the disputes are in the
+    actor's jurisdiction — the export reads nothing else) plus a reason, and a record."""
+    _form, filters = _filters(request)
+    if filters is None:
+        messages.error(request, _("筛选条件有误，请修改后再导出"))
+        return redirect(reverse("disputes:list") + "?" + request.GET.urlencode())
+    if scope_of(request.user).empty:
+        raise Http404
+    reason_form = ReasonForm(request.POST or None)
+    if request.method == "POST" and reason_form.is_valid():
+        data, _record = export_workbook(
+            actor=request.user,
+            filters=filters,
+            masked=False,
+            reason=reason_form.cleaned_data["reason"],
+        )
+        return _xlsx(data, masked=False)
+    return render(
+        request,
+        "spreadsheets/export_unmasked.html",
+        {"form": reason_form, "query": request.GET.urlencode()},
+        status=400 if request.method == "POST" else 200,
+    )
