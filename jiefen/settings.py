@@ -221,7 +221,7 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
     # Load balancers probe the health check over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/ready)?$"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -243,14 +243,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# One JSON object per line (LOG_FORMAT=plain for text), phone and ID numbers masked everywhere.
+from jiefen.ops.logging import LOGGING  # noqa: E402
 
 # The working-day calendar covers these years; days outside raise a clear error.
 JIEFEN_CALENDAR_FIRST_YEAR = 2004

@@ -135,6 +135,8 @@ LOGGING: dict[str, Any] = {
         # (mail_admins, its unfiltered console), bypassing the mask.
         "django": {"handlers": ["console"], "level": _LEVEL, "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # Sign-ins, failures and lockouts are in the audit log; axes' own lines only repeat them.
+        "axes": {"level": "WARNING"},
         "django.server": {"handlers": ["console"], "level": _LEVEL, "propagate": False},
         "gunicorn.error": {"handlers": ["console"], "level": _LEVEL, "propagate": False},
         "gunicorn.access": {"handlers": ["console"], "level": _LEVEL, "propagate": False},
