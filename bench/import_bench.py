@@ -19,6 +19,10 @@ Measured on 2026-11-29, two cores shared with other jobs (load 5–10), 10,000 r
 | database | check | write | total |
 |---|---:|---:|---:|
 | SQLite | 17 s (584 rows/s) | 481 s (21 rows/s) | 498 s (20 rows/s) |
+| PostgreSQL 15 (local) | — | stopped after 3,000 rows in about 24 min (≈ 2 rows/s) | — |
+
+PostgreSQL's per-query round trips and row locks make each move far dearer here; the cause
+has not been profiled yet.
 
 `rollups check` for 诸暨市 afterwards: no difference. Writing costs what five service calls
 cost (register, accept, resolve, visit, close: about 4 moves per row, each locking, checking,

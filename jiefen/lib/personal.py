@@ -8,6 +8,12 @@ _ID_CHECK = "10X98765432"
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
+def mask_name(value: str) -> str:
+    """李四 → 李*: the first character only, never the length; "" for no name."""
+    value = (value or "").strip()
+    return f"{value[0]}*" if value else ""
+
+
 def mask_phone(value: str) -> str:
     """13812345678 → 138****5678; keeps the first three and last four characters."""
     value = value or ""

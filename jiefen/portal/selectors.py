@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.disputes.lifecycle import EVENT_LABELS
 from jiefen.disputes.models import Dispute, Event, Outcome, Route, Status
+from jiefen.lib.personal import mask_name
 from jiefen.portal.models import EscalationRequest
 from jiefen.portal.services import ESCALATION_ANSWER, ESCALATION_REQUEST
 from jiefen.regions.models import Level, Region
@@ -73,8 +74,7 @@ def public_timeline(dispute: Dispute) -> list[PublicEvent]:
 
 def masked_name(name: str) -> str:
     """李四 → 李*: the first character only, and never the length."""
-    name = (name or "").strip()
-    return f"{name[0]}*" if name else "*"
+    return mask_name(name) or "*"
 
 
 @dataclass(frozen=True)

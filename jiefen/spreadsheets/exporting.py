@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Category, Channel, Party, Side
 from jiefen.disputes.selectors import dispute_list
-from jiefen.lib.personal import mask_id, mask_phone
+from jiefen.lib.personal import mask_id, mask_name, mask_phone
 from jiefen.spreadsheets.importing import CHANNELS, COLUMNS, OUTCOMES, ROUTES
 from jiefen.spreadsheets.models import ExportRecord
 
@@ -92,11 +92,6 @@ def template_workbook() -> bytes:
     return out.getvalue()
 
 
-def _mask_name(name: str) -> str:
-    name = (name or "").strip()
-    return f"{name[0]}*" if name else ""
-
-
 def _party_text(parties: list[Party], side: str, masked: bool) -> str:
     items = []
     for p in parties:
@@ -104,7 +99,7 @@ def _party_text(parties: list[Party], side: str, masked: bool) -> str:
             continue
         name, phone, id_number = p.name, p.phone or "", p.id_number or ""
         if masked:
-            name, phone, id_number = _mask_name(name), mask_phone(phone), mask_id(id_number)
+            name, phone, id_number = mask_name(name), mask_phone(phone), mask_id(id_number)
         items.append("，".join(x for x in (name, phone, id_number) if x))
     return "；".join(items)
 
