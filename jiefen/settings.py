@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jiefen.audit",
     "jiefen.privacy",
     "jiefen.ops",
+    "jiefen.attachments",
     "jiefen.portal",
     "jiefen.api",
     "jiefen.demo",

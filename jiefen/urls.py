@@ -30,5 +30,6 @@ urlpatterns = [
     path("audit/", include("jiefen.audit.urls")),
     path("privacy/", include("jiefen.privacy.urls")),
     path("", include("jiefen.ops.urls")),
+    path("attachments/", include("jiefen.attachments.urls")),
     path("", include("jiefen.disputes.urls")),
 ]

@@ -261,6 +261,17 @@ class Land:
             },
         )
         self.indicator = indicator.key
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from jiefen.attachments.services import attachment_add
+
+        holder_clerk = self.people["other_village_clerk"] if place == "永安" else self.clerk_dk
+        attachment = attachment_add(
+            actor=holder_clerk,
+            dispute_id=dispute.pk,
+            upload=SimpleUploadedFile(f"{place}.pdf", b"%PDF-1.4\n%%EOF\n"),
+            description="现场照片",
+        )
         owner = self.people["town_head"] if place == "永安" else self.clerk_dk
         job = ImportJob.objects.create(actor=owner, filename=f"{place}.xlsx", digest="0" * 64)
         return {
@@ -280,6 +291,7 @@ class Land:
             "town_code": town.region.code,
             "criterion": criterion.pk,
             "import": job.pk,
+            "attachment": attachment.pk,
         }
 
     # -- who asks --
@@ -307,6 +319,8 @@ class Land:
 
 @pytest.fixture
 def land(
+    settings,
+    tmp_path,
     world,
     village_clerk,
     other_village_clerk,
@@ -317,6 +331,7 @@ def land(
     administrator,
     outsider,
 ):
+    settings.JIEFEN_UPLOAD_ROOT = tmp_path / "uploads"
     people = {
         "village_clerk": village_clerk,
         "other_village_clerk": other_village_clerk,
@@ -477,6 +492,10 @@ OBJECTS: dict[str, dict[str, str]] = {
     "spreadsheets:errors": {"pk": "import"},
     "spreadsheets:valid_only": {"pk": "import"},
     "spreadsheets:discard": {"pk": "import"},
+    "attachments:list": {"pk": "dispute"},
+    "attachments:upload": {"pk": "dispute"},
+    "attachments:download": {"pk": "dispute", "attachment": "attachment"},
+    "attachments:withdraw": {"pk": "dispute", "attachment": "attachment"},
 }
 
 # Public routes with a parameter: how to fill it (they are checked for personal data only).

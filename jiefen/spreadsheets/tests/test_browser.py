@@ -99,7 +99,6 @@ def work_the_queue(page, monkeypatch) -> list[int]:
         excluded_queue_names=[],
     ).run()
     monkeypatch.setattr(importing, "import_file", run)
-    page.unroute("**/progress.json")
     return shown
 
 
@@ -110,9 +109,7 @@ def ledger(n: int, bad: dict[int, dict] | None = None) -> bytes:
         {"结果": "在办", "办结日期": "", "结果说明": "", "满意度": "", "结案日期": ""},
         {"结果": "未达成协议", "建议途径": "诉讼", "结果说明": "", "满意度": "", "结案日期": ""},
     ]
-    rows = [
-        row(**{"事由": f"台账第 {i + 1} 件", **shapes[i % len(shapes)]}) for i in range(n)
-    ]
+    rows = [row(**{"事由": f"台账第 {i + 1} 件", **shapes[i % len(shapes)]}) for i in range(n)]
     for index, changes in (bad or {}).items():
         rows[index] = row(**changes)
     return xlsx(rows)
