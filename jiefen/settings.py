@@ -245,7 +245,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # One JSON object per line (LOG_FORMAT=plain for text), phone and ID numbers masked everywhere.
-from jiefen.ops.logging import LOGGING  # noqa: E402
+from jiefen.ops.logging import LOGGING  # noqa: E402, F401
 
 # The working-day calendar covers these years; days outside raise a clear error.
 JIEFEN_CALENDAR_FIRST_YEAR = 2004
