@@ -302,12 +302,11 @@ def test_a_refused_order_or_ownership_records_nothing(
     assert snapshot(dispute) == before
 
 
-@pytest.mark.skipif(
-    integration.supervision_services() is not None, reason="supervision is available"
-)
 def test_without_supervision_leader_and_order_decisions_are_refused(
-    world, village_clerk, town_head, county_officer, county_leader
+    world, village_clerk, town_head, county_officer, county_leader, monkeypatch
 ):
+    """A deployment without the supervision app cannot record what only it can carry out."""
+    monkeypatch.setattr(integration, "supervision_services", lambda: None)
     dispute = transferred_to_county(
         world, village_clerk, town_head, county_officer, when=at(2026, 3, 3)
     )
