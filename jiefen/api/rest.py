@@ -131,6 +131,7 @@ def _detail(actor: Any, dispute: Dispute) -> dict[str, Any]:
     return _item(dispute) | {
         "channel": dispute.channel,
         "description": dispute.description,
+        "project": dispute.project,
         "people_involved": dispute.people_involved,
         "amount": None if dispute.amount is None else str(dispute.amount),
         "risk": dispute.risk,
@@ -183,6 +184,7 @@ def _register(actor: Any, token: ApiToken, payload: s.DisputeIn) -> Dispute:
             region=Region.objects.filter(code=payload.region).first(),
             title=payload.title,
             description=payload.description,
+            project=payload.project,
             people_involved=payload.people_involved,
             amount=payload.amount,
             risk=payload.risk,

@@ -87,6 +87,7 @@ class DisputeIn(Schema):
     region: RegionCode = Field(description="12-digit code of the village or town where it arose")
     title: Annotated[Text, Field(min_length=1, max_length=100)]
     description: Annotated[Text, Field(min_length=1, max_length=5000)]
+    project: Annotated[Text, Field(max_length=100, description="project it is about, if any")] = ""
     people_involved: Annotated[int, Field(ge=1, le=1_000_000)] = 2
     amount: Annotated[Decimal, Field(ge=0, lt=10**12, max_digits=14, decimal_places=2)] | None = (
         None
@@ -137,6 +138,7 @@ class DisputeItem(Schema):
 class DisputeOut(DisputeItem):
     channel: str
     description: str
+    project: str
     people_involved: int
     amount: str | None
     risk: str

@@ -398,7 +398,7 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
         "status", "holder_id", "tier", "owner_id", "transfer_to_id", "department_id",
         "due_date", "due_action", "due_rule", "warning", "outcome", "route", "satisfaction",
         "registered_at", "accepted_at", "resolved_at", "closed_at", "registered_by_id",
-        "version", "query_digest",
+        "version", "query_digest", "project",
     ),
     Party: (
         "id", "dispute_id", "side", "kind", "name", "phone", "id_number", "address",
@@ -1200,6 +1200,7 @@ class _Case:
                 self.registered_by,
                 self.version,
                 "",  # no query code: registered by staff, not filed through the portal
+                "",  # no project named
             )
         )
         self.r.statuses[self.status] += 1

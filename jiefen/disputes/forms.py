@@ -35,6 +35,12 @@ class RegisterForm(forms.Form):
     description = forms.CharField(
         label=_("纠纷概况"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
     )
+    project = forms.CharField(
+        label=_("涉及项目"),
+        max_length=100,
+        required=False,
+        help_text=_("如工程、楼盘、征地拆迁项目的名称；同一项目的纠纷会被合并研判"),
+    )
     people_involved = forms.IntegerField(label=_("涉及人数"), min_value=1, initial=2)
     amount = forms.DecimalField(
         label=_("涉及金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2

@@ -102,6 +102,9 @@ class Dispute(models.Model):
     region_code = models.BigIntegerField(_("区划代码"), editable=False)
     title = models.CharField(_("事由"), max_length=100)
     description = models.TextField(_("纠纷概况"), max_length=5000)
+    # The construction, estate or land-acquisition project the dispute is about, if any:
+    # several disputes about one project are read together by the early warning.
+    project = models.CharField(_("涉及项目"), max_length=100, blank=True, default="")
     people_involved = models.PositiveIntegerField(_("涉及人数"), default=2)
     amount = models.DecimalField(
         _("涉及金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True

@@ -90,6 +90,7 @@ class DisputeInput:
     title: str
     description: str
     people_involved: int | None = 2
+    project: str = ""
     amount: Decimal | str | None = None
     risk: str = Risk.ORDINARY
     complex: bool = False
@@ -184,6 +185,8 @@ def dispute_register(
             errors.add("region", _("发生地不在 %(body)s 的辖区内") % {"body": body.name})
     _check_text(errors, "title", data.title, 100)
     _check_text(errors, "description", data.description, 5000)
+    if len(data.project or "") > 100:
+        errors.add("project", str(_("涉及项目不超过 100 字")))
     people = data.people_involved
     if people is None or not 1 <= int(people) <= 1_000_000:
         errors.add("people_involved", _("涉及人数应为 1 以上的整数"))
@@ -208,6 +211,7 @@ def dispute_register(
             region_code=data.region.code,
             title=data.title.strip(),
             description=data.description.strip(),
+            project=(data.project or "").strip(),
             people_involved=int(people),
             amount=amount,
             risk=data.risk,

@@ -157,6 +157,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     region=Region.objects.filter(code=data["region"]).first(),
                     title=data["title"],
                     description=data["description"],
+                    project=data["project"],
                     people_involved=data["people_involved"],
                     amount=data["amount"],
                     risk=data["risk"],

@@ -20,6 +20,8 @@ cluster   Several disputes against the same respondent organisation (a party of 
           CLUSTER_DAYS days, at least one of them in the period: likely to become a mass
           dispute. Names are matched after normalisation (full-width/half-width, spaces,
           punctuation, 有限责任公司 = 有限公司). Natural persons are never matched here.
+          Likewise several disputes about the same project (the dispute's 涉及项目: a
+          construction site, an estate, a land acquisition), by its normalised name.
 repeat    The same matter coming back: disputes reopened in the period, and disputes
           registered again within REPEAT_DAYS days about the same matter — the same category
           and either (1) the same parties on both sides, compared by keyed hashes of their ID
@@ -318,10 +320,44 @@ def _respondent_organisations(region: Region, since: date, end: date) -> list[di
     )
 
 
+def _projects(region: Region, since: date, end: date) -> list[dict[str, Any]]:
+    """Disputes registered from `since` to `end` in the region that name a project, in the
+    shape of _respondent_organisations' rows."""
+    rows = (
+        Dispute.objects.filter(
+            region_code__range=region.span,
+            registered_at__gte=_start_of(since),
+            registered_at__lt=_start_of(end + timedelta(days=1)),
+        )
+        .exclude(project="")
+        .values_list("project", "id", "number", "registered_at", "region_code", "category_id")
+    )
+    keys = (
+        "name",
+        "dispute_id",
+        "dispute__number",
+        "dispute__registered_at",
+        "dispute__region_code",
+        "dispute__category_id",
+    )
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def _clusters(region: Region, start: date, end: date) -> list[Warning]:
+    since = start - timedelta(days=CLUSTER_DAYS - 1)
+    return sorted(
+        _gathered(_respondent_organisations(region, since, end), region, start, "organisation")
+        + _gathered(_projects(region, since, end), region, start, "project"),
+        key=lambda w: (-w.count, w.region),
+    )
+
+
+def _gathered(rows: list[dict[str, Any]], region: Region, start: date, about: str) -> list[Warning]:
+    """Warnings for every name (a respondent organisation, or a project) with CLUSTER_MIN or
+    more disputes registered within CLUSTER_DAYS, one of them in the period."""
     by_org: defaultdict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
     shown_name: dict[str, str] = {}
-    for row in _respondent_organisations(region, start - timedelta(days=CLUSTER_DAYS - 1), end):
+    for row in rows:
         key = normalise_name(row["name"])
         if not key:
             continue
@@ -356,16 +392,26 @@ def _clusters(region: Region, start: date, end: date) -> list[Warning]:
     warnings = []
     for code, org, chosen, first_day, last_day, listed in found:
         place = names.get(code, str(code))
+        if about == "project":
+            title = _("同一项目纠纷集中：%(org)s") % {"org": org}
+            explanation = _(
+                "%(place)s涉及“%(org)s”项目的纠纷，%(first)s 至 %(last)s "
+                "登记 %(n)d 件（%(numbers)s），达到 %(days)d 天内 %(min)d 件的预警条件，"
+                "可能演变为群体性纠纷，建议提前介入、合并研判。项目名称经规范化后比对（全半角、空格、标点）。"
+            )
+        else:
+            title = _("同一被申请单位纠纷集中：%(org)s") % {"org": org}
+            explanation = _(
+                "%(place)s以“%(org)s”为被申请单位的纠纷，%(first)s 至 %(last)s "
+                "登记 %(n)d 件（%(numbers)s），达到 %(days)d 天内 %(min)d 件的预警条件，"
+                "可能演变为群体性纠纷，建议提前介入、合并研判。单位名称经规范化后比对（全半角、空格、标点）；"
+                "不比对自然人。"
+            )
         warnings.append(
             Warning(
                 kind=CLUSTER,
-                title=_("同一被申请单位纠纷集中：%(org)s") % {"org": org},
-                explanation=_(
-                    "%(place)s以“%(org)s”为被申请单位的纠纷，%(first)s 至 %(last)s "
-                    "登记 %(n)d 件（%(numbers)s），达到 %(days)d 天内 %(min)d 件的预警条件，"
-                    "可能演变为群体性纠纷，建议提前介入、合并研判。单位名称经规范化后比对（全半角、空格、标点）；"
-                    "不比对自然人。"
-                )
+                title=title,
+                explanation=explanation
                 % {
                     "place": place,
                     "org": org,
@@ -595,6 +641,8 @@ def method() -> list[str]:
             "同一被申请单位：%(days)d 天内以同一单位（名称规范化后相同）为被申请人的纠纷达到 "
             "%(min)d 件，可能演变为群体性纠纷；不比对自然人。"
         )
+        % {"days": CLUSTER_DAYS, "min": CLUSTER_MIN},
+        _("同一项目：%(days)d 天内涉及同一项目（名称规范化后相同）的纠纷达到 %(min)d 件。")
         % {"days": CLUSTER_DAYS, "min": CLUSTER_MIN},
         _(
             "重复登记与重启：本期重启的纠纷；%(days)d 天内同一类别、当事双方相同（按证件或电话"

@@ -39,6 +39,15 @@ def test_it_registers_a_dispute_at_the_tokens_body(world, clerk_api, village_cle
     ]
 
 
+def test_it_keeps_the_project_a_dispute_is_about(clerk_api):
+    response = clerk_api.post("/disputes", payload(project="枫桥安置小区二期工程"))
+    assert response.status_code == 201, response.content
+    assert response.json()["project"] == "枫桥安置小区二期工程"
+    assert Dispute.objects.get(pk=response.json()["id"]).project == "枫桥安置小区二期工程"
+    too_long = clerk_api.post("/disputes", payload(project="项" * 101))
+    assert too_long.status_code == 422
+
+
 def test_it_never_answers_with_a_full_phone_or_id_number(clerk_api):
     created = clerk_api.post("/disputes", payload())
     read = clerk_api.get(f"/disputes/{created.json()['id']}")

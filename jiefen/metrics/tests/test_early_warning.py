@@ -155,6 +155,27 @@ def test_disputes_against_one_organisation_in_a_short_window_are_flagged(
     assert "王五" not in str(report(world).warnings)
 
 
+def test_disputes_about_one_project_in_a_short_window_are_flagged(
+    world, village_clerk, other_village_clerk
+):
+    ids = set()
+    for day, clerk, village, project in (
+        (2, village_clerk, "枫一社区", "枫桥安置小区二期工程"),
+        (9, other_village_clerk, "永安社区", "枫桥安置小区 二期工程"),
+        (16, village_clerk, "枫一社区", "枫桥安置小区二期工程 "),
+    ):
+        dispute = register(
+            world, clerk, body=village, region=village, when=at(2026, 3, day), project=project
+        )
+        ids.add(dispute.pk)
+    # Two disputes about another project are not enough.
+    for day in (3, 4):
+        register(world, village_clerk, when=at(2026, 3, day), project="另一个项目")
+    (warning,) = kinds(report(world), CLUSTER)
+    assert {d["id"] for d in warning.disputes} == ids
+    assert "枫桥安置小区二期工程" in warning.title and "项目" in warning.title
+
+
 def test_disputes_spread_over_more_than_the_window_stay_quiet(world, village_clerk):
     for when in (at(2026, 1, 5), at(2026, 2, 10), at(2026, 3, 20)):
         register(
