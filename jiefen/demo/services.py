@@ -145,6 +145,14 @@ ACCOUNTS = [
         _("市考核员（绍兴市）"),
     ),
     DemoAccount(
+        "auditor",
+        "吴审",
+        SHAOXING,
+        BodyKind.CITY_OFFICE,
+        (Role.AUDITOR,),
+        _("审计员（绍兴市，查看 /audit/）"),
+    ),
+    DemoAccount(
         "admin",
         "钱进",
         SHAOXING,

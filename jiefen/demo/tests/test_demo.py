@@ -127,6 +127,7 @@ def test_it_creates_the_demo_accounts_with_their_roles(demo):
         ("county", "诸暨市县级联席会议", Role.HEAD),
         ("leader", "诸暨市县级联席会议", Role.LEADER),
         ("evaluator", "绍兴市矛调办公室", Role.EVALUATOR),
+        ("auditor", "绍兴市矛调办公室", Role.AUDITOR),
         ("admin", "绍兴市矛调办公室", Role.ADMIN),
     }
     for account in ACCOUNTS:
@@ -164,7 +165,7 @@ def test_it_reports_what_the_first_run_added(demo):
     assert demo.towns_classified == 103
     assert demo.department_types_added == len(DEPARTMENTS)
     assert demo.bodies_added == Body.objects.count()
-    assert (demo.accounts_added, demo.memberships_added) == (6, 9)
+    assert (demo.accounts_added, demo.memberships_added) == (7, 10)
 
 
 def test_the_command_prints_the_accounts(demo):
