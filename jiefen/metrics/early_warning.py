@@ -429,7 +429,6 @@ def _gathered(rows: list[dict[str, Any]], region: Region, start: date, about: st
                 disputes=listed,
             )
         )
-    warnings.sort(key=lambda w: (-w.count, w.region))
     return warnings
 
 

@@ -10,9 +10,6 @@ from django.http import HttpRequest
 
 from jiefen.org.models import Membership, Role
 
-# Who reaches what from the navigation (the pages check again for themselves).
-PRIVACY_ROLES = {Role.CLERK, Role.HEAD, Role.ADMIN}
-
 
 class Nav:
     def __init__(self, user: Any) -> None:
@@ -34,7 +31,9 @@ class Nav:
 
     @property
     def privacy(self) -> bool:
-        return bool(self.roles & PRIVACY_ROLES)
+        from jiefen.privacy.subject import ROLES
+
+        return bool(self.roles & set(ROLES))
 
 
 def nav(request: HttpRequest) -> dict[str, Any]:
