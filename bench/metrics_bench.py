@@ -48,6 +48,18 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--raw-repeat", type=int, default=3, help="runs per raw timing")
     parser.add_argument("--registrations", type=int, default=100)
     parser.add_argument(
+        "--copies",
+        type=int,
+        default=0,
+        help="generate disputes/(copies+1) and copy them that many times into the other "
+        "villages of each town (bench/replicate.py); PostgreSQL only",
+    )
+    parser.add_argument(
+        "--stop-after",
+        choices=["generate", "replicate"],
+        help="build only this far; run again with --reuse to go on",
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="keep the database if it already holds the data"
     )
     return parser.parse_args()
@@ -174,10 +186,13 @@ def main() -> None:
     rows: list[tuple[str, str, str, str]] = []
     notes: list[str] = []
 
+    if options.copies and (not postgres or options.disputes % (options.copies + 1)):
+        raise SystemExit("--copies needs PostgreSQL and a count divisible by copies + 1")
+    base = options.disputes // (options.copies + 1)
     have = Dispute.objects.count()
-    if have != options.disputes:
-        if have:
-            raise SystemExit(f"the database holds {have:,} disputes; drop it or leave out --reuse")
+    if have not in (0, base, options.disputes):
+        raise SystemExit(f"the database holds {have:,} disputes; drop it or leave out --reuse")
+    if have == 0:
         began = time.perf_counter()
         if options.scope == "shaoxing":
             demo_load_foundation()
@@ -193,7 +208,7 @@ def main() -> None:
             _say(f"  {done:,} / {total:,} disputes ({done / seconds:,.0f}/s)")
 
         generated = disputes_generate(
-            count=options.disputes,
+            count=base,
             seed=options.seed,
             start=years_back(today, options.years),
             end=today,
@@ -204,9 +219,27 @@ def main() -> None:
             f"generated {generated['disputes']:,} disputes, {generated['events']:,} events, "
             f"{generated['stays']:,} level stays in {time.perf_counter() - began:,.0f} s"
         )
-        if postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")  # Django runs in autocommit here
+        have = base
+        if options.stop_after == "generate":
+            return
+    if have != options.disputes:
+        from replicate import disputes_replicate
+
+        began = time.perf_counter()
+        copied = disputes_replicate(options.copies, progress=_say)
+        notes.append(
+            f"copied them {options.copies} times into the other villages of each town "
+            f"({copied['dispute']:,} disputes, {copied['event']:,} events) in "
+            f"{time.perf_counter() - began:,.0f} s"
+        )
+        _say(notes[-1])
+    if postgres and notes:
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # Django runs in autocommit here
+        _say(f"vacuum analyze: {time.perf_counter() - began:.0f} s")
+    if options.stop_after:
+        return
     events = Event.objects.count()
     _say(f"{Dispute.objects.count():,} disputes, {events:,} events")
 
