@@ -55,6 +55,12 @@ def _arguments() -> argparse.Namespace:
         "villages of each town (bench/replicate.py); PostgreSQL only",
     )
     parser.add_argument(
+        "--every-region",
+        action="store_true",
+        help="instead: time the dashboard page once for every city, county and town and 1,000 "
+        "villages, for last year and this year so far (rollups rebuilt only if empty)",
+    )
+    parser.add_argument(
         "--stop-after",
         choices=["generate", "replicate"],
         help="build only this far; run again with --reuse to go on",
@@ -150,6 +156,50 @@ def _busiest(level: int, within: Any, year: Any) -> Any:
     return Region.objects.get(code=row["region_code"])
 
 
+def _every_region(today: date) -> None:
+    """The whole dashboard page (rollups, targets, sub-units, trend, mix) for every region of
+    each level, once each after one page for warming up: the slowest matters, not the median
+    of one."""
+    import random
+
+    from jiefen.accounts.models import User
+    from jiefen.metrics.dashboard import dashboard
+    from jiefen.metrics.periods import Period
+    from jiefen.regions.models import Level, Region
+
+    actor, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
+    periods = (
+        ("last year", Period.containing("year", date(today.year - 1, 6, 1))),
+        ("this year so far", Period("custom", date(today.year, 1, 1), today)),
+    )
+    province = Region.objects.filter(level=Level.PROVINCE).order_by("code").first()
+    for _label, period in periods:  # the process's first page pays for imports and caches
+        dashboard(actor, province, period, today)
+    print()
+    print("| level | regions | period | median | p95 | slowest |")
+    print("|---|---:|---|---:|---:|---:|")
+    for level in (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWN, Level.VILLAGE):
+        regions = list(Region.objects.filter(level=level).order_by("code"))
+        if len(regions) > 1000:
+            regions = sorted(random.Random(1).sample(regions, 1000), key=lambda r: r.code)
+        for label, period in periods:
+            runs = []
+            for region in regions:
+                began = time.perf_counter()
+                dashboard(actor, region, period, today)
+                runs.append((time.perf_counter() - began, region.name))
+            runs.sort()
+            p95 = runs[min(len(runs) - 1, int(len(runs) * 0.95))][0]
+            slowest = runs[-1]
+            print(
+                f"| {level.label} | {len(regions):,} | {label} | "
+                f"{_ms(statistics.median(t for t, _ in runs))} | {_ms(p95)} | "
+                f"{_ms(slowest[0])} ({slowest[1]}) |",
+                flush=True,
+            )
+    print("Command: .venv/bin/python bench/metrics_bench.py " + " ".join(sys.argv[1:]))
+
+
 def main() -> None:
     options = _arguments()
     os.environ["DATABASE_URL"] = options.database
@@ -168,6 +218,7 @@ def main() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    import jiefen.wsgi  # noqa: F401  # set up as in the app processes: views loaded, gc.freeze
     from jiefen.accounts.models import User
     from jiefen.demo.services import demo_load_foundation
     from jiefen.demo.synthetic import disputes_generate, years_back
@@ -242,6 +293,14 @@ def main() -> None:
         return
     events = Event.objects.count()
     _say(f"{Dispute.objects.count():,} disputes, {events:,} events")
+
+    if options.every_region:
+        from jiefen.metrics.models import Tally
+
+        if not Tally.objects.exists():
+            rollups_rebuild()
+        _every_region(today)
+        return
 
     began = time.perf_counter()
     written = rollups_rebuild()
