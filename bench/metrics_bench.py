@@ -1,14 +1,18 @@
 """KPI dashboards at scale: rollups against the raw aggregate, side by side, in one run.
 
     .venv/bin/python bench/metrics_bench.py --disputes 1000000
-    .venv/bin/python bench/metrics_bench.py --disputes 10000000 --scope zhejiang
+    .venv/bin/python bench/metrics_bench.py --disputes 10000000 --copies 9 --scope zhejiang \
+        --database postgres://postgres@127.0.0.1:5432/bench_metrics10m --raw-repeat 1 --repeat 5
+    .venv/bin/python bench/metrics_bench.py ... --reuse --every-region
     .venv/bin/python bench/metrics_bench.py --disputes 100000 --database sqlite:////tmp/b.db
 
 Builds the database named by --database (default: PostgreSQL bench_metrics on 127.0.0.1;
 dropped and made afresh unless --reuse), loads the real division tree (Shaoxing for --scope
 shaoxing, all of Zhejiang for --scope zhejiang) with a handling body for every unit, generates
 the disputes with jiefen.demo.synthetic over the last --years years (every move played as the
-services play it: events, level stays, deadlines), rebuilds the rollups, and measures:
+services play it: events, level stays, deadlines) — with --copies N, 1/(N+1) of them, copied
+N times into the other villages of each town by bench/replicate.py — rebuilds the rollups,
+and measures:
 
 - the figures of a dashboard (indicators.Sums) for the province, a city, a town and a village
   over the last full calendar year, read from the rollups and from the raw aggregate over the
