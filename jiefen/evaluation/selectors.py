@@ -49,7 +49,7 @@ from jiefen.metrics import selectors as metrics
 from jiefen.metrics.indicators import BY_KEY, Sums, display, evaluate
 from jiefen.metrics.periods import Period
 from jiefen.org.models import KIND_LEVEL, Body, Role
-from jiefen.org.scope import Scope, can, scope_of
+from jiefen.org.scope import Scope, can, region_in, scope_of
 from jiefen.org.staffing import StaffingRow, centre_staffing
 from jiefen.regions.models import LEVEL_DIGITS, Level, Region, code_span
 
@@ -67,13 +67,6 @@ def view_scope(actor: Any) -> Scope:
     return scope_of(actor, VIEW_ROLES)
 
 
-def covers(scope: Scope, region: Region) -> bool:
-    if scope.everything:
-        return True
-    low, high = region.span
-    return any(a <= low and high <= b for a, b in scope.spans)
-
-
 def home_region(actor: Any) -> Region:
     """The widest region the actor evaluates or heads; 404 for anyone else."""
     scope = view_scope(actor)
@@ -89,7 +82,7 @@ def home_region(actor: Any) -> Region:
             .order_by("level", "code")
             .first()
         )
-    if region is None or not covers(scope, region):
+    if region is None or not scope.covers(region.span):
         raise Http404
     return region
 
@@ -99,13 +92,7 @@ def region_for(actor: Any, code: Any) -> Region:
     the same answer as for a code that does not exist."""
     if code in (None, ""):
         return home_region(actor)
-    try:
-        region = Region.objects.get(code=int(str(code).ljust(12, "0")[:12]))
-    except (Region.DoesNotExist, ValueError):
-        raise Http404 from None
-    if not covers(view_scope(actor), region):
-        raise Http404
-    return region
+    return region_in(view_scope(actor), code)
 
 
 def town_for(actor: Any, code: Any) -> Region:

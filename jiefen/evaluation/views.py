@@ -47,9 +47,7 @@ def _q(region: Region, year: int) -> str:
 
 def _trail(request: HttpRequest, region: Region, year: int, name: str) -> list[tuple[Region, str]]:
     scope = selectors.view_scope(request.user)
-    return [
-        (r, reverse(name) + _q(r, year)) for r in region.ancestors() if selectors.covers(scope, r)
-    ]
+    return [(r, reverse(name) + _q(r, year)) for r in region.ancestors() if scope.covers(r.span)]
 
 
 @login_required

@@ -30,20 +30,13 @@ from jiefen.metrics.indicators import (
     evaluate,
 )
 from jiefen.metrics.periods import Period
-from jiefen.org.scope import Scope, scope_of
+from jiefen.org.scope import region_in, scope_of
 from jiefen.regions.models import Level, Region
 
 DEFAULT_SORT = "-received"
 
 
 # --- whose region ---------------------------------------------------------------------------
-
-
-def _covers(scope: Scope, region: Region) -> bool:
-    if scope.everything:
-        return True
-    low, high = region.span
-    return any(a <= low and high <= b for a, b in scope.spans)
 
 
 def home_region(actor: Any) -> Region:
@@ -61,7 +54,7 @@ def home_region(actor: Any) -> Region:
             .order_by("level", "code")
             .first()
         )
-    if region is None or not _covers(scope, region):
+    if region is None or not scope.covers(region.span):
         raise Http404
     return region
 
@@ -71,19 +64,13 @@ def region_for(actor: Any, code: Any) -> Region:
     the same answer as for a code that does not exist."""
     if code in (None, ""):
         return home_region(actor)
-    try:
-        region = Region.objects.get(code=int(str(code).ljust(12, "0")[:12]))
-    except (Region.DoesNotExist, ValueError):
-        raise Http404 from None
-    if not _covers(scope_of(actor), region):
-        raise Http404
-    return region
+    return region_in(scope_of(actor), code)
 
 
 def trail(actor: Any, region: Region) -> list[Region]:
     """The region's ancestors the actor may see, top first."""
     scope = scope_of(actor)
-    return [r for r in region.ancestors() if _covers(scope, r)]
+    return [r for r in region.ancestors() if scope.covers(r.span)]
 
 
 # --- links to the dispute list --------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from jiefen.regions.models import code_span
+from jiefen.regions.models import Region, code_span
 
 if TYPE_CHECKING:
     from jiefen.accounts.models import User
@@ -51,6 +51,11 @@ class Scope:
         if code is None:
             return False
         return self.everything or any(low <= code <= high for low, high in self.spans)
+
+    def covers(self, span: Span) -> bool:
+        """Whether the whole range lies inside: a region's subtree, say."""
+        low, high = span
+        return self.everything or any(a <= low and high <= b for a, b in self.spans)
 
     def q(self, field: str = "region_code") -> Q:
         if self.everything:
@@ -124,6 +129,18 @@ def body_for(user: User | Any, pk: Any) -> Body:
         return bodies_for(user).get(pk=int(pk))
     except (Body.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
+
+
+def region_in(scope: Scope, code: Any) -> Region:
+    """Region `code` (its 12 digits, or the leading ones) if its whole subtree lies in `scope`;
+    404 otherwise, the same answer as for a code that does not exist."""
+    try:
+        region = Region.objects.get(code=int(str(code).ljust(12, "0")[:12]))
+    except (Region.DoesNotExist, ValueError):
+        raise Http404 from None
+    if not scope.covers(region.span):
+        raise Http404
+    return region
 
 
 def staff_for(user: User | Any) -> QuerySet[User]:
