@@ -28,8 +28,8 @@ from jiefen.demo.synthetic import (
     COLUMNS,
     TABLES,
     _load_world,
+    _loading,
     _reset_sequences,
-    _secondary_indexes,
 )
 from jiefen.disputes.models import Agreement, Dispute, Event, LevelStay, Party, Session
 from jiefen.regions.models import Level, code_span
@@ -92,13 +92,12 @@ def disputes_replicate(copies: int, progress: Callable[[str], None] = print) -> 
         raise RuntimeError("copying disputes in SQL needs PostgreSQL")
     world = _load_world(None)
     towns: dict[int, list] = defaultdict(list)
-    for village in world.villages:
+    for village in world.villages:  # in code order
         towns[code_span(village.code, Level.TOWN)[0]].append(village)
     bodies, users = [], []
     for k in range(1, copies + 1):
         moved_users: dict[int, int] = {}
         for villages in towns.values():
-            villages.sort(key=lambda v: v.code)
             for i, village in enumerate(villages):
                 target = villages[(i + k) % len(villages)]
                 if target is village:
@@ -135,19 +134,14 @@ def disputes_replicate(copies: int, progress: Callable[[str], None] = print) -> 
         for model in TABLES:
             cursor.execute(f"SELECT COALESCE(max(id), 0) FROM {quote(model._meta.db_table)}")
             top[model] = cursor.fetchone()[0]
-        indexes = _secondary_indexes()
-        for name, _sql in indexes:
-            cursor.execute(f"DROP INDEX {quote(name)}")
-        progress(f"copying: {len(bodies):,} village moves, {len(indexes)} indexes dropped")
-        for k in range(1, copies + 1):
-            for model in TABLES:
-                cursor.execute(_copy_sql(model, k, top))
-                written[model._meta.model_name or ""] += cursor.rowcount
-            progress(f"  copy {k} of {copies}: {dict(written)}")
-        cursor.execute(f"UPDATE disputes_numbercounter SET last = last * {copies + 1}")
-        for name, sql in indexes:
-            cursor.execute(sql)
-            progress(f"  index {name} built")
+        progress(f"copying: {len(bodies):,} village moves")
+        with _loading(fresh=True):  # the secondary indexes dropped, and built again at the end
+            for k in range(1, copies + 1):
+                for model in TABLES:
+                    cursor.execute(_copy_sql(model, k, top))
+                    written[model._meta.model_name or ""] += cursor.rowcount
+                progress(f"  copy {k} of {copies}: {dict(written)}")
+            cursor.execute(f"UPDATE disputes_numbercounter SET last = last * {copies + 1}")
     _reset_sequences()
     return dict(written)
 
