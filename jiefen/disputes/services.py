@@ -256,7 +256,7 @@ def dispute_register(
             from_status="",
             to_status=Status.REGISTERED,
             body=body,
-            params=_deadline_params(dispute)
+            params=deadline_params(dispute)
             | {
                 "category": data.category.key,
                 "channel": data.channel,
@@ -313,7 +313,9 @@ def event_append(
 # Moves
 
 
-def _deadline_params(dispute: Dispute) -> dict[str, Any]:
+def deadline_params(dispute: Dispute) -> dict[str, Any]:
+    """The dispute's own current deadline, which every event carries: the overdue rollups
+    and the supervision read it from the latest event."""
     if dispute.due_date is None:
         return {}
     return {
@@ -452,7 +454,7 @@ def _move(
             to_status=dispute.status,
             body_id=acting_body_id,
             reason=reason,
-            params=params | _deadline_params(dispute),
+            params=params | deadline_params(dispute),
             public=public,
         )
     return dispute

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.lifecycle import Forbidden, Invalid, NotFound
 from jiefen.disputes.models import Agreement, Dispute, Event, Outcome, Party, PartyKind
-from jiefen.disputes.services import event_append, party_reveal
+from jiefen.disputes.services import deadline_params, event_append, party_reveal
 from jiefen.documents.builders import KINDS, Facts, Identifiers
 from jiefen.documents.models import (
     AgreementDetail,
@@ -71,17 +71,6 @@ def _editable(actor: Any, dispute_id: Any, *, for_update: bool = False) -> Dispu
     if not may_edit(actor, dispute):
         raise Forbidden(_("只有承办主体的工作人员可以填写文书信息"))
     return dispute
-
-
-def _deadline(dispute: Dispute) -> dict[str, Any]:
-    """The dispute's own deadline, which every event carries (see supervision/events.py)."""
-    if dispute.due_date is None:
-        return {}
-    return {
-        "due": dispute.due_date.isoformat(),
-        "due_action": dispute.due_action,
-        "due_rule": dispute.due_rule,
-    }
 
 
 class _Errors:
@@ -391,7 +380,7 @@ def _event(
         to_status=dispute.status,
         body_id=dispute.holder_id,
         reason=reason,
-        params=_deadline(dispute) | params,
+        params=deadline_params(dispute) | params,
         public=True,
     )
 

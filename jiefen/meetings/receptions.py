@@ -18,7 +18,12 @@ from django.utils.translation import gettext as _
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.lifecycle import Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.disputes.models import Dispute
-from jiefen.disputes.services import DisputeInput, dispute_register, event_append
+from jiefen.disputes.services import (
+    DisputeInput,
+    deadline_params,
+    dispute_register,
+    event_append,
+)
 from jiefen.lib.personal import valid_phone
 from jiefen.meetings.models import (
     BookingStatus,
@@ -337,14 +342,7 @@ def reception_record(
                 "kind": day.kind,
                 "leader": day.leader_id,
                 "reception_date": day.date.isoformat(),
-            }
-            # The overdue rollups read the latest event's deadline: carry the current one.
-            if dispute.due_date:
-                params |= {
-                    "due": dispute.due_date.isoformat(),
-                    "due_action": dispute.due_action,
-                    "due_rule": dispute.due_rule,
-                }
+            } | deadline_params(dispute)
             event_append(
                 dispute=dispute,
                 action=RECEPTION,

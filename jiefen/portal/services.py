@@ -71,17 +71,6 @@ def _locked(dispute_id: int) -> Dispute:
     return Dispute.objects.select_related("holder", "holder__region").get(pk=dispute_id)
 
 
-def _deadline(dispute: Dispute) -> dict[str, Any]:
-    """The dispute's own current deadline, as every event carries it."""
-    if dispute.due_date is None:
-        return {}
-    return {
-        "due": dispute.due_date.isoformat(),
-        "due_action": dispute.due_action,
-        "due_rule": dispute.due_rule,
-    }
-
-
 def _text(value: str | None, *, field: str, limit: int, required: bool, empty: str) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -142,7 +131,7 @@ def escalation_request(
             to_status=locked.status,
             body=locked.holder,
             reason=reason,
-            params=_deadline(locked)
+            params=dispute_services.deadline_params(locked)
             | {
                 "request": request.pk,
                 "answer_due": due.isoformat() if due else None,
@@ -209,7 +198,7 @@ def escalation_answer(
             to_status=dispute.status,
             body=dispute.holder,
             reason=answer,
-            params=_deadline(dispute)
+            params=dispute_services.deadline_params(dispute)
             | {
                 "request": request.pk,
                 "requests": ids,
@@ -318,7 +307,7 @@ def dispute_rate(
             to_status=locked.status,
             body=locked.holder,
             reason=comment,
-            params=_deadline(locked) | {"score": value},
+            params=dispute_services.deadline_params(locked) | {"score": value},
             public=False,
         )
     return rating

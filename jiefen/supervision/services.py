@@ -26,7 +26,7 @@ from jiefen.calendars.services import calendar_current, range_error_message
 from jiefen.disputes.access import dispute_for, disputes_for
 from jiefen.disputes.lifecycle import Conflict, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, LevelStay, Status
-from jiefen.disputes.services import event_append
+from jiefen.disputes.services import deadline_params, event_append
 from jiefen.lib.workdays import CalendarRangeError
 from jiefen.org.models import Body, BodyKind, Membership, Role
 from jiefen.org.scope import scope_of
@@ -66,17 +66,6 @@ def _text(value: Any, *, field: str, limit: int, empty: str, required: bool = Tr
     return text
 
 
-def _deadline(dispute: Dispute) -> dict[str, Any]:
-    """The dispute's own current deadline, which every event carries (see events.py)."""
-    if dispute.due_date is None:
-        return {}
-    return {
-        "due": dispute.due_date.isoformat(),
-        "due_action": dispute.due_action,
-        "due_rule": dispute.due_rule,
-    }
-
-
 def _append(
     dispute: Dispute,
     *,
@@ -96,7 +85,7 @@ def _append(
         to_status=dispute.status,
         body_id=body_id,
         reason=reason,
-        params=_deadline(dispute) | (params or {}),
+        params=deadline_params(dispute) | (params or {}),
         public=False,
     )
 

@@ -40,7 +40,7 @@ from django.utils import timezone
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes.deadlines import warnings_refresh
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Risk, Tier, Warning
-from jiefen.disputes.services import event_append
+from jiefen.disputes.services import deadline_params, event_append
 from jiefen.supervision import events
 from jiefen.supervision.access import heads_of
 from jiefen.supervision.models import (
@@ -291,15 +291,7 @@ def orders_escalate(*, today: date, now: datetime) -> int:
                 continue  # answered or escalated by another worker since the list was read
             order = SupervisionOrder.objects.select_related("to_body").get(pk=pk)
             dispute = Dispute.objects.get(pk=dispute_id)
-            deadline = (
-                {
-                    "due": dispute.due_date.isoformat(),
-                    "due_action": dispute.due_action,
-                    "due_rule": dispute.due_rule,
-                }
-                if dispute.due_date
-                else {}
-            )
+            deadline = deadline_params(dispute)
             event_append(
                 dispute=dispute,
                 action=events.ORDER_OVERDUE,
