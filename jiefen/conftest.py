@@ -77,6 +77,16 @@ def fresh_calendar():
     calendar_forget()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """A page asked for in English leaves English active in the test's thread (LocaleMiddleware
+    sets each request's language and never switches back); the next test starts in Chinese."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 # Data the migrations seed. A transactional test (threads, live server) empties the tables
 # when it ends, so the next one puts it back before building its world.
 SEEDS = [
