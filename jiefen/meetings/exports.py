@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Risk, Status
+from jiefen.lib import cells
 from jiefen.meetings.agenda import SECTION_LABELS, SECTIONS, meeting_title
 from jiefen.meetings.documents import Word, bar_chart, cn_date, cn_number, workbook_bytes
 from jiefen.meetings.models import AttendanceKind, DecisionKind, Meeting
@@ -449,14 +450,14 @@ def circular_xlsx(figures: dict[str, Any]) -> bytes:
     plain = Font(name="宋体")
 
     def sheet(ws: Any, heading: str, head: list[str], rows: list[list[Any]]) -> None:
-        ws.append([heading])
+        ws.append(cells.row(ws, [heading]))
         ws["A1"].font = Font(name="宋体", bold=True, size=14)
-        ws.append(head)
+        ws.append(cells.row(ws, head))
         for cell in ws[2]:
             cell.font = bold
             cell.alignment = Alignment(horizontal="center")
         for row in rows:
-            ws.append(row)
+            ws.append(cells.row(ws, row))
         for row in ws.iter_rows(min_row=3):
             for cell in row:
                 cell.font = plain
@@ -477,8 +478,8 @@ def circular_xlsx(figures: dict[str, Any]) -> bytes:
         ],
     )
     n = overview.max_row + 2
-    overview.cell(row=n, column=1, value=circular_summary(figures)).font = plain
-    overview.cell(row=n + 1, column=1, value=circular_comparison(figures)).font = plain
+    cells.put(overview, row=n, column=1, value=circular_summary(figures)).font = plain
+    cells.put(overview, row=n + 1, column=1, value=circular_comparison(figures)).font = plain
 
     categories = workbook.create_sheet(_("分类情况"))
     sheet(

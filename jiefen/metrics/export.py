@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from jiefen.lib import cells
 from jiefen.metrics.dashboard import Dashboard
 from jiefen.metrics.indicators import BY_KEY, INDICATORS, RANKED, Figure
 
@@ -33,7 +34,7 @@ def _met(figure: Figure) -> str:
 
 
 def _header(sheet: Any, titles: list[str], widths: list[int]) -> None:
-    sheet.append(titles)
+    sheet.append(cells.row(sheet, titles))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for i, width in enumerate(widths, start=1):
@@ -45,11 +46,14 @@ def workbook(board: Dashboard) -> Workbook:
     book = Workbook()
     sheet = book.active
     sheet.title = _("指标")
-    sheet.append([_("区划"), board.region.name, board.region.code])
+    sheet.append(cells.row(sheet, [_("区划"), board.region.name, board.region.code]))
     sheet.append(
-        [_("统计期间"), board.period.label(), f"{board.period.start} — {board.period.end}"]
+        cells.row(
+            sheet,
+            [_("统计期间"), board.period.label(), f"{board.period.start} — {board.period.end}"],
+        )
     )
-    sheet.append([_("期末时点"), board.as_of.isoformat()])
+    sheet.append(cells.row(sheet, [_("期末时点"), board.as_of.isoformat()]))
     sheet.append([])
     _header(
         sheet,
@@ -60,15 +64,18 @@ def workbook(board: Dashboard) -> Workbook:
         figure = board.figures[indicator.key]
         target = figure.target
         sheet.append(
-            [
-                str(indicator.name),
-                _value(figure),
-                figure.numerator if figure.denominator is not None else None,
-                figure.denominator,
-                target.describe() if target else "",
-                _met(figure),
-                str(indicator.definition),
-            ]
+            cells.row(
+                sheet,
+                [
+                    str(indicator.name),
+                    _value(figure),
+                    figure.numerator if figure.denominator is not None else None,
+                    figure.denominator,
+                    target.describe() if target else "",
+                    _met(figure),
+                    str(indicator.definition),
+                ],
+            )
         )
         row = sheet.max_row
         if indicator.unit == "rate" and figure.value is not None:
@@ -76,7 +83,7 @@ def workbook(board: Dashboard) -> Workbook:
         sheet.cell(row=row, column=7).alignment = Alignment(wrap_text=True, vertical="top")
         if indicator.key == "mass":
             sheet.cell(row=row, column=4).value = None
-            sheet.append([_("群体性纠纷上年同期"), figure.last_year])
+            sheet.append(cells.row(sheet, [_("群体性纠纷上年同期"), figure.last_year]))
 
     units = book.create_sheet(_("下级单位"))
     _header(
@@ -85,7 +92,8 @@ def workbook(board: Dashboard) -> Workbook:
         [24, 16, *([12] * len(RANKED))],
     )
     for row in board.rows:
-        units.append([row.name, row.code, *(_value(row.figures[key]) for key in RANKED)])
+        values = [row.name, row.code, *(_value(row.figures[key]) for key in RANKED)]
+        units.append(cells.row(units, values))
         for i, key in enumerate(RANKED, start=3):
             if row.figures[key].indicator.unit == "rate" and row.figures[key].value is not None:
                 units.cell(row=units.max_row, column=i).number_format = PERCENT
@@ -94,7 +102,8 @@ def workbook(board: Dashboard) -> Workbook:
     _header(mix, [_("类别"), _("登记件数"), _("占比")], [20, 12, 10])
     total = sum(item["count"] for item in board.mix)
     for item in board.mix:
-        mix.append([item["category"], item["count"], item["count"] / total if total else None])
+        share = item["count"] / total if total else None
+        mix.append(cells.row(mix, [item["category"], item["count"], share]))
         mix.cell(row=mix.max_row, column=3).number_format = PERCENT
 
     trend = book.create_sheet(_("月度趋势"))
@@ -105,7 +114,7 @@ def workbook(board: Dashboard) -> Workbook:
         [10, *([14] * len(series))],
     )
     for row in board.trend["table"]:
-        trend.append(row)
+        trend.append(cells.row(trend, row))
     return book
 
 

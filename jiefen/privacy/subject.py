@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.disputes.lifecycle import Forbidden, Invalid, event_label
 from jiefen.disputes.models import Event, Party, Reveal, Status
+from jiefen.lib import cells
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
 from jiefen.org.models import Role
 from jiefen.org.scope import Scope, scope_of
@@ -236,11 +237,7 @@ def subject_data(parties: list[Party], digest: str) -> dict[str, Any]:
 
 
 def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value  # text, not a formula
-    return value
+    return "" if value is None else value
 
 
 def _xlsx(data: dict[str, Any]) -> bytes:
@@ -308,11 +305,11 @@ def _xlsx(data: dict[str, Any]) -> bytes:
     book.remove(book.active)
     for title, key, columns in sheets:
         sheet = book.create_sheet(str(title)[:31])
-        sheet.append([str(name) for _key, name in columns])
+        sheet.append(cells.row(sheet, [str(name) for _key, name in columns]))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in data[key]:
-            sheet.append([_cell(row.get(k)) for k, _n in columns])
+            sheet.append(cells.row(sheet, [_cell(row.get(k)) for k, _n in columns]))
         for index, (_key, name) in enumerate(columns, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
             sheet.column_dimensions[letter].width = max(12, min(60, len(str(name)) * 3))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Category, Channel, Party, Side
 from jiefen.disputes.selectors import dispute_list
+from jiefen.lib import cells
 from jiefen.lib.personal import mask_id, mask_name, mask_phone
 from jiefen.spreadsheets.importing import CHANNELS, COLUMNS, OUTCOMES, ROUTES
 from jiefen.spreadsheets.models import ExportRecord
@@ -35,7 +36,7 @@ def template_workbook() -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = _("纠纷")
-    sheet.append([c.header for c in COLUMNS])
+    sheet.append(cells.row(sheet, [c.header for c in COLUMNS]))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     example = {
@@ -56,7 +57,7 @@ def template_workbook() -> bytes:
         "satisfaction": "5",
         "closed": date(2025, 3, 20).isoformat(),
     }
-    sheet.append([example[c.key] for c in COLUMNS])
+    sheet.append(cells.row(sheet, [example[c.key] for c in COLUMNS]))
     for index, column in enumerate(COLUMNS):
         letter = openpyxl.utils.get_column_letter(index + 1)
         sheet.column_dimensions[letter].width = 14 if len(column.header) < 6 else 20
@@ -65,15 +66,16 @@ def template_workbook() -> bytes:
             sheet[f"{letter}{row}"].number_format = "@"
 
     values = book.create_sheet(_("取值说明"))
-    values.append([_("列"), _("必填"), _("说明")])
+    values.append(cells.row(values, [_("列"), _("必填"), _("说明")]))
     for column in COLUMNS:
-        values.append([column.header, _("是") if column.required else _("否"), str(column.help)])
+        required = _("是") if column.required else _("否")
+        values.append(cells.row(values, [column.header, required, str(column.help)]))
     values.append([])
-    values.append([_("类别"), _("代码")])
+    values.append(cells.row(values, [_("类别"), _("代码")]))
     for category in Category.objects.filter(active=True).order_by("sort", "key"):
-        values.append([category.name, category.key])
+        values.append(cells.row(values, [category.name, category.key]))
     values.append([])
-    values.append([_("结果"), _("含义")])
+    values.append(cells.row(values, [_("结果"), _("含义")]))
     meaning = {
         "在办": _("已受理，尚未办结"),
         "达成调解协议": _("已办结，达成调解协议（结果说明填协议内容）"),
@@ -81,10 +83,10 @@ def template_workbook() -> bytes:
         "不予受理": _("不予受理（结果说明填理由）"),
     }
     for label in OUTCOMES:
-        values.append([label, meaning[label]])
+        values.append(cells.row(values, [label, meaning[label]]))
     values.append([])
-    values.append([_("建议途径"), *list(ROUTES)])
-    values.append([_("来源")] + [k for k in CHANNELS if k != "12345热线"])
+    values.append(cells.row(values, [_("建议途径"), *list(ROUTES)]))
+    values.append(cells.row(values, [_("来源")] + [k for k in CHANNELS if k != "12345热线"]))
     values.column_dimensions["A"].width = 20
     values.column_dimensions["C"].width = 70
     out = io.BytesIO()
@@ -183,10 +185,10 @@ def export_workbook(
         raise ValueError("an unmasked export needs a reason")
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(_("纠纷"))
-    sheet.append(EXPORT_HEADERS)
+    sheet.append(cells.row(sheet, EXPORT_HEADERS))
     count = 0
     for row in _rows(actor, filters, masked):
-        sheet.append(row)
+        sheet.append(cells.row(sheet, row))
         count += 1
     out = io.BytesIO()
     book.save(out)

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from jiefen.disputes.forms import FilterForm
+from jiefen.lib import cells
 from jiefen.org.scope import scope_of
 from jiefen.spreadsheets.exporting import XLSX, export_workbook, template_workbook
 from jiefen.spreadsheets.importing import MAX_BYTES, STAFF, digest_of
@@ -131,8 +132,8 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens a UTF-8 CSV correctly only with the BOM
     writer = csv.writer(out)
-    writer.writerow([_("行号"), _("列"), _("错误")])
-    writer.writerows(job.errors)
+    writer.writerow(cells.csv_row([_("行号"), _("列"), _("错误")]))
+    writer.writerows(cells.csv_row(error) for error in job.errors)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     return response
