@@ -123,29 +123,32 @@ def verify(request: HttpRequest) -> HttpResponse:
         return locked_out(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # A code refused for any reason — wrong, or sent during django-otp's pause after a
+        # wrong one — is counted by django-axes like a wrong password; its middleware answers
+        # the lockout page once the limit is reached (README: five wrong passwords or codes).
+        device = None
         if not services.code_check_allowed(user=user):
             form.add_error("code", _("验证码错误次数过多，请稍等片刻再试。"))
         else:
             device = services.code_check(user=user, code=form.cleaned_data["code"])
             if device is None:
                 form.add_error("code", _("验证码不正确。"))
-                # Counted by django-axes like a wrong password; its middleware answers the
-                # lockout page once the limit is reached.
-                user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-            else:
-                if not request.user.is_authenticated:
-                    backend = request.session[PENDING]["backend"]
-                    request.session.pop(PENDING, None)
-                    auth_login(request, user, backend=backend)
-                otp_login(request, device)
-                if isinstance(device, StaticDevice):
-                    left = device.token_set.count()
-                    messages.warning(
-                        request,
-                        _("已使用一个恢复码，还剩 %(left)d 个。用完前请在“两步验证”页面重新生成。")
-                        % {"left": left},
-                    )
-                return redirect(next_url)
+        if device is None:
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        else:
+            if not request.user.is_authenticated:
+                backend = request.session[PENDING]["backend"]
+                request.session.pop(PENDING, None)
+                auth_login(request, user, backend=backend)
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.warning(
+                    request,
+                    _("已使用一个恢复码，还剩 %(left)d 个。用完前请在“两步验证”页面重新生成。")
+                    % {"left": left},
+                )
+            return redirect(next_url)
     return render(request, "registration/verify.html", {"form": form, "next": next_url}, status=200)
 
 

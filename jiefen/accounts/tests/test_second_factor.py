@@ -96,6 +96,25 @@ def test_wrong_codes_count_towards_the_lockout(client, administrator):
     assert "登录失败次数过多" in response.content.decode()
 
 
+def test_six_wrong_codes_in_a_row_lock_the_account_and_the_right_code_then_fails(
+    client, administrator
+):
+    """As documented: five wrong codes lock the account for 15 minutes, even when django-otp's
+    own pause after a wrong code answers first (a refused attempt counts either way)."""
+    device = enrolled(administrator)
+    password_step(client, "admin_sx")
+    answers = [client.post("/login/verify/", {"code": "123456"}).status_code for _ in range(6)]
+    assert answers[:4] == [200, 200, 200, 200]
+    assert answers[4] == 429
+    assert answers[5] == 302  # the lockout ended the code step: back to the password
+    client.post("/login/verify/", {"code": totp_now(device)})
+    assert "_auth_user_id" not in client.session
+    # The right password is refused for the cool-off too, and so the right code never comes.
+    assert password_step(client, "admin_sx").status_code == 429
+    assert client.post("/login/verify/", {"code": totp_now(device)}).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_recovery_code_works_once(client, administrator):
     device = enrolled(administrator)
     code = device.recovery_codes[0]
