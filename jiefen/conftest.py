@@ -226,6 +226,13 @@ def sign_in(
     page.wait_for_url(f"{live_server.url}/")
 
 
+def open_menu(page) -> None:
+    """On a phone the menu (and sign-out) folds behind the menu button: open it."""
+    toggle = page.locator("header .menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
 @pytest.fixture(autouse=True)
 def _force_login_passes_second_factor(monkeypatch):
     """client.force_login() stands for a finished sign-in, second factor included (see

@@ -113,9 +113,12 @@ TEMPLATES = [
                 "jiefen.supervision.context.bell",
                 "jiefen.org.context.nav",
             ],
+            "builtins": ["jiefen.ui"],
         },
     },
 ]
+# Every form: required fields marked for assistive technology, phone keypads (jiefen/ui.py).
+FORM_RENDERER = "jiefen.ui.Renderer"
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'jiefen.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite))}

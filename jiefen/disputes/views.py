@@ -213,11 +213,14 @@ def _departments_for(request: HttpRequest, dispute: Dispute) -> Any:
 
 def _form_for(action: str, request: HttpRequest, dispute: Dispute, data: Any = None) -> Any:
     cls = ACTION_FORMS[action]
-    kwargs: dict[str, Any] = {"initial": {"version": dispute.version}}
+    # One page holds a form per move: ids that name the move keep the error summary's links
+    # pointing at the right field.
+    kwargs: dict[str, Any] = {"initial": {"version": dispute.version}, "auto_id": f"{action}-%s"}
     if cls is AssignForm:
         kwargs["departments"] = _departments_for(request, dispute)
     if cls is SessionForm:
         kwargs["initial"]["held_on"] = timezone.localdate()
+        kwargs["initial"]["mediators"] = request.user.full_name or request.user.username
     if cls is ResolveForm:
         kwargs["initial"]["signed_on"] = timezone.localdate()
     return cls(data, **kwargs)

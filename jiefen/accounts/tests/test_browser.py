@@ -10,6 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiefen.accounts.security import RECOVERY_CODE_COUNT
+from jiefen.conftest import open_menu
 
 pytestmark = [
     pytest.mark.browser,
@@ -85,6 +86,7 @@ def test_an_administrator_enrols_an_authenticator_and_signs_in_with_it(
     assert page.evaluate(FITS)
     page.click("text=我已保存，继续")
     page.wait_for_url(f"{live_server.url}/disputes/")  # the page asked for before enrolment
+    open_menu(page)
     assert "钱进" in page.inner_text("header")
 
     page.click("header >> text=退出")
@@ -103,6 +105,7 @@ def test_an_administrator_enrols_an_authenticator_and_signs_in_with_it(
     page.fill("input[name=code]", app_code(secret, ahead=1))
     page.click("button:has-text('验证')")
     page.wait_for_url(f"{live_server.url}/")
+    open_menu(page)
     assert "钱进" in page.inner_text("header")
     assert page.evaluate(FITS)
     assert errors == []

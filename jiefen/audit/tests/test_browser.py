@@ -5,7 +5,7 @@ import pytest
 
 from jiefen.accounts.testing import verified_device
 from jiefen.audit.context import Actor, acting
-from jiefen.conftest import sign_in
+from jiefen.conftest import open_menu, sign_in
 from jiefen.disputes.tests.conftest import register
 
 pytestmark = [
@@ -25,6 +25,7 @@ def test_an_auditor_filters_by_action_and_an_administrator_without_the_role_is_n
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, live_server, "auditor_sx")
+    open_menu(page)
     page.click("header nav >> text=审计日志")
     page.wait_for_selector("h1:has-text('审计日志')")
     assert "最近记录校验通过" in page.inner_text(".audit-status")
@@ -47,6 +48,7 @@ def test_an_auditor_filters_by_action_and_an_administrator_without_the_role_is_n
     page.click("form.filters button:has-text('筛选')")
     page.wait_for_selector("text=没有审计记录")
 
+    open_menu(page)
     page.click("header >> text=退出")
     page.wait_for_url("**/login/**")
     sign_in(page, live_server, "admin_sx", device=verified_device(administrator))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jiefen.conftest import sign_in
+from jiefen.conftest import open_menu, sign_in
 from jiefen.disputes.models import Dispute, Status
 
 pytestmark = [
@@ -37,6 +37,7 @@ def test_it_takes_a_dispute_from_village_registration_to_the_town(
     page.wait_for_selector("text=已移送上级")
     assert page.inner_text("#status") == "移送中"
 
+    open_menu(page)
     page.click("text=退出")
     sign_in(page, live_server, "head_fengqiao")
     page.wait_for_selector("text=待接收的移送")

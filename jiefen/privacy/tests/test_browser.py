@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jiefen.conftest import sign_in
+from jiefen.conftest import open_menu, sign_in
 from jiefen.privacy.models import AccessKind, AccessRequest
 from jiefen.privacy.tests.conftest import PHONE, RESIDENT_ID
 
@@ -27,6 +27,7 @@ def test_a_clerk_finds_a_person_by_phone_sees_masked_numbers_and_downloads_the_j
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, live_server, "clerk_fengyi")
+    open_menu(page)
     page.click("header nav >> text=个人信息查询")
     page.wait_for_selector("h1:has-text('个人信息查询')")
     assert page.is_visible("text=请核对申请人本人的有效证件后输入。")

@@ -1,0 +1,72 @@
+"""Every form, through the shared rendering (jiefen/ui.py): an error summary at the top of the
+page with a link to each field in error, required fields marked, phone keypads, defaults."""
+
+import re
+
+from django.utils import timezone
+
+from jiefen.disputes.models import Category
+from jiefen.disputes.services import dispute_accept
+from jiefen.disputes.tests.conftest import register
+
+
+def test_it_lists_the_errors_at_the_top_with_links_to_their_fields(client, village_clerk):
+    client.force_login(village_clerk)
+    response = client.post(
+        "/disputes/new/",
+        {
+            "category": Category.objects.first().pk,
+            "channel": "walk_in",
+            "title": "",
+            "description": "",
+            "people_involved": "2",
+            "risk": "ordinary",
+            "parties-TOTAL_FORMS": "1",
+            "parties-INITIAL_FORMS": "0",
+            "parties-0-side": "applicant",
+            "parties-0-kind": "person",
+            "parties-0-name": "",
+        },
+    )
+    html = response.content.decode()
+    main = html[html.index("<main>") :]
+    summary = re.search(r'<div class="error-summary".*?</div>', main, re.S)
+    assert summary, "no error summary"
+    # Before the form itself, first thing on the page.
+    assert main.index("error-summary") < main.index("<form")
+    links = re.findall(r'href="#([^"]+)"', summary.group(0))
+    assert "id_title" in links and "id_description" in links and "id_parties-0-name" in links
+    for anchor in links:
+        assert f'id="{anchor}"' in html, f"the summary links to #{anchor}, which is not on the page"
+
+
+def test_it_shows_no_summary_on_a_fresh_form(client, village_clerk):
+    client.force_login(village_clerk)
+    assert "error-summary" not in client.get("/disputes/new/").content.decode()
+
+
+def test_it_marks_required_fields_and_asks_for_the_right_keypad(client, village_clerk):
+    client.force_login(village_clerk)
+    html = client.get("/disputes/new/").content.decode()
+    title = re.search(r"<input[^>]*name=\"title\"[^>]*>", html).group(0)
+    assert "required" in title and 'aria-required="true"' in title
+    assert re.search(r'<label[^>]*>[^<]*事由 <span class="req"', html)
+    phone = re.search(r"<input[^>]*name=\"parties-0-phone\"[^>]*>", html).group(0)
+    assert 'inputmode="tel"' in phone and "aria-required" not in phone
+    people = re.search(r"<input[^>]*name=\"people_involved\"[^>]*>", html).group(0)
+    assert 'inputmode="numeric"' in people
+    amount = re.search(r"<input[^>]*name=\"amount\"[^>]*>", html).group(0)
+    assert 'inputmode="decimal"' in amount
+
+
+def test_it_fills_in_the_registering_body_the_mediator_and_today(client, village_clerk, world):
+    client.force_login(village_clerk)
+    html = client.get("/disputes/new/").content.decode()
+    body = world.bodies["枫一社区"]
+    assert re.search(rf'<option value="{body.pk}" selected>', html)
+    dispute = register(world, village_clerk)
+    dispute_accept(actor=village_clerk, dispute_id=dispute.pk, version=None)
+    page = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    session = page[page.index('id="action-session"') :]
+    assert re.search(r'name="mediators"[^>]*value="陈小梅"', session)
+    assert f'value="{timezone.localdate().isoformat()}"' in session
