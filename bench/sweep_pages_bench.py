@@ -63,6 +63,11 @@ VILLAGE = ("330681000000", "330681109000", "330681109008")  # 诸暨市 / 枫桥
 COUNTY_BODY = 1608  # 诸暨市县级联席会议 in the demo
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
 class Client:
     """One browser: its own cookies, every request timed."""
 
@@ -75,12 +80,16 @@ class Client:
 
     def reset(self) -> None:
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        cookies = urllib.request.HTTPCookieProcessor(self.jar)
+        self.opener = urllib.request.build_opener(cookies)
+        self.stay = urllib.request.build_opener(cookies, NoRedirect())
 
     def csrf(self) -> str:
         return next((c.value for c in self.jar if c.name == "csrftoken"), "")
 
-    def call(self, kind: str, path: str, data: dict | None = None, ok=(200,)) -> str:
+    def call(
+        self, kind: str, path: str, data: dict | None = None, ok=(200,), follow: bool = True
+    ) -> str:
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         request = urllib.request.Request(self.base + path, data=body)
         request.add_header("Referer", self.base + path)
@@ -89,7 +98,8 @@ class Client:
         started = time.perf_counter()
         status, text = 0, ""
         try:
-            with self.opener.open(request, timeout=60) as response:
+            opener = self.opener if follow else self.stay
+            with opener.open(request, timeout=60) as response:
                 status, text = response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read().decode("utf-8", "replace")
@@ -124,12 +134,15 @@ def _gist(text: str) -> str:
 def sign_in(client: Client, username: str) -> bool:
     client.reset()
     client.call("login form", "/login/")
-    page = client.call(
-        "sign-in",
+    # The sign-in itself: the password checked and the session made, answered by a redirect.
+    client.call(
+        "sign-in (POST, to its redirect)",
         "/login/",
         {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": client.csrf()},
+        ok=(302,),
+        follow=False,
     )
-    return "/logout/" in page
+    return "/logout/" in client.call("queue", "/")
 
 
 def staff_loop(client: Client, username: str, dispute: int | None, stop: threading.Event) -> None:
@@ -327,7 +340,7 @@ def main() -> int:
                 print(f"sign-in of {username} failed", flush=True)
             staff.append((client, username))
         # Sign-ins before the sweep (the first of each account rehashes an older hash).
-        quiet_signins = [r["s"] for r in results if r["kind"] == "sign-in"]
+        quiet_signins = [r["s"] for r in results if r["kind"].startswith("sign-in")]
         for r in results:
             r["kind"] = "before: " + r["kind"]
         load_start = os.getloadavg()
