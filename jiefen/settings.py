@@ -81,7 +81,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "jiefen.accounts.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,27 +122,56 @@ FORM_RENDERER = "jiefen.ui.Renderer"
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'jiefen.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite))}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if SQLITE:
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue instead of failing half-way with "database is locked".
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # How long a writer waits for the lock. Background work commits in batches of a few
+        # milliseconds, so a person's write waits that long at most; past this (something
+        # holding the lock far too long) the page says so and offers a retry (jiefen.ops.busy).
+        "timeout": float(os.environ.get("JIEFEN_SQLITE_TIMEOUT", "5")),
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Shared by every process: rate-limit counters and spent portal challenges must not be per
-# process. `jiefen createcachetable` creates the table (make setup does).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "jiefen_cache",
+# The cache holds rate-limit counters and spent portal challenges; it must be shared by every
+# process, and a page view that counts must not wait on the database's write lock.
+# - JIEFEN_REDIS_URL set (e.g. redis://127.0.0.1:6379/0; needs `pip install redis`): Redis,
+#   for several application hosts.
+# - SQLite: a disk cache under var/cache (diskcache: SQLite files of its own, atomic add and
+#   incr across processes). A SQLite installation is one host by nature, and the counters'
+#   writes then never queue behind the sweep on the main database's single write lock.
+# - PostgreSQL: a table in the database (`jiefen createcachetable`), shared by every host;
+#   PostgreSQL locks rows, so these small writes do not wait on background work.
+REDIS_URL = os.environ.get("JIEFEN_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-}
+elif SQLITE:
+    (VAR_DIR / "cache").mkdir(mode=0o700, exist_ok=True)
+    CACHES = {
+        "default": {
+            "BACKEND": "diskcache.DjangoCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "SHARDS": 4,
+            # Seconds a cache write waits on another process's (each takes microseconds).
+            "DATABASE_TIMEOUT": 1.0,
+            "OPTIONS": {"size_limit": 2**28},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "jiefen_cache",
+        }
+    }
 # Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 
@@ -152,10 +181,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Argon2 for new and changed passwords; the others still read older hashes (and upgrade them
-# at the next sign-in).
+# Argon2id (cost and why in jiefen.accounts.hashers) for new and changed passwords; the others
+# still read older hashes (and upgrade them at the next sign-in).
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "jiefen.accounts.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -212,7 +241,12 @@ FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or _kept_secret("f
 SALT_KEY = [FIELD_ENCRYPTION_KEY]
 
 SESSION_COOKIE_HTTPONLY = True
-# Signed out after 30 minutes without a request: every request pushes the expiry forward.
+# Signed out after 30 minutes without a request. Sessions stay in the database (one place for
+# every process and host, ended server-side at sign-out), but a page view does not write: the
+# store (jiefen.accounts.sessions) pushes the expiry forward at most once a minute, and that
+# touch never waits for the write lock — if background work holds it, the touch is skipped
+# and the next request a minute on makes it. Sign-out after 29–30 idle minutes.
+SESSION_ENGINE = "jiefen.accounts.sessions"  # with its SessionMiddleware in MIDDLEWARE
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 CSRF_COOKIE_HTTPONLY = True

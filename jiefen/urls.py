@@ -33,3 +33,6 @@ urlpatterns = [
     path("attachments/", include("jiefen.attachments.urls")),
     path("", include("jiefen.disputes.urls")),
 ]
+
+handler400 = "jiefen.ops.errors.bad_request"
+handler500 = "jiefen.ops.errors.server_error"

@@ -2,7 +2,8 @@
 
 Codes: unauthorized (401), forbidden (403), not_found (404), conflict and illegal_move (409),
 invalid and idempotency_mismatch (422), bad_request (400, a body that is not JSON),
-method_not_allowed (405), server_error (500, never for bad input). Messages are translated
+method_not_allowed (405), busy (503 with Retry-After: the database did not give a lock in
+time; nothing was written), server_error (500, never for bad input). Messages are translated
 for the request's language; codes and field names are not.
 """
 
@@ -11,11 +12,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from jiefen.disputes.lifecycle import DisputeError
+from jiefen.disputes.lifecycle import Conflict, DisputeError
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -45,9 +47,16 @@ def error_body(code: str, message: Any, fields: dict[str, list[Any]] | None = No
 
 
 def error_response(
-    status: int, code: str, message: Any, fields: dict[str, list[Any]] | None = None
+    status: int,
+    code: str,
+    message: Any,
+    fields: dict[str, list[Any]] | None = None,
+    current: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    response = JsonResponse(error_body(code, message, fields), status=status)
+    body = error_body(code, message, fields)
+    if current:
+        body["current"] = current
+    response = JsonResponse(body, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="jiefen"'
     return response
@@ -105,8 +114,11 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
 def install_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DisputeError)
     def dispute_error(request: HttpRequest, exc: DisputeError) -> HttpResponse:
+        # A stale version: what the dispute is now (version, state, holder, last change), so
+        # the client can show it and retry on the new version.
+        current = exc.current if isinstance(exc, Conflict) else None
         return error_response(
-            STATUS_OF_CODE.get(exc.code, 422), exc.code, exc.message, dict(exc.fields)
+            STATUS_OF_CODE.get(exc.code, 422), exc.code, exc.message, dict(exc.fields), current
         )
 
     @api.exception_handler(ValidationError)
@@ -130,6 +142,17 @@ def install_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(404, "not_found", _("请求的资源不存在"))
+
+    @api.exception_handler(OperationalError)
+    def database_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+        from jiefen.ops.errors import RETRY_AFTER, is_busy
+
+        if not is_busy(exc):
+            return server_error(request, exc)
+        # Nothing was written: the same request (with its Idempotency-Key) may be sent again.
+        response = error_response(503, "busy", _("系统繁忙，请稍候重试"))
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -67,6 +67,12 @@ class Error(Schema):
     code: str = Field(description="stable machine code, e.g. not_found, conflict, invalid")
     message: str = Field(description="for people, in the request's language")
     fields: dict[str, list[str]] = Field(default_factory=dict)
+    current: dict[str, Any] | None = Field(
+        default=None,
+        description="with 409 conflict: the dispute now — version, status, status_label, "
+        "holder, holder_name, and last {action, label, by, body, at}, the change you missed; "
+        "retry with this version",
+    )
 
 
 # --- registration ------------------------------------------------------------------------------

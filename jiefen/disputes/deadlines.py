@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, LevelStay, Risk, Status, Warning
+from jiefen.ops.batches import chunks, write_batch
 from jiefen.rules.models import DayKind
 from jiefen.rules.services import due_date, rule_for
 
@@ -94,24 +95,41 @@ def warning_for(due: date | None, today: date, calendar: "WorkCalendar") -> int:
     return Warning.NONE
 
 
-def warnings_refresh(*, today: date, calendar: "WorkCalendar") -> dict[str, int]:
-    """Recolour every open dispute whose colour changed since the last run: three range
-    updates on the indexed due date, touching only rows that change. Idempotent."""
+# Disputes recoloured per UPDATE: each statement is its own short write.
+RECOLOUR_BATCH = 500
+
+
+def warnings_refresh(
+    *, today: date, calendar: "WorkCalendar", batch: int = RECOLOUR_BATCH
+) -> dict[str, int]:
+    """Recolour every open dispute whose colour changed since the last run: three range reads
+    on the indexed due date, then the changed rows updated `batch` at a time (the condition
+    checked again in each update), so no write holds the lock for long. Idempotent."""
     # The last day with at most one working day left (what warning_for calls yellow): the day
     # before the second working day after today. A due date on a day off (calendar-day rules)
     # counts like the working day before it.
     yellow_until = calendar.add(today, 2) - timedelta(days=1)
     open_ = Q(status__in=OPEN_STATUSES)
-    changed = {
-        "red": Dispute.objects.filter(open_, due_date__lt=today)
-        .exclude(warning=Warning.RED)
-        .update(warning=Warning.RED),
-        "yellow": Dispute.objects.filter(open_, due_date__gte=today, due_date__lte=yellow_until)
-        .exclude(warning=Warning.YELLOW)
-        .update(warning=Warning.YELLOW),
+    wanted = {
+        "red": (Q(open_, due_date__lt=today) & ~Q(warning=Warning.RED), Warning.RED),
+        "yellow": (
+            Q(open_, due_date__gte=today, due_date__lte=yellow_until) & ~Q(warning=Warning.YELLOW),
+            Warning.YELLOW,
+        ),
         # Extended deadlines, and closed work, carry no colour.
-        "none": Dispute.objects.filter(warning__gt=Warning.NONE)
-        .filter(Q(due_date__gt=yellow_until) | Q(due_date__isnull=True) | ~open_)
-        .update(warning=Warning.NONE),
+        "none": (
+            Q(warning__gt=Warning.NONE)
+            & (Q(due_date__gt=yellow_until) | Q(due_date__isnull=True) | ~open_),
+            Warning.NONE,
+        ),
     }
+    changed = {}
+    for name, (condition, colour) in wanted.items():
+        ids = list(Dispute.objects.filter(condition).order_by("pk").values_list("pk", flat=True))
+        changed[name] = 0
+        for part in chunks(ids, batch):
+            with write_batch():
+                changed[name] += Dispute.objects.filter(condition, pk__in=part).update(
+                    warning=colour
+                )
     return changed

@@ -1,8 +1,10 @@
 """Forms of the staff UI. They only shape input; the services validate and decide."""
 
+import secrets
 from typing import Any
 
 from django import forms
+from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import (
@@ -49,14 +51,53 @@ class RegisterForm(forms.Form):
     complex = forms.BooleanField(label=_("疑难复杂"), required=False)
     cross_area = forms.BooleanField(label=_("跨区域"), required=False)
 
+    # One-time token: a resubmission of the same form (back button, double tap, the busy
+    # page's retry) finds the dispute it registered instead of making a second one.
+    once = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, bodies=None, regions=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("once"):
+            self.initial["once"] = once_new()
         self.fields["body"].queryset = bodies
         self.fields["region"] = forms.TypedChoiceField(
             choices=[(r.code, f"{r.name}（{r.code}）") for r in regions],
             coerce=int,
             label=_("发生地（村/社区）"),
         )
+
+    def clean_once(self) -> str:
+        """The token's nonce, for dispute_register_once; a form older than ONCE_MAX_AGE (or
+        without a valid token) is sent back with a fresh one, its text kept."""
+        nonce = once_nonce(self.cleaned_data.get("once", ""))
+        if nonce is None:
+            self.data = self.data.copy()
+            self.data["once"] = once_new()
+            self.add_error(
+                None,
+                _(
+                    "此登记表已打开超过一天。请先在纠纷列表中核对该纠纷是否已经登记；"
+                    "如未登记，再次提交即可"
+                ),
+            )
+            return ""
+        return nonce
+
+
+ONCE_SALT = "jiefen.disputes.register.once"
+ONCE_MAX_AGE = 24 * 3600  # seconds
+
+
+def once_new() -> str:
+    return signing.dumps(secrets.token_urlsafe(12), salt=ONCE_SALT)
+
+
+def once_nonce(token: str) -> str | None:
+    try:
+        nonce = signing.loads(token or "", salt=ONCE_SALT, max_age=ONCE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return nonce if isinstance(nonce, str) and nonce else None
 
 
 class PartyForm(forms.Form):

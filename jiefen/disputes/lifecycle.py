@@ -7,6 +7,7 @@ show. Nothing else decides.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -186,7 +187,21 @@ class NotFound(DisputeError):
 
 
 class Conflict(DisputeError):
+    """Someone else changed the record since the version the caller read. `current` says
+    what it is now: for a dispute, its version, state and holder and the last change (what,
+    by whom, when) — see jiefen.disputes.services.conflict_on."""
+
     code = "conflict"
+
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        current: dict[str, Any] | None = None,
+    ):
+        super().__init__(message, fields=fields)
+        self.current = current or {}
 
 
 class IllegalMove(DisputeError):

@@ -57,9 +57,12 @@ def receiving_body(region: Region) -> Body | None:
     return Body.objects.filter(region=region, kind=kind, active=True).first()
 
 
-def dispute_file(*, data: PublicFiling, at: datetime | None = None) -> tuple[Dispute, str]:
+def dispute_file(
+    *, data: PublicFiling, at: datetime | None = None, code: str = ""
+) -> tuple[Dispute, str]:
     """File a dispute for a party. Returns the dispute and its query code, which is shown to
-    the party once and never stored."""
+    the party once and never stored: random, or `code` when the caller derives it (the
+    portal, from its form's one-time challenge, to show it again to a resubmitted form)."""
     if data.channel not in PUBLIC_CHANNELS:
         raise Invalid(_("来源无效"), fields={"channel": [_("来源无效")]})
     if data.region is None:
@@ -70,7 +73,7 @@ def dispute_file(*, data: PublicFiling, at: datetime | None = None) -> tuple[Dis
             _("请选择到村（社区）或乡镇（街道）"),
             fields={"region": [_("请选择到村（社区）或乡镇（街道）")]},
         )
-    code = "".join(secrets.choice(QUERY_ALPHABET) for _i in range(QUERY_LENGTH))
+    code = code or "".join(secrets.choice(QUERY_ALPHABET) for _i in range(QUERY_LENGTH))
     dispute = dispute_register(
         actor=None,
         data=DisputeInput(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from jiefen.disputes.lifecycle import (
     IllegalMove,
     Invalid,
     NotFound,
+    event_label,
 )
 from jiefen.disputes.models import (
     Agreement,
@@ -155,8 +157,41 @@ def _number_for(region: Region, when: datetime) -> str:
     return f"{key}-{counter.last:06d}"
 
 
+# How long a registration form's one-time token is looked for (the form lives a day).
+ONCE_WINDOW = timedelta(days=2)
+
+
+def dispute_register_once(
+    *, actor: Any, data: DisputeInput, once: str, at: datetime | None = None
+) -> tuple[Dispute, bool]:
+    """dispute_register for a form carrying the one-time token `once`: the first submission
+    registers; any later one with the same token (back button, double tap, a retry after a
+    timeout) returns the dispute the first registered. Returns (dispute, registered now).
+
+    The actor's row is locked first, so two submissions at the same moment run one after the
+    other and the second finds the first's registration event, which carries the token."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk").first()
+        earlier = (
+            Event.objects.filter(
+                actor=actor, action=Action.REGISTER, at__gte=now - ONCE_WINDOW, params__once=once
+            )
+            .select_related("dispute")
+            .first()
+        )
+        if earlier is not None:
+            return earlier.dispute, False
+        return dispute_register(actor=actor, data=data, at=now, once=once), True
+
+
 def dispute_register(
-    *, actor: Any, data: DisputeInput, at: datetime | None = None, query_digest: str = ""
+    *,
+    actor: Any,
+    data: DisputeInput,
+    at: datetime | None = None,
+    query_digest: str = "",
+    once: str = "",
 ) -> Dispute:
     """Register a dispute at `data.body`, the body the actor registers for. `actor` is None only
     for a party filing by themselves (see public.py), which arrives at the body of the place."""
@@ -265,7 +300,8 @@ def dispute_register(
                 "cross_area": data.cross_area,
                 "mass": dispute.mass,
                 "parties": len(data.parties),
-            },
+            }
+            | ({"once": once} if once else {}),
         )
     return dispute
 
@@ -391,6 +427,52 @@ def _system_locked(dispute_id: int) -> Dispute:
 Apply = Callable[[Dispute, LevelStay | None, datetime], Mapping[str, Any] | None]
 
 
+def conflict_on(dispute: Dispute) -> Conflict:
+    """The refusal of a move made on a version of `dispute` older than the one now stored:
+    what changed since, by whom and when (its last event), and what the dispute is now."""
+    last = (
+        Event.objects.filter(dispute=dispute)
+        .select_related("actor", "body")
+        .order_by("-id")
+        .first()
+    )
+    holder = Body.objects.filter(pk=dispute.holder_id).values_list("name", flat=True).first()
+    current: dict[str, Any] = {
+        "version": dispute.version,
+        "status": dispute.status,
+        "status_label": str(dispute.get_status_display()),
+        "holder": dispute.holder_id,
+        "holder_name": holder or "",
+        "last": None,
+    }
+    if last is None:
+        message = _("该纠纷已被他人更新（%(number)s），您的操作没有执行") % {
+            "number": dispute.number
+        }
+    else:
+        who = str(last.actor) if last.actor else _("系统")
+        when = timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M")
+        what = event_label(last.action)
+        current["last"] = {
+            "action": last.action,
+            "label": what,
+            "by": who,
+            "body": str(last.body) if last.body_id else "",
+            "at": last.at.isoformat(),
+        }
+        message = _(
+            "纠纷 %(number)s 在您打开此页后已由 %(who)s 于 %(when)s “%(what)s”，"
+            "现状态为“%(status)s”。您的操作没有执行。"
+        ) % {
+            "number": dispute.number,
+            "who": who,
+            "when": when,
+            "what": what,
+            "status": current["status_label"],
+        }
+    return Conflict(message, current=current)
+
+
 def _move(
     *,
     actor: Any,
@@ -420,9 +502,7 @@ def _move(
         else:
             dispute = dispute_for(actor, dispute_id, for_update=True)
         if version is not None and dispute.version != int(version):
-            raise Conflict(
-                _("该纠纷已被他人更新（%(number)s），请刷新后重试") % {"number": dispute.number}
-            )
+            raise conflict_on(dispute)
         if dispute.status not in move.sources:
             raise IllegalMove(
                 _("当前状态“%(status)s”下不能%(action)s")

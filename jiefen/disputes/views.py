@@ -26,7 +26,7 @@ from jiefen.disputes.forms import (
     SessionForm,
     VisitForm,
 )
-from jiefen.disputes.lifecycle import Action, DisputeError, NotFound
+from jiefen.disputes.lifecycle import Action, Conflict, DisputeError, NotFound
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.selectors import dispute_list, queue_for, timeline
 from jiefen.org.models import Body, BodyKind, Role
@@ -148,8 +148,9 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and parties.is_valid():
         data = form.cleaned_data
         try:
-            dispute = services.dispute_register(
+            dispute, registered = services.dispute_register_once(
                 actor=request.user,
+                once=data["once"],
                 data=services.DisputeInput(
                     body=data["body"],
                     category=data["category"],
@@ -169,7 +170,14 @@ def register(request: HttpRequest) -> HttpResponse:
         except DisputeError as error:
             _attach_errors(error, form, parties)
         else:
-            messages.success(request, _("已登记，编号 %(number)s") % {"number": dispute.number})
+            if registered:
+                messages.success(request, _("已登记，编号 %(number)s") % {"number": dispute.number})
+            else:
+                messages.warning(
+                    request,
+                    _("这张登记表已经提交过，纠纷已登记为 %(number)s，没有重复登记")
+                    % {"number": dispute.number},
+                )
             return redirect("disputes:detail", pk=dispute.pk)
     return render(request, "disputes/register.html", {"form": form, "parties": parties})
 
@@ -238,8 +246,11 @@ def _render_detail(
     active: Any = None,
     status: int = 200,
     revealed: dict[str, Any] | None = None,
+    conflict: dict[str, Any] | None = None,
 ) -> HttpResponse:
     moves = available_moves(request.user, dispute)
+    if conflict is not None:
+        conflict["available"] = any(m.action == conflict["move"].action for m in moves)
     forms = []
     for move in moves:
         if active is not None and active[0] == move.action:
@@ -259,6 +270,7 @@ def _render_detail(
             "today": timezone.localdate(),
             "provisional_years": _provisional_years([dispute.due_date]),
             "revealed": revealed,
+            "conflict": conflict,
         },
         status=status,
     )
@@ -321,11 +333,29 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             getattr(services, f"dispute_{action}")(**common, reason=data["reason"])
         else:
             getattr(services, f"dispute_{action}")(**common)
+    except Conflict as error:
+        # Someone moved the dispute after this page was opened: say what changed at the top,
+        # keep everything typed, and offer the same form again on the new version.
+        dispute = _get_dispute(request, pk)
+        retry = request.POST.copy()
+        retry["version"] = str(dispute.version)
+        typed = [
+            (form[name].label, value)
+            for name, value in form.cleaned_data.items()
+            if name != "version" and isinstance(value, str) and value.strip()
+        ]
+        conflict = {"message": error.message, "move": move, "typed": typed}
+        return _render_detail(
+            request,
+            dispute,
+            (action, _form_for(action, request, dispute, retry)),
+            status=409,
+            conflict=conflict,
+        )
     except DisputeError as error:
         _attach_errors(error, form)
         dispute = _get_dispute(request, pk)
-        status = 409 if error.code == "conflict" else 400
-        return _render_detail(request, dispute, (action, form), status=status)
+        return _render_detail(request, dispute, (action, form), status=400)
     messages.success(request, _("已%(action)s") % {"action": move.label})
     return redirect("disputes:detail", pk=pk)
 

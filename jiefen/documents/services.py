@@ -29,6 +29,7 @@ from jiefen.documents.models import (
     Gender,
     PartyDetail,
 )
+from jiefen.ops.batches import each_in_batches, write_batch
 from jiefen.org.models import Membership, Role
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ REMIND_DAYS_BEFORE = (7, 2)
 APPLY = "confirmation_apply"
 RESULT = "confirmation_result"
 REMINDER_KIND = "confirmation_due"
+# Reminders written per transaction of the sweep.
+REMIND_BATCH = 20
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
@@ -412,34 +415,48 @@ def confirmation_reminders(*, today: date, at: datetime | None = None) -> int:
         .select_related("dispute")
         .order_by("dispute_id")
     )
+    agreements = list(agreements)
+    # Reminders already sent are skipped before any write is tried.
+    done = set(
+        ConfirmationReminder.objects.filter(
+            dispute_id__in=[a.dispute_id for a in agreements]
+        ).values_list("dispute_id", "last_day", "days_before")
+    )
+    due: list[tuple[Any, Any, int, int]] = []
     for agreement in agreements:
         last = confirmation_last_day(agreement.signed_on)
         left = (last - today).days
         stage = next((d for d in sorted(REMIND_DAYS_BEFORE) if 0 <= left <= d), None)
-        if stage is None:
-            continue
-        dispute = agreement.dispute
-        try:
-            with transaction.atomic():
-                ConfirmationReminder.objects.create(
-                    dispute=dispute, last_day=last, days_before=stage, sent_at=now
-                )
-                recipients = list(
-                    Membership.objects.filter(
-                        body_id=dispute.holder_id, role__in=STAFF_ROLES, user__is_active=True
-                    ).values_list("user_id", flat=True)
-                )
-                notify(
-                    recipients=[*recipients, dispute.owner_id],
-                    kind=REMINDER_KIND,
-                    dispute=dispute,
-                    key=f"{last.isoformat()}:{stage}",
-                    params={"date": last.isoformat(), "days": left},
-                    at=now,
-                )
-        except IntegrityError:
-            continue  # sent by an earlier run, or by another process just now
-        sent += 1
+        if stage is not None and (agreement.dispute_id, last, stage) not in done:
+            due.append((agreement.dispute, last, stage, left))
+    # Read first (no lock), then written REMIND_BATCH per short transaction, each reminder in
+    # a savepoint of its own: one sent by another process just now is skipped.
+    for batch in each_in_batches(due, REMIND_BATCH):
+        with write_batch():
+            for dispute, last, stage, left in batch:
+                try:
+                    with transaction.atomic():
+                        ConfirmationReminder.objects.create(
+                            dispute=dispute, last_day=last, days_before=stage, sent_at=now
+                        )
+                        recipients = list(
+                            Membership.objects.filter(
+                                body_id=dispute.holder_id,
+                                role__in=STAFF_ROLES,
+                                user__is_active=True,
+                            ).values_list("user_id", flat=True)
+                        )
+                        notify(
+                            recipients=[*recipients, dispute.owner_id],
+                            kind=REMINDER_KIND,
+                            dispute=dispute,
+                            key=f"{last.isoformat()}:{stage}",
+                            params={"date": last.isoformat(), "days": left},
+                            at=now,
+                        )
+                except IntegrityError:
+                    continue  # sent by an earlier run, or by another process just now
+                sent += 1
     return sent
 
 

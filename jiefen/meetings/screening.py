@@ -25,12 +25,15 @@ from jiefen.disputes.services import DisputeInput, PartyInput, dispute_register
 from jiefen.meetings import integration
 from jiefen.meetings.models import ScreeningFinding, ScreeningReminder, ScreeningReturn
 from jiefen.metrics.periods import Period
+from jiefen.ops.batches import each_in_batches, write_batch
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.regions.models import Region
 
 PERIOD_KINDS = ("half", "month")
 REPORTING_ROLES = frozenset({Role.CLERK, Role.MEDIATOR, Role.HEAD})
 MAX_FINDINGS = 20
+# Villages reminded per transaction of the sweep (a few milliseconds each).
+REMIND_BATCH = 20
 
 
 def period_kind() -> str:
@@ -256,9 +259,10 @@ def village_status(region: Region, period: Period) -> QuerySet[Body]:
 def screening_reminders(*, today: date, at: datetime | None = None) -> int:
     """Remind every active village body that has not returned the last period that ended
     before `today`: a ScreeningReminder row (what the town's view shows as reminded) and an
-    in-app notification to the village's clerks and heads through jiefen.supervision, in one
-    transaction per village. Idempotent and safe on several workers at once: the row is unique
-    per body and period, and the notification is written only by the run that inserted it.
+    in-app notification to the village's clerks and heads through jiefen.supervision, in short
+    transactions of REMIND_BATCH villages. Idempotent and safe on several workers at once: the
+    row is unique per body and period, and the notification is written only by the run that
+    inserted it.
     Returns how many villages this run reminded."""
     now = at or timezone.now()
     period = period_of(today).previous()
@@ -281,31 +285,35 @@ def screening_reminders(*, today: date, at: datetime | None = None) -> int:
         .order_by("pk")
     )
     created = 0
-    for body in missing.iterator(chunk_size=500):
-        try:
-            with transaction.atomic():
-                ScreeningReminder.objects.create(
-                    body=body,
-                    region_code=body.region_code,
-                    period_kind=period.kind,
-                    period_start=period.start,
-                    period_end=period.end,
-                    created_at=now,
-                )
-                integration.notify_body(
-                    body=body,
-                    kind=integration.SCREENING_MISSING,
-                    key=f"{body.pk}:{period.kind}:{period.start.isoformat()}",
-                    params={
-                        "body": body.name,
-                        "start": period.start.isoformat(),
-                        "end": period.end.isoformat(),
-                    },
-                    at=now,
-                )
-        except IntegrityError:
-            continue  # another worker reminded this body just now
-        created += 1
+    # Read first (no lock), then written REMIND_BATCH villages per short transaction, each
+    # village in a savepoint of its own: a reminder another worker just wrote is skipped.
+    for batch in each_in_batches(list(missing), REMIND_BATCH):
+        with write_batch():
+            for body in batch:
+                try:
+                    with transaction.atomic():
+                        ScreeningReminder.objects.create(
+                            body=body,
+                            region_code=body.region_code,
+                            period_kind=period.kind,
+                            period_start=period.start,
+                            period_end=period.end,
+                            created_at=now,
+                        )
+                        integration.notify_body(
+                            body=body,
+                            kind=integration.SCREENING_MISSING,
+                            key=f"{body.pk}:{period.kind}:{period.start.isoformat()}",
+                            params={
+                                "body": body.name,
+                                "start": period.start.isoformat(),
+                                "end": period.end.isoformat(),
+                            },
+                            at=now,
+                        )
+                except IntegrityError:
+                    continue  # another worker reminded this body just now
+                created += 1
     if created:
         integration.deliver_soon()
     return created

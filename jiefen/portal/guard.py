@@ -10,6 +10,7 @@ production (a per-process LocMemCache lets each worker count on its own).
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
 from django_ratelimit.core import get_usage
 
 CHALLENGE_SALT = "jiefen.portal.challenge"
@@ -73,6 +75,58 @@ def challenge_check(token: str, answer: Any) -> None:
         ok = False
     if not ok:
         raise ChallengeFailed()
+
+
+def challenge_nonce(token: str) -> str | None:
+    """The nonce of a challenge token with a valid signature, unexpired, spent or not."""
+    try:
+        payload = signing.loads(token or "", salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    nonce = payload.get("n") if isinstance(payload, dict) else None
+    return nonce if isinstance(nonce, str) and nonce else None
+
+
+# --- a filing sent twice ------------------------------------------------------------------------
+#
+# The filing form's challenge is its one-time token. The dispute a challenge filed is remembered
+# (its id, in the cache, for as long as the challenge lives), and its query code is derived from
+# the challenge with the site's key, so it is stored nowhere and yet the same form sent again —
+# a double tap, the back button, the busy page's retry — shows the same dispute and code instead
+# of an error, and never files a second dispute.
+
+FILED_WAIT = 10.0  # seconds a second submission waits for the first one to finish
+FILED_POLL = 0.25
+
+
+def filing_code(nonce: str) -> str:
+    from jiefen.disputes.public import QUERY_ALPHABET, QUERY_LENGTH
+
+    number = int(
+        salted_hmac("jiefen.portal.filing-code", nonce, algorithm="sha256").hexdigest(), 16
+    )
+    letters = []
+    for _i in range(QUERY_LENGTH):
+        number, index = divmod(number, len(QUERY_ALPHABET))
+        letters.append(QUERY_ALPHABET[index])
+    return "".join(letters)
+
+
+def filed_remember(nonce: str, dispute_id: int) -> None:
+    cache.set(f"jiefen:filed:{nonce}", dispute_id, CHALLENGE_MAX_AGE + 60)
+
+
+def filed_with(nonce: str | None, wait: float = 0.0) -> int | None:
+    """The dispute filed with this challenge, waiting up to `wait` seconds for a submission
+    still under way."""
+    if not nonce:
+        return None
+    deadline = time.monotonic() + wait
+    while True:
+        found = cache.get(f"jiefen:filed:{nonce}")
+        if found is not None or time.monotonic() >= deadline:
+            return int(found) if found is not None else None
+        time.sleep(FILED_POLL)
 
 
 # --- rate limits --------------------------------------------------------------------------------

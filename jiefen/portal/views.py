@@ -86,6 +86,10 @@ def file(request: HttpRequest) -> HttpResponse:
         # Without JavaScript: a county or town was chosen, show the next list, keep the text.
         return _render_file(request, FileForm(initial=request.POST.dict()))
     form = FileForm(request.POST)
+    nonce = guard.challenge_nonce(request.POST.get("challenge", ""))
+    earlier = guard.filed_with(nonce)
+    if earlier is not None:
+        return _render_filed(request, earlier, nonce, again=True)
     if guard.filing_used_up(request):
         form.is_valid()
         form.add_error(
@@ -98,6 +102,11 @@ def file(request: HttpRequest) -> HttpResponse:
     try:
         guard.challenge_check(data["challenge"], data["answer"])
     except guard.ChallengeFailed as failed:
+        # The same form sent twice at once: the first submission spent the challenge and
+        # is filing; show its result rather than an error.
+        earlier = guard.filed_with(nonce, wait=guard.FILED_WAIT)
+        if earlier is not None:
+            return _render_filed(request, earlier, nonce, again=True)
         form.add_error(
             "answer",
             _("验证题已过期，请回答新的题目")
@@ -105,6 +114,7 @@ def file(request: HttpRequest) -> HttpResponse:
             else _("验证题答案不正确，请回答新的题目"),
         )
         return _render_file(request, form, status=400)
+    assert nonce is not None  # a challenge that passed has one
     description = data["description"].strip()
     if data["occurred_on"]:
         # Kept in the record's language, whatever the party's screen is set to.
@@ -122,17 +132,34 @@ def file(request: HttpRequest) -> HttpResponse:
                     ),
                     PartyInput(side="respondent", name=data["other_name"]),
                 ],
-            )
+            ),
+            code=guard.filing_code(nonce),
         )
     except DisputeError as error:
         _attach(error, form, FILING_FIELDS)
         return _render_file(request, form, status=400)
     guard.filing_counted(request)
-    # The code is shown in this response only: it is stored nowhere, not even in the session.
+    guard.filed_remember(nonce, dispute.pk)
+    # The code is shown in this response (and to this same form sent again) only: it is
+    # stored nowhere, not even in the session.
     return render(
         request,
         "portal/filed.html",
         {"number": dispute.number, "code": code, "holder": dispute.holder.name},
+    )
+
+
+def _render_filed(request: HttpRequest, dispute_id: int, nonce: str, again: bool) -> HttpResponse:
+    dispute = Dispute.objects.select_related("holder").get(pk=dispute_id)
+    return render(
+        request,
+        "portal/filed.html",
+        {
+            "number": dispute.number,
+            "code": guard.filing_code(nonce),
+            "holder": dispute.holder.name,
+            "again": again,
+        },
     )
 
 

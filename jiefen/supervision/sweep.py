@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ from jiefen.calendars.services import calendar_current
 from jiefen.disputes.deadlines import warnings_refresh
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Risk, Tier, Warning
 from jiefen.disputes.services import deadline_params, event_append
+from jiefen.ops.batches import write_batch
 from jiefen.supervision import events
 from jiefen.supervision.access import heads_of
 from jiefen.supervision.models import (
@@ -56,7 +57,8 @@ from jiefen.supervision.notifications import notifications_deliver, notify_bulk
 
 log = logging.getLogger(__name__)
 
-CHUNK = 500
+# Disputes per write transaction of a step: a few milliseconds of inserts each.
+CHUNK = 200
 # Events are read again this far behind the cursor: an event whose transaction commits after
 # a later one (ids are handed out at insert, not at commit) is still seen. Reading one twice
 # is harmless — its notification exists already.
@@ -181,16 +183,28 @@ def warnings_notify(warning: int, *, now: datetime, chunk: int = CHUNK) -> int:
     )
     offered = 0
     for ids in _chunks(pending, chunk):
-        with transaction.atomic():
-            rows = list(
+        # Read outside the transaction (no lock); checked again and claimed inside it.
+        facts = {
+            row[0]: row
+            for row in Dispute.objects.filter(pk__in=ids)
+            .order_by("id")
+            .values_list("id", "due_date", "due_action", "number", "owner_id", "holder_id")
+        }
+        heads = heads_of({row[5] for row in facts.values()})
+        with write_batch():
+            still = list(
                 Dispute.objects.filter(pk__in=ids, status__in=OPEN_STATUSES, warning=warning)
                 .exclude(due_date=None)
                 .order_by("id")
-                .values_list("id", "due_date", "due_action", "number", "owner_id", "holder_id")
+                .values_list("id", "due_date")
             )
-            won = claim(kind, [(row[0], row[1]) for row in rows], now)
-            rows = [row for row in rows if row[0] in won]
-            heads = heads_of({row[5] for row in rows})
+            won = claim(kind, still, now)
+            due_now = dict(still)
+            rows = [
+                (pk, due_now[pk], action, number, owner, holder)
+                for pk, _due, action, number, owner, holder in facts.values()
+                if pk in won
+            ]
             offered += notify_bulk(
                 kind=kind,
                 rows=[
@@ -212,61 +226,72 @@ def warnings_notify(warning: int, *, now: datetime, chunk: int = CHUNK) -> int:
 ARRIVALS = {"transfer": ("to_body", Kind.TRANSFERRED), "assign": ("department", Kind.ASSIGNED)}
 
 
-def arrivals_notify(*, now: datetime) -> int:
-    """Notify the heads of the body a dispute was transferred or assigned to, for the events
-    written since the cursor. The first run only places the cursor at the newest event."""
-    with transaction.atomic():
-        latest = Event.objects.aggregate(last=Max("id"))["last"] or 0
-        cursor, created = SweepCursor.objects.select_for_update().get_or_create(
-            name=EVENTS_CURSOR, defaults={"position": latest}
-        )
-        if created:
-            return 0
-        rows = list(
-            Event.objects.filter(
-                id__gt=cursor.position - EVENT_LAG,
-                id__lte=latest,
-                action__in=list(ARRIVALS),
-                at__gte=now - RECENT,
-            )
-            .order_by("id")
-            .values_list("id", "dispute_id", "action", "params", "dispute__number")
-        )
-        bodies: dict[int, None] = {}
-        for _id, _dispute, action, params, _number in rows:
-            body_id = (params or {}).get(ARRIVALS[action][0])
-            if body_id:
-                bodies[body_id] = None
-        from jiefen.org.models import Body
+# Events read per transaction of the arrivals step.
+EVENT_WINDOW = 5000
 
-        names = dict(Body.objects.filter(pk__in=list(bodies)).values_list("pk", "name"))
-        heads = heads_of(names)
-        offered = 0
-        for action, (field, kind) in ARRIVALS.items():
-            offered += notify_bulk(
-                kind=kind,
-                rows=[
-                    (
-                        heads.get(params[field], []),
-                        dispute_id,
-                        str(event_id),
-                        {
-                            "number": number,
-                            "body": names.get(params[field], ""),
-                            "event": event_id,
-                            "due": (params or {}).get("due", ""),
-                        },
-                    )
-                    for event_id, dispute_id, act, params, number in rows
-                    if act == action and (params or {}).get(field)
-                ],
-                at=now,
-                deliver=False,
+
+def arrivals_notify(*, now: datetime, window: int = EVENT_WINDOW) -> int:
+    """Notify the heads of the body a dispute was transferred or assigned to, for the events
+    written since the cursor, `window` event ids per transaction (a cursor far behind, after
+    the worker was stopped for a day, is caught up in short steps). The first run only places
+    the cursor at the newest event."""
+    from jiefen.org.models import Body
+
+    latest = Event.objects.aggregate(last=Max("id"))["last"] or 0
+    offered = 0
+    first = True
+    while True:
+        with write_batch():
+            cursor, created = SweepCursor.objects.select_for_update().get_or_create(
+                name=EVENTS_CURSOR, defaults={"position": latest}
             )
-        if latest > cursor.position:
-            cursor.position = latest
-            cursor.save(update_fields=["position"])
-    return offered
+            if created or (cursor.position >= latest and not first):
+                return offered
+            upto = min(latest, cursor.position + window)
+            rows = list(
+                Event.objects.filter(
+                    id__gt=cursor.position - (EVENT_LAG if first else 0),
+                    id__lte=upto,
+                    action__in=list(ARRIVALS),
+                    at__gte=now - RECENT,
+                )
+                .order_by("id")
+                .values_list("id", "dispute_id", "action", "params", "dispute__number")
+            )
+            bodies: dict[int, None] = {}
+            for _id, _dispute, action, params, _number in rows:
+                body_id = (params or {}).get(ARRIVALS[action][0])
+                if body_id:
+                    bodies[body_id] = None
+            names = dict(Body.objects.filter(pk__in=list(bodies)).values_list("pk", "name"))
+            heads = heads_of(names)
+            for action, (field, kind) in ARRIVALS.items():
+                offered += notify_bulk(
+                    kind=kind,
+                    rows=[
+                        (
+                            heads.get(params[field], []),
+                            dispute_id,
+                            str(event_id),
+                            {
+                                "number": number,
+                                "body": names.get(params[field], ""),
+                                "event": event_id,
+                                "due": (params or {}).get("due", ""),
+                            },
+                        )
+                        for event_id, dispute_id, act, params, number in rows
+                        if act == action and (params or {}).get(field)
+                    ],
+                    at=now,
+                    deliver=False,
+                )
+            if upto > cursor.position:
+                cursor.position = upto
+                cursor.save(update_fields=["position"])
+        first = False
+        if upto >= latest:
+            return offered
 
 
 def orders_escalate(*, today: date, now: datetime) -> int:
@@ -281,7 +306,7 @@ def orders_escalate(*, today: date, now: datetime) -> int:
     )
     escalated = 0
     for pk, dispute_id in candidates:
-        with transaction.atomic():
+        with write_batch():
             # The dispute row first, as every writer of its history locks it.
             Dispute.objects.select_for_update().values_list("pk", flat=True).get(pk=dispute_id)
             won = SupervisionOrder.objects.filter(
@@ -346,16 +371,17 @@ def leaders_missing(*, now: datetime, chunk: int = CHUNK) -> int:
     )
     offered = 0
     for ids in _chunks(pending, chunk):
-        with transaction.atomic():
-            rows = list(
-                Dispute.objects.filter(pk__in=ids)
-                .exclude(Exists(led))
-                .order_by("id")
-                .values_list("id", "number", "holder_id", "due_date", "due_action")
-            )
-            won = claim(Kind.LEADER_MISSING, [(row[0], None) for row in rows], now)
-            rows = [row for row in rows if row[0] in won]
-            heads = heads_of({row[2] for row in rows})
+        facts = {
+            row[0]: row
+            for row in Dispute.objects.filter(pk__in=ids)
+            .order_by("id")
+            .values_list("id", "number", "holder_id", "due_date", "due_action")
+        }
+        heads = heads_of({row[2] for row in facts.values()})
+        with write_batch():
+            still = Dispute.objects.filter(pk__in=ids).exclude(Exists(led)).values_list("id")
+            won = claim(Kind.LEADER_MISSING, [(pk, None) for (pk,) in still], now)
+            rows = [row for pk, row in facts.items() if pk in won]
             offered += notify_bulk(
                 kind=Kind.LEADER_MISSING,
                 rows=[

@@ -59,9 +59,21 @@ def test_it_requires_the_challenge(client, world):
 
     once = filing_form(world)
     assert client.post("/public/", once).status_code == 200
-    replay = client.post("/public/", once)
-    assert replay.status_code == 400 and "验证题答案不正确" in replay.content.decode()
     assert Dispute.objects.count() == 1
+
+
+def test_it_shows_a_filing_sent_twice_as_the_one_dispute_with_its_code(client, world):
+    """A double tap, the back button or a retry sends the same form (its challenge) again:
+    the party sees the dispute already filed, with the same query code, and no second one."""
+    once = filing_form(world)
+    first = client.post("/public/", once).content.decode()
+    again = client.post("/public/", once)
+    html = again.content.decode()
+    assert again.status_code == 200 and "已经提交过" in html
+    (dispute,) = Dispute.objects.all()
+    code = re.search(r'id="code">([^<]+)<', first).group(1)
+    assert dispute.number in html and f'id="code">{code}<' in html
+    assert dispute_by_query(number=dispute.number, code=code) == dispute
 
 
 def test_it_refuses_an_expired_challenge(client, world, monkeypatch):

@@ -122,14 +122,27 @@ def rows_of(table_word: str) -> bytes:
 
 
 def cache_contents() -> bytes:
-    """The database cache's values decoded (they are base64 of a pickle)."""
-    table = connection.ops.quote_name(settings.CACHES["default"]["LOCATION"])
+    """The cache's values decoded: the database cache's rows (base64 of a pickle), or the
+    disk cache's entries and the bytes of its files."""
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    backend = caches["default"]
     out = b""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT cache_key, value FROM {table}")
-        for key, value in cursor.fetchall():
-            pickled = base64.b64decode(value)
-            out += key.encode() + pickled + repr(pickle.loads(pickled)).encode()
+    if isinstance(backend, DatabaseCache):
+        table = connection.ops.quote_name(settings.CACHES["default"]["LOCATION"])
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT cache_key, value FROM {table}")
+            for key, value in cursor.fetchall():
+                pickled = base64.b64decode(value)
+                out += key.encode() + pickled + repr(pickle.loads(pickled)).encode()
+        return out
+    store = backend._cache  # diskcache.FanoutCache
+    for key in store:
+        out += repr(key).encode() + repr(store.get(key)).encode()
+    for path in Path(backend.directory).rglob("*"):
+        if path.is_file():
+            out += path.read_bytes()
     return out
 
 
