@@ -1473,7 +1473,7 @@ class _Story:
                 [
                     "协议签订当日一次性履行完毕",
                     f"于{by_text}前履行完毕",
-                    "分两期履行，首期于协议签订之日支付",
+                    f"分两期履行，首期于协议签订之日支付，余款于{by_text}前付清",
                 ],
             )
             agreement = (case.description, terms + "。", performance)
@@ -1961,7 +1961,11 @@ def demo_disputes(
         return None
     if not Body.objects.filter(kind=BodyKind.VILLAGE_GROUP, active=True).exists():
         return None
+    from jiefen.demo.agreements import agreement_items_fill
+
     today = timezone.localdate()
-    return disputes_generate(
+    result = disputes_generate(
         count=count, seed=seed, start=years_back(today, 2), end=today, progress=progress
     )
+    result["agreement_items"] = agreement_items_fill()
+    return result

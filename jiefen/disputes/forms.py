@@ -1,7 +1,7 @@
 """Forms of the staff UI. They only shape input; the services validate and decide."""
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.core import signing
@@ -334,6 +334,34 @@ class ResolveForm(ReasonForm):
         max_length=2000,
     )
     signed_on = forms.DateField(label=_("签订日期"), required=False, widget=_date_input())
+
+    # Other apps add what they need recorded at resolution, registering a class here when
+    # they load (the documents app: the items of the people's mediation agreement). Each is
+    # made with (form, dispute, actor), may add fields and groups, and has check() (raises
+    # DisputeError) and save(actor=...), which the resolve view calls in its transaction.
+    extensions: ClassVar[list[Any]] = []
+
+    def __init__(self, *args, dispute=None, actor=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # (legend, CSS class, field names): shown as fieldsets after the other fields.
+        self.groups: list[tuple[Any, str, list[str]]] = [
+            (_("调解协议"), "agreement-only", ["facts", "terms", "performance", "signed_on"])
+        ]
+        self.added = (
+            [extension(self, dispute, actor) for extension in self.extensions]
+            if dispute is not None
+            else []
+        )
+
+    def ungrouped(self) -> list[Any]:
+        grouped = {name for _legend, _css, names in self.groups for name in names}
+        return [f for f in self.visible_fields() if f.name not in grouped]
+
+    def fieldsets(self) -> list[tuple[Any, str, list[Any]]]:
+        return [(legend, css, [self[n] for n in names]) for legend, css, names in self.groups]
+
+    def agreement(self) -> bool:
+        return self.is_bound and self.is_valid() and self.cleaned_data["outcome"] == "agreement"
 
 
 class VisitForm(ReasonForm):

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -231,6 +232,7 @@ def _form_for(action: str, request: HttpRequest, dispute: Dispute, data: Any = N
         kwargs["initial"]["mediators"] = request.user.full_name or request.user.username
     if cls is ResolveForm:
         kwargs["initial"]["signed_on"] = timezone.localdate()
+        kwargs.update(dispute=dispute, actor=request.user)
     return cls(data, **kwargs)
 
 
@@ -306,20 +308,26 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 **common, department=data["department"], days=data["days"], reason=data["reason"]
             )
         elif action == Action.RESOLVE:
-            services.dispute_resolve(
-                **common,
-                outcome=data["outcome"],
-                route=data["route"],
-                reason=data["reason"],
-                agreement=services.AgreementInput(
-                    facts=data["facts"],
-                    terms=data["terms"],
-                    performance=data["performance"],
-                    signed_on=data["signed_on"],
+            agreed = data["outcome"] == "agreement"
+            for extension in form.added if agreed else []:
+                extension.check()
+            with transaction.atomic():
+                services.dispute_resolve(
+                    **common,
+                    outcome=data["outcome"],
+                    route=data["route"],
+                    reason=data["reason"],
+                    agreement=services.AgreementInput(
+                        facts=data["facts"],
+                        terms=data["terms"],
+                        performance=data["performance"],
+                        signed_on=data["signed_on"],
+                    )
+                    if agreed
+                    else None,
                 )
-                if data["outcome"] == "agreement"
-                else None,
-            )
+                for extension in form.added if agreed else []:
+                    extension.save(actor=request.user)
         elif action == Action.VISIT:
             services.dispute_visit(
                 **common,

@@ -15,6 +15,13 @@ class DocumentsConfig(AppConfig):
             {
                 services.APPLY: _("申请司法确认"),
                 services.RESULT: _("司法确认结果"),
+                services.QUERY_CODE: _("发放查询码"),
             }
         )
         register(services.REMINDER_KIND, _("司法确认期限提醒"), services.reminder_text)
+
+        from jiefen.disputes.forms import ResolveForm
+        from jiefen.documents.resolve import AgreementItems
+
+        if AgreementItems not in ResolveForm.extensions:
+            ResolveForm.extensions.append(AgreementItems)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from jiefen.disputes.models import (
     Agreement,
+    Channel,
     Dispute,
     Event,
     Outcome,
@@ -48,6 +49,12 @@ class Facts:
     agreement_detail: AgreementDetail | None
     transfer: Event | None
     transfer_to: Body | None
+    accepted: Event | None = None
+    resolved: Event | None = None
+    # Session id → id of the event that recorded it.
+    session_events: dict[int, int] = field(default_factory=dict)
+    # A query code just issued for the applicant's copy of the acceptance notice.
+    query_code: str = ""
 
     @classmethod
     def of(cls, dispute: Dispute) -> Facts:
@@ -61,12 +68,23 @@ class Facts:
         agreement_detail = (
             AgreementDetail.objects.filter(agreement=agreement).first() if agreement else None
         )
-        transfer = (
-            Event.objects.filter(dispute=dispute, action="transfer")
-            .select_related("body")
-            .order_by("-id")
-            .first()
+        events = list(
+            Event.objects.filter(
+                dispute=dispute, action__in=("accept", "receive", "transfer", "session", "resolve")
+            )
+            .select_related("body", "actor")
+            .order_by("id")
         )
+        transfer = next((e for e in reversed(events) if e.action == "transfer"), None)
+        # The body that accepted: the first acceptance, by its own decision or by receiving
+        # a dispute sent up before anyone accepted it.
+        accepted = next((e for e in events if e.action in ("accept", "receive")), None)
+        resolved = next((e for e in reversed(events) if e.action == "resolve"), None)
+        session_events = {
+            int(e.params["session"]): e.pk
+            for e in events
+            if e.action == "session" and str((e.params or {}).get("session", "")).isdigit()
+        }
         to_body = None
         if transfer is not None and (transfer.params or {}).get("to_body"):
             to_body = Body.objects.filter(pk=transfer.params["to_body"]).first()
@@ -79,6 +97,9 @@ class Facts:
             agreement_detail=agreement_detail,
             transfer=transfer,
             transfer_to=to_body,
+            accepted=accepted,
+            resolved=resolved,
+            session_events=session_events,
         )
 
     @property
@@ -93,6 +114,38 @@ class Facts:
     @property
     def applicants(self) -> list[Party]:
         return [p for p in self.parties if p.side == Side.APPLICANT]
+
+    @property
+    def mediators(self) -> str:
+        """Who mediated: as recorded with the agreement, else from the sessions in the order
+        they first mediated, else the staff member who resolved the dispute."""
+        if self.agreement_detail is not None and self.agreement_detail.mediators.strip():
+            return self.agreement_detail.mediators.strip()
+        return mediators_of(self.sessions) or (
+            str(self.resolved.actor) if self.resolved and self.resolved.actor else ""
+        )
+
+    def before_transfer(self) -> list[Session]:
+        """The sessions recorded before the (last) transfer: what the sender did."""
+        event = self.transfer
+        if event is None:
+            return list(self.sessions)
+        sent = timezone.localdate(event.at)
+        done = []
+        for s in self.sessions:
+            recorded = self.session_events.get(s.pk)
+            if (recorded < event.pk) if recorded is not None else (s.held_on < sent):
+                done.append(s)
+        return done
+
+
+def mediators_of(sessions: list[Session]) -> str:
+    names: list[str] = []
+    for s in sessions:
+        for name in s.mediators.replace("，", "、").replace(",", "、").split("、"):
+            if name.strip() and name.strip() not in names:
+                names.append(name.strip())
+    return "、".join(names)
 
 
 @dataclass
@@ -123,24 +176,17 @@ def _who(party: Party) -> str:
 
 
 def party_missing(party: Party, detail: PartyDetail | None) -> list[str]:
-    """The Article 29 basic facts still missing for one party."""
+    """The basic facts (Article 29: 当事人的基本情况) the agreement cannot do without. A person
+    is named; nothing personal beyond the name is required (sex, age, ethnicity, occupation
+    and employer are printed when given). An organisation is identified by its name and its
+    domicile (住所, Civil Code Art. 63) and acts through its legal representative or person in
+    charge (Art. 61, 102), who signs or seals for it."""
     items: list[str] = []
     if party.kind == PartyKind.ORGANISATION:
-        if not (detail and detail.legal_representative):
-            items.append(_("法定代表人"))
-        if not party.address:
+        if not party.address.strip():
             items.append(_("住所"))
-        return items
-    if not (detail and detail.gender):
-        items.append(_("性别"))
-    if not (detail and detail.age):
-        items.append(_("年龄"))
-    if not (detail and detail.ethnicity):
-        items.append(_("民族"))
-    if not (detail and detail.occupation):
-        items.append(_("职业"))
-    if not ((detail and detail.employer) or party.address):
-        items.append(_("工作单位或者住所"))
+        if not (detail and detail.legal_representative.strip()):
+            items.append(_("法定代表人或者负责人"))
     return items
 
 
@@ -189,11 +235,14 @@ def _parties(w: Any, facts: Facts, ids: Identifiers, *, details: bool) -> None:
 
 def _sign_places(w: Any, facts: Facts) -> None:
     for party in facts.parties:
-        w.labelled(_("%(who)s（签名或者盖章、按指印）") % {"who": _who(party)}, "")
-        w.text("", indent=False)  # room to sign
+        w.sign(_("%(who)s（签名或者盖章、按指印）") % {"who": _who(party)})
 
 
 # --- 受理通知书 ---------------------------------------------------------------------------------
+
+# Channels where a party itself asked for mediation; the others found the dispute
+# (screening) or had it passed on (a hotline, another body).
+APPLIED = (Channel.WALK_IN, Channel.PHONE, Channel.ONLINE)
 
 
 def acceptance_missing(facts: Facts) -> list[str]:
@@ -206,24 +255,54 @@ def acceptance_missing(facts: Facts) -> list[str]:
     return items
 
 
+def acceptance_issuer(facts: Facts) -> tuple[str, Any]:
+    """The body that accepted the dispute and the day it did: the notice is its decision, whoever
+    holds the dispute now."""
+    d = facts.dispute
+    event = facts.accepted
+    if event is not None and event.body is not None:
+        return event.body.name, timezone.localdate(event.at)
+    assert d.accepted_at is not None
+    return d.holder.name, timezone.localdate(d.accepted_at)
+
+
 def acceptance_write(w: Any, facts: Facts, ids: Identifiers) -> None:
     d = facts.dispute
-    assert d.accepted_at is not None
-    accepted = timezone.localdate(d.accepted_at)
+    issuer, accepted = acceptance_issuer(facts)
+    values = {
+        "date": cn_date(timezone.localdate(d.registered_at)),
+        "title": d.title,
+        "number": d.number,
+    }
     w.title(_("受理通知书"))
     w.text(_("（%(number)s）") % {"number": d.number}, indent=False, align="center")
     w.text("、".join(p.name for p in facts.applicants) + "：", indent=False, align="left")
-    w.text(
-        _(
-            "你（单位）于%(date)s申请调解的“%(title)s”纠纷，经审查，符合人民调解的受理条件，"
-            "本单位决定予以受理，编号为%(number)s。"
+    if d.channel in APPLIED:
+        w.text(
+            _(
+                "你（单位）于%(date)s申请调解的“%(title)s”纠纷，经审查，符合人民调解的受理条件，"
+                "本单位决定予以受理，编号为%(number)s。"
+            )
+            % values
         )
-        % {
-            "date": cn_date(timezone.localdate(d.registered_at)),
-            "title": d.title,
-            "number": d.number,
-        }
-    )
+    elif d.channel == Channel.SCREENING:
+        w.text(
+            _(
+                "本单位于%(date)s在矛盾纠纷排查中发现你（单位）涉及的“%(title)s”纠纷，经审查，"
+                "符合人民调解的受理条件，依照《中华人民共和国人民调解法》第十七条的规定，本单位"
+                "决定主动调解，编号为%(number)s。当事人一方明确拒绝调解的，不予调解。"
+            )
+            % values
+        )
+    else:
+        w.text(
+            _(
+                "%(source)s于%(date)s转来的你（单位）涉及的“%(title)s”纠纷，经审查，符合人民调解的"
+                "受理条件，本单位决定予以受理，编号为%(number)s。当事人一方明确拒绝调解的，"
+                "不予调解。"
+            )
+            % (values | {"source": d.get_channel_display()})
+        )
     w.text(
         _(
             "依照《中华人民共和国人民调解法》第二十三条、第二十四条的规定，当事人在人民调解活动中"
@@ -232,14 +311,22 @@ def acceptance_write(w: Any, facts: Facts, ids: Identifiers) -> None:
             "如实陈述纠纷事实；遵守调解现场秩序，尊重人民调解员；尊重对方当事人行使权利。"
         )
     )
-    w.text(_("你可凭纠纷编号和查询码查询办理进展。"))
+    if facts.query_code:
+        w.text(
+            _("你可凭纠纷编号%(number)s和查询码%(code)s在网上查询办理进展。查询码请妥善保管。")
+            % {"number": d.number, "code": facts.query_code}
+        )
+    elif d.query_digest:
+        w.text(_("你可凭纠纷编号和申请时取得的查询码在网上查询办理进展。"))
+    else:
+        w.text(_("如需在网上查询办理进展，可向本单位索取查询码。"))
     for party in facts.applicants:
         phone = ids.get(party, "phone")
         if phone:
             w.labelled(_("申请人联系电话"), f"{party.name} {phone}")
     if d.owner is not None:
         w.labelled(_("承办人"), str(d.owner))
-    w.signature(d.holder.name, accepted)
+    w.signature(issuer, accepted, seal=True)
 
 
 # --- 移交函 -------------------------------------------------------------------------------------
@@ -297,15 +384,19 @@ def transfer_write(w: Any, facts: Facts, ids: Identifiers) -> None:
     w.heading(_("三、当事人"))
     _parties(w, facts, ids, details=False)
     w.heading(_("四、已开展的调解工作"))
-    done = [s for s in facts.sessions if timezone.localdate(event.at) >= s.held_on]
+    done = facts.before_transfer()
     if done:
+        # Millimetres of the 156 mm line: the date on one line, a few names, the rest for
+        # what happened.
         w.table(
             [_("日期"), _("地点"), _("调解员"), _("调解情况")],
             [(s.held_on.isoformat(), s.place, s.mediators, s.record) for s in done],
+            widths=(26, 32, 30, 68),
+            nowrap=(0,),
         )
     else:
         w.text(_("移交前未开展调解。"))
-    w.signature(event.body.name, sent)
+    w.signature(event.body.name, sent, seal=True)
 
 
 # --- 调解笔录 -----------------------------------------------------------------------------------
@@ -338,8 +429,8 @@ def record_write(w: Any, facts: Facts, ids: Identifiers) -> None:
             w.text(s.agreed)
     w.text(_("以上笔录经当事人核对（已向当事人宣读），确认无误。"))
     _sign_places(w, facts)
-    w.labelled(_("调解员（签名）"), "")
-    w.labelled(_("记录人（签名）"), "")
+    w.sign(_("调解员（签名）"))
+    w.sign(_("记录人（签名）"))
     w.signature(d.holder.name, facts.sessions[-1].held_on)
 
 
@@ -347,6 +438,7 @@ def record_write(w: Any, facts: Facts, ids: Identifiers) -> None:
 
 
 def agreement_missing(facts: Facts) -> list[str]:
+    """What Article 29 requires and the dispute does not have yet."""
     a, detail = facts.agreement, facts.agreement_detail
     if a is None or facts.agreement_missing_outcome:
         return [_("调解协议（该纠纷未以达成调解协议办结）")]
@@ -369,7 +461,7 @@ def agreement_missing(facts: Facts) -> list[str]:
         items.append(_("履行方式"))
     if not (detail and (detail.performed_on_signing or detail.performance_deadline)):
         items.append(_("履行期限"))
-    if not (detail and detail.mediators.strip()):
+    if not facts.mediators:
         items.append(_("调解员"))
     return items
 
@@ -418,10 +510,10 @@ def agreement_write(w: Any, facts: Facts, ids: Identifiers) -> None:
         _("本协议一式%(n)s份，当事人各持一份，%(committee)s留存一份。")
         % {"n": cn_number(copies(facts)), "committee": committee}
     )
+    w.labelled(_("主持调解的人民调解员"), facts.mediators)
     _sign_places(w, facts)
-    w.labelled(_("人民调解员（签名）"), detail.mediators)
-    w.labelled(_("人民调解委员会（印章）"), "")
-    w.signature(committee, a.signed_on)
+    w.sign(_("人民调解员（签名）"))
+    w.signature(committee, a.signed_on, seal=True)
 
 
 @dataclass(frozen=True)

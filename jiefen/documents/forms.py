@@ -9,6 +9,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PartyDetailForm(forms.Form):
+    address = forms.CharField(label=_("住址"), max_length=200, required=False)
     gender = forms.ChoiceField(
         label=_("性别"), choices=[("", "—"), *Gender.choices], required=False
     )
@@ -19,7 +20,10 @@ class PartyDetailForm(forms.Form):
 
 
 class OrganisationDetailForm(forms.Form):
-    legal_representative = forms.CharField(label=_("法定代表人"), max_length=50, required=False)
+    address = forms.CharField(label=_("住所"), max_length=200, required=False)
+    legal_representative = forms.CharField(
+        label=_("法定代表人或者负责人"), max_length=50, required=False
+    )
     representative_title = forms.CharField(label=_("法定代表人职务"), max_length=50, required=False)
 
 

@@ -1,19 +1,29 @@
-"""PDF in the same official layout as the Word files (jiefen.meetings.documents.Word), with the
-same methods, so one builder writes either.
+"""PDF in the same official layout as the Word files (jiefen.documents.word.LegalWord), with
+the same methods, so one builder writes either.
 
 Chinese needs a font embedded in the file: the reader's machine may have none. reportlab can
 embed (a subset of) a TrueType font only; the Noto CJK fonts Debian installs are CFF-based and
-cannot be used. So a TrueType CJK font is looked for (settings.JIEFEN_PDF_FONT, then AR PL
-UMing from Debian's fonts-arphic-uming, then WenQuanYi from fonts-wqy-zenhei /
-fonts-wqy-microhei); without one, reportlab's built-in CID font STSong-Light is used, which is
-not embedded and relies on the reader having an Adobe-compatible Chinese font — logged as a
-warning.
+cannot be used. The text face is settings.JIEFEN_PDF_FONT, else AR PL UMing (Debian's
+fonts-arphic-uming), else WenQuanYi (fonts-wqy-zenhei / fonts-wqy-microhei); headings use
+WenQuanYi Zen Hei. No one font has every character a name may hold, so each character is set
+in the first font of a chain that has a glyph for it: the text (or heading) face, then the
+other CJK faces, HanaMin A and B (fonts-hanazono: CJK Extension A to G), BabelStone Han
+(fonts-babelstone-han) and Symbola (fonts-symbola: emoji and symbols, in outline; Noto Color
+Emoji is a bitmap CBDT font that cannot be embedded). A character no font of the chain has is
+refused (MissingGlyph, naming it and its code point) rather than printed as an empty box or
+left out. Variation selectors and the zero-width joiner are presentation hints with no glyph
+of their own; they are left out of the PDF (the .docx keeps them).
+
+Without any TrueType CJK font, reportlab's built-in CID font STSong-Light is used, which is not
+embedded and relies on the reader having an Adobe-compatible Chinese font — logged as a warning.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -38,8 +48,82 @@ HEI_FONTS = (
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 )
+# Tried, in this order, for a character the text or heading face lacks.
+FALLBACK_FONTS = (
+    *TTF_FONTS,
+    ("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf", 0),
+    ("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf", 0),
+    ("/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf", 0),
+    ("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf", 0),
+    ("/usr/share/fonts/truetype/ancient-scripts/Symbola.ttf", 0),
+)
+# What the fallback chain must reach for a name like 𠮷田 or 㐂 to print (checked in CI).
+REQUIRED_FONTS = (
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
+    "/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf",
+    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",
+)
 FALLBACK = "STSong-Light"
 BODY, HEADING = "JiefenSong", "JiefenHei"
+
+
+class MissingGlyph(ValueError):
+    """A character that no font of the chain can print."""
+
+    def __init__(self, char: str) -> None:
+        super().__init__(f"no glyph for U+{ord(char):04X}")
+        self.char = char
+
+    @property
+    def code_point(self) -> str:
+        return f"U+{ord(self.char):04X}"
+
+
+def _invisible(char: str) -> bool:
+    """Variation selectors, joiners and other format characters: hints, not glyphs."""
+    return unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F
+
+
+def _to_unicode_cmap(fontname: str, subset: Any) -> str:
+    """reportlab's ToUnicode CMap writes a character beyond the Basic Multilingual Plane as
+    five hex digits (<20BB7>), which readers take as U+20BB: 𠮷 prints but is copied, searched
+    and read aloud as ₻. The map must give UTF-16BE, a surrogate pair for such characters."""
+
+    def utf16(code: int) -> str:
+        return "".join(f"{unit:04X}" for unit in _units(code))
+
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo",
+        f"<< /Registry ({fontname})",
+        f"/Ordering ({fontname})",
+        "/Supplement 0",
+        ">> def",
+        f"/CMapName /{fontname} def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>",
+        "endcodespacerange",
+        f"{len(subset)} beginbfchar",
+        *(f"<{i:02X}> <{utf16(v)}>" for i, v in enumerate(subset)),
+        "endbfchar",
+        "endcmap",
+        "CMapName currentdict /CMap defineresource pop",
+        "end",
+        "end",
+    ]
+    return "\n".join(lines)
+
+
+def _units(code: int) -> tuple[int, ...]:
+    if code < 0x10000:
+        return (code,)
+    code -= 0x10000
+    return (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF))
 
 
 def _first(candidates: Any) -> tuple[str, int] | None:
@@ -49,13 +133,69 @@ def _first(candidates: Any) -> tuple[str, int] | None:
     return None
 
 
+@dataclass(frozen=True)
+class Fonts:
+    body: str
+    heading: str
+    # (registered name, the code points it has), the text and heading faces first.
+    chain: tuple[tuple[str, frozenset[int]], ...]
+
+    def face_for(self, char: str, primary: str) -> str:
+        """The font that prints `char`: `primary` if it can, else the first of the chain."""
+        if not self.chain:
+            return primary
+        code = ord(char)
+        for name, codes in self.chain:
+            if name == primary and code in codes:
+                return primary
+        for name, codes in self.chain:
+            if code in codes:
+                return name
+        raise MissingGlyph(char)
+
+    def markup(self, text: str, primary: str) -> str:
+        """`text` as paragraph markup, each run in a font that has its glyphs."""
+        out: list[str] = []
+        run: list[str] = []
+        current = primary
+
+        def close() -> None:
+            if run:
+                chunk = escape("".join(run))
+                out.append(
+                    chunk if current == primary else f'<font name="{current}">{chunk}</font>'
+                )
+                run.clear()
+
+        for char in text:
+            if char in "\n\r\t ":
+                face = current
+            elif _invisible(char):
+                continue
+            else:
+                face = self.face_for(char, primary)
+            if face != current:
+                close()
+                current = face
+            run.append(char)
+        close()
+        return "".join(out)
+
+    def check(self, text: str) -> None:
+        """Raise MissingGlyph for the first character of `text` no font can print."""
+        for char in text:
+            if not (char in "\n\r\t " or _invisible(char)):
+                self.face_for(char, self.body)
+
+
 @lru_cache(maxsize=1)
-def fonts() -> tuple[str, str]:
-    """Register the fonts once; returns the (body, heading) font names."""
-    from reportlab.pdfbase import pdfmetrics
+def fonts() -> Fonts:
+    """Register the fonts once."""
+    from reportlab.pdfbase import pdfmetrics, ttfonts
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfbase.ttfonts import TTFont
 
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     configured = getattr(settings, "JIEFEN_PDF_FONT", None)
     body = _first([(configured, 0), *TTF_FONTS])
     if body is None:
@@ -65,29 +205,45 @@ def fonts() -> tuple[str, str]:
             FALLBACK,
         )
         pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
-        return FALLBACK, FALLBACK
-    pdfmetrics.registerFont(TTFont(BODY, body[0], subfontIndex=body[1]))
+        return Fonts(FALLBACK, FALLBACK, ())
+    registered: dict[tuple[str, int], str] = {}
+
+    def register(name: str, where: tuple[str, int]) -> tuple[str, frozenset[int]]:
+        font = TTFont(name, where[0], subfontIndex=where[1])
+        pdfmetrics.registerFont(font)
+        registered[where] = name
+        return name, frozenset(font.face.charToGlyph)
+
+    chain = [register(BODY, body)]
     hei = _first(HEI_FONTS)
-    if hei is None:
-        return BODY, BODY
-    pdfmetrics.registerFont(TTFont(HEADING, hei[0], subfontIndex=hei[1]))
-    return BODY, HEADING
+    heading = BODY
+    if hei is not None and hei != body:
+        chain.append(register(HEADING, hei))
+        heading = HEADING
+    for i, where in enumerate(FALLBACK_FONTS):
+        if where not in registered and Path(where[0]).is_file():
+            chain.append(register(f"JiefenFallback{i}", where))
+    return Fonts(BODY, heading, tuple(chain))
 
 
 def embedded() -> bool:
     """Whether the PDFs carry their font (False on the STSong-Light fallback)."""
-    return fonts()[0] != FALLBACK
+    return fonts().body != FALLBACK
 
 
 class Pdf:
     """A document in the official layout, built paragraph by paragraph (A4, 仿宋-sized text,
-    the title centred, headings in a Hei face), written with reportlab's platypus."""
+    the title centred, headings in a Hei face and kept with what follows), written with
+    reportlab's platypus."""
+
+    WIDTH_MM = 210 - 28 - 26
 
     def __init__(self, *, title: str, author: str, moment: datetime) -> None:
         from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
         from reportlab.lib.styles import ParagraphStyle
 
-        body, heading = fonts()
+        self.fonts = fonts()
+        body, heading = self.fonts.body, self.fonts.heading
         self.title_text, self.author, self.moment = title, author, moment
         self.story: list[Any] = []
         base = {"fontName": body, "fontSize": 15, "leading": 26, "wordWrap": "CJK"}
@@ -119,49 +275,78 @@ class Pdf:
         }
         self.heading_font = heading
 
-    def _add(self, text: str, style: str, *, indent: bool = False, markup: str = "") -> None:
+    def _markup(self, text: str, font: str = "") -> str:
+        return self.fonts.markup(text, font or self.fonts.body)
+
+    def _add(
+        self, style: str, markup: str, *, indent: bool = False, keep: bool = False, after: float = 0
+    ) -> None:
         from reportlab.lib.styles import ParagraphStyle
         from reportlab.platypus import Paragraph
 
-        content = markup or escape(text)
         chosen = self.styles[style]
-        if indent:
+        if indent or keep or after:
             # Two characters of first-line indent; leading spaces would be collapsed.
             chosen = ParagraphStyle(
-                f"{style}-indent", parent=chosen, firstLineIndent=2 * chosen.fontSize
+                f"{style}-{int(indent)}{int(keep)}{after}",
+                parent=chosen,
+                firstLineIndent=2 * chosen.fontSize if indent else 0,
+                keepWithNext=int(keep),
+                spaceAfter=after or chosen.spaceAfter,
             )
-        self.story.append(Paragraph(content, chosen))
+        self.story.append(Paragraph(markup, chosen))
 
     def masthead(self, issuer: str, number: str, date_line: str = "") -> None:
-        self._add(issuer, "title")
-        self._add(number + ("　　" + date_line if date_line else ""), "center")
+        self._add("title", self._markup(issuer, self.heading_font), keep=True)
+        self._add("center", self._markup(number + ("　　" + date_line if date_line else "")))
 
     def title(self, text: str) -> None:
-        self._add(text, "title")
+        self._add("title", self._markup(text, self.heading_font), keep=True)
 
     def heading(self, text: str) -> None:
-        self._add("", "left", indent=True, markup=self._font(escape(text)))
+        self._add("left", self._markup(text, self.heading_font), indent=True, keep=True)
 
     def subheading(self, text: str) -> None:
         self.heading(text)
 
-    def _font(self, markup: str) -> str:
-        return f'<font name="{self.heading_font}">{markup}</font>'
-
-    def text(self, text: str, *, indent: bool = True, align: str = "justify") -> None:
+    def text(
+        self, text: str, *, indent: bool = True, align: str = "justify", keep: bool = False
+    ) -> None:
         for line in (text or "").splitlines() or [""]:
-            self._add(line or "\u3000", align, indent=indent)
+            self._add(align, self._markup(line) or "\u3000", indent=indent, keep=keep)
 
     def labelled(self, label: str, value: str) -> None:
-        self._add("", "left", indent=True, markup=self._font(escape(label + "：")) + escape(value))
+        """A line like 时间：2026年3月13日; a label with nothing after it heads what follows."""
+        markup = self._markup(label + "：", self.heading_font) + self._markup(value)
+        self._add("left", markup, indent=True, keep=not value)
 
-    def table(self, head: list[str] | tuple[str, ...], rows: Any) -> None:
+    def table(
+        self,
+        head: list[str] | tuple[str, ...],
+        rows: Any,
+        *,
+        widths: tuple[float, ...] | None = None,
+        nowrap: tuple[int, ...] = (),
+    ) -> None:
+        """A grid; `widths` in millimetres (the rest of the line goes to the last column
+        when they do not add up), `nowrap` the columns whose values stay on one line."""
         from reportlab.lib import colors
+        from reportlab.lib.units import mm
         from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-        data = [[Paragraph(escape(str(h)), self.styles["head"]) for h in head]]
-        data += [[Paragraph(escape(str(v)), self.styles["cell"]) for v in row] for row in rows]
-        table = Table(data, repeatRows=1, hAlign="CENTER")
+        def cell(value: Any, style: str, column: int) -> Any:
+            markup = self._markup(str(value), self.heading_font if style == "head" else "")
+            if column in nowrap and style != "head":
+                return markup and Paragraph(f"<nobr>{markup}</nobr>", self.styles[style])
+            return Paragraph(markup, self.styles[style])
+
+        data = [[cell(h, "head", c) for c, h in enumerate(head)]]
+        data += [[cell(v, "cell", c) for c, v in enumerate(row)] for row in rows]
+        col_widths = None
+        if widths:
+            col_widths = [w * mm for w in widths]
+            col_widths[-1] = max(col_widths[-1], self.WIDTH_MM * mm - sum(col_widths[:-1]))
+        table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="CENTER")
         table.setStyle(
             TableStyle(
                 [
@@ -172,12 +357,20 @@ class Pdf:
         )
         self.story += [table, Spacer(1, 8)]
 
-    def signature(self, issuer: str, day: Any) -> None:
-        from reportlab.platypus import Spacer
+    def sign(self, label: str) -> None:
+        """A place to sign by hand: the label, and room under it."""
+        self._add("left", self._markup(label + "：", self.heading_font), indent=True, after=40)
 
-        self.story.append(Spacer(1, 20))
-        self._add(issuer + "　　", "right")
-        self._add(cn_date(day) + "　　", "right")
+    def signature(self, issuer: str, day: Any, *, seal: bool = False) -> None:
+        """The issuer and date at the foot, right-aligned; with `seal`, room above them for the
+        seal and the place marked (盖章)."""
+        from reportlab.platypus import CondPageBreak, Spacer
+
+        room = 70 if seal else 20
+        self.story += [CondPageBreak(room + 60), Spacer(1, room)]
+        name = issuer + ("（盖章）" if seal else "")
+        self._add("right", self._markup(name + "　　"), keep=True)
+        self._add("right", self._markup(cn_date(day) + "　　"))
 
     def bytes(self) -> bytes:
         from reportlab.lib.pagesizes import A4
@@ -204,5 +397,5 @@ class Pdf:
     def _page_number(self, canvas: Any, document: Any) -> None:
         from reportlab.lib.units import mm
 
-        canvas.setFont(fonts()[0], 10)
+        canvas.setFont(self.fonts.body, 10)
         canvas.drawCentredString(105 * mm, 20 * mm, f"— {document.page} —")

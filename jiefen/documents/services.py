@@ -8,6 +8,7 @@ a jiefen.disputes.lifecycle.DisputeError with a message for people otherwise.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -42,6 +43,7 @@ RESULT = "confirmation_result"
 REMINDER_KIND = "confirmation_due"
 # Reminders written per transaction of the sweep.
 REMIND_BATCH = 20
+QUERY_CODE = "query_code_issue"
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
@@ -100,6 +102,7 @@ class _Errors:
 
 @dataclass
 class PartyDetailInput:
+    address: str | None = None  # None: left as it is
     gender: str = ""
     age: int | None = None
     ethnicity: str = ""
@@ -139,7 +142,10 @@ def party_detail_save(
         values.update(gender="", age=None, ethnicity="", occupation="", employer="")
     else:
         values.update(legal_representative="", representative_title="")
+    address = None if data.address is None else errors.text("address", data.address, 200)
     errors.raise_if_any()
+    if address is not None and address != party.address:
+        Party.objects.filter(pk=party.pk).update(address=address)
     detail, _created = PartyDetail.objects.update_or_create(
         party=party,
         defaults=values | {"updated_at": at or timezone.now(), "updated_by": actor},
@@ -197,6 +203,142 @@ def agreement_detail_save(
     return detail
 
 
+DETAIL_TEXTS = (
+    "ethnicity",
+    "occupation",
+    "employer",
+    "legal_representative",
+    "representative_title",
+)
+
+
+@dataclass
+class PartyItems:
+    """A bound party's basic facts as the resolve form takes them (address included)."""
+
+    address: str = ""
+    gender: str = ""
+    age: int | None = None
+    ethnicity: str = ""
+    occupation: str = ""
+    employer: str = ""
+    legal_representative: str = ""
+    representative_title: str = ""
+
+
+def agreement_items_check(
+    *,
+    parties: list[tuple[Party, PartyItems]],
+    detail: AgreementDetailInput,
+    facts: str,
+    terms: str,
+    signed_on: date | None,
+) -> None:
+    """Everything Article 29 requires, before anything is written: the facts and issues, each
+    party's responsibility, the terms, how and by when they are performed, the mediators, and
+    for an organisation its domicile and legal representative. Personal facts the law does not
+    name (sex, age, ethnicity, occupation, employer) are optional. Raises Invalid naming the
+    resolve form's fields."""
+    errors = _Errors()
+    required = _("达成调解协议的，须填写此项（人民调解法第二十九条）")
+    for name, value in (
+        ("facts", facts),
+        ("terms", terms),
+        ("responsibility", detail.responsibility),
+        ("performance", detail.performance_method),
+        ("mediators", detail.mediators),
+    ):
+        if not (value or "").strip():
+            errors.add(name, required)
+    errors.text("responsibility", detail.responsibility, 3000)
+    errors.text("mediators", detail.mediators, 200)
+    errors.text("committee", detail.committee, 100)
+    if not detail.performed_on_signing:
+        if detail.performance_deadline is None:
+            errors.add("performance_deadline", _("请填写履行期限，或勾选签订时当场履行完毕"))
+        elif signed_on is not None and detail.performance_deadline < signed_on:
+            errors.add("performance_deadline", _("履行期限不能早于协议签订日期"))
+    for party, items in parties:
+        prefix = f"party-{party.pk}-"
+        errors.text(prefix + "address", items.address, 200)
+        if party.kind == PartyKind.ORGANISATION:
+            if not items.address.strip():
+                errors.add(prefix + "address", _("请填写单位的住所"))
+            if not items.legal_representative.strip():
+                errors.add(prefix + "legal_representative", _("请填写法定代表人或者负责人"))
+        for name, limit in (
+            ("ethnicity", 20),
+            ("occupation", 50),
+            ("employer", 100),
+            ("legal_representative", 50),
+            ("representative_title", 50),
+        ):
+            errors.text(prefix + name, getattr(items, name), limit)
+        if items.gender and items.gender not in Gender.values:
+            errors.add(prefix + "gender", _("性别无效"))
+        if items.age is not None and not 0 < int(items.age) <= 130:
+            errors.add(prefix + "age", _("年龄应为 1 至 130 的整数"))
+    errors.raise_if_any()
+
+
+def agreement_items_save(
+    *,
+    actor: Any,
+    dispute_id: Any,
+    parties: dict[int, PartyItems],
+    detail: AgreementDetailInput,
+    at: datetime | None = None,
+) -> None:
+    """Record, with the resolution and in its transaction, what the agreement document needs:
+    the bound parties' addresses and basic facts and the agreement's own items. Checked
+    first (agreement_items_check); nothing is written unless everything is right."""
+    now = at or timezone.now()
+    dispute = _editable(actor, dispute_id)
+    agreement = _agreement_of(dispute)
+    rows = {p.pk: p for p in Party.objects.filter(dispute=dispute, pk__in=list(parties))}
+    if set(rows) != set(parties):
+        raise NotFound(_("当事人不存在或不在您的管辖范围内"))
+    agreement_items_check(
+        parties=[(rows[pk], items) for pk, items in parties.items()],
+        detail=detail,
+        facts=agreement.facts,
+        terms=agreement.terms,
+        signed_on=agreement.signed_on,
+    )
+    for pk, items in parties.items():
+        party = rows[pk]
+        address = items.address.strip()
+        if address != party.address:
+            Party.objects.filter(pk=pk).update(address=address)
+        values = {name: (getattr(items, name) or "").strip() for name in DETAIL_TEXTS} | {
+            "gender": items.gender or "",
+            "age": items.age,
+        }
+        if party.kind == PartyKind.ORGANISATION:
+            values.update(gender="", age=None, ethnicity="", occupation="", employer="")
+        else:
+            values.update(legal_representative="", representative_title="")
+        PartyDetail.objects.update_or_create(
+            party=party, defaults=values | {"updated_at": now, "updated_by": actor}
+        )
+    AgreementDetail.objects.update_or_create(
+        agreement=agreement,
+        defaults={
+            "responsibility": detail.responsibility.strip(),
+            "performance_method": detail.performance_method.strip(),
+            "mediators": detail.mediators.strip(),
+            "committee": detail.committee.strip(),
+            "performed_on_signing": bool(detail.performed_on_signing),
+            "performance_deadline": None
+            if detail.performed_on_signing
+            else detail.performance_deadline,
+            "updated_at": now,
+            "updated_by": actor,
+        },
+    )
+    log.info("agreement items of dispute %s recorded by %s", dispute.pk, actor.pk)
+
+
 # ---------------------------------------------------------------------------------------------
 # Documents
 
@@ -206,6 +348,22 @@ class Document:
     filename: str
     content_type: str
     data: bytes
+
+
+class Unprintable(Invalid):
+    """A PDF with a character no embedded font can print: refused rather than boxed or dropped."""
+
+    code = "unprintable"
+
+    def __init__(self, title: str, char: str) -> None:
+        super().__init__(
+            _(
+                "《%(document)s》的 PDF 无法显示字符“%(char)s”（%(code)s），"
+                "没有一种内嵌字体包含它。请下载 Word 版，或在当事人信息中改用可显示的写法。"
+            )
+            % {"document": title, "char": char, "code": f"U+{ord(char):04X}"}
+        )
+        self.char = char
 
 
 class Incomplete(Invalid):
@@ -270,15 +428,67 @@ def _render(
     spec: Any, facts: Facts, ids: Identifiers, fmt: str, *, title: str, author: str, at: datetime
 ) -> bytes:
     if fmt == "pdf":
-        from jiefen.documents.pdf import Pdf
+        from jiefen.documents.pdf import MissingGlyph, Pdf
 
         writer: Any = Pdf(title=title, author=author, moment=at)
+        try:
+            spec.write(writer, facts, ids)
+        except MissingGlyph as error:
+            raise Unprintable(title, error.char) from None
+        return writer.bytes()
     else:
-        from jiefen.meetings.documents import Word
+        from jiefen.documents.word import LegalWord
 
-        writer = Word(title=title, author=author, moment=at)
+        writer = LegalWord(title=title, author=author, moment=at)
     spec.write(writer, facts, ids)
     return writer.bytes()
+
+
+def acceptance_with_code(
+    *, actor: Any, dispute_id: Any, fmt: str, at: datetime | None = None
+) -> Document:
+    """The applicant's copy of the acceptance notice, with a query code printed on it.
+
+    The notice goes to the applicant, who needs the code to follow the dispute online, so
+    printing it there is right; but only a digest of a code is ever kept, so an earlier code
+    cannot be read back. A new one is issued: it replaces any earlier code (which stops
+    working), is printed on this copy only, and the issue is an event in the history. Staff
+    of the holding body only; the plain notice (document_make) never carries a code."""
+    from jiefen.disputes.public import QUERY_ALPHABET, QUERY_LENGTH, query_digest
+
+    if fmt not in FORMATS:
+        raise NotFound(_("没有这种文书"))
+    spec = KINDS["acceptance"]
+    title = str(spec.title)
+    moment = at or timezone.now()
+    with transaction.atomic():
+        dispute = _editable(actor, dispute_id, for_update=True)
+        facts = Facts.of(dispute)
+        missing = spec.missing(facts)
+        if missing:
+            raise Incomplete(title, missing)
+        code = "".join(secrets.choice(QUERY_ALPHABET) for _i in range(QUERY_LENGTH))
+        replaced = bool(dispute.query_digest)
+        dispute.query_digest = query_digest(code)
+        Dispute.objects.filter(pk=dispute.pk).update(query_digest=dispute.query_digest)
+        event_append(
+            dispute=dispute,
+            action=QUERY_CODE,
+            actor=actor,
+            at=moment,
+            from_status=dispute.status,
+            to_status=dispute.status,
+            body_id=dispute.holder_id,
+            params=deadline_params(dispute) | {"replaced": replaced},
+            public=False,
+        )
+        facts.query_code = code
+        data = _render(
+            spec, facts, Identifiers(), fmt, title=title, author=dispute.holder.name, at=moment
+        )
+    return Document(
+        filename=f"{dispute.number}-{title}.{fmt}", content_type=FORMATS[fmt], data=data
+    )
 
 
 class _NullWriter:

@@ -62,16 +62,42 @@ def download(request: HttpRequest, pk: int, kind: str, fmt: str) -> HttpResponse
         )
     except NotFound:
         raise Http404 from None
-    except services.Incomplete as error:
-        return render(
-            request,
-            "documents/refused.html",
-            {"dispute": dispute, "message": error.message, "missing": error.missing},
-            status=409,
-        )
+    except (services.Incomplete, services.Unprintable) as error:
+        return _refused(request, dispute, error)
     except (Forbidden, DisputeError) as error:
         messages.error(request, str(error.message))
         return redirect(_panel_url(dispute.pk))
+    return _attachment(document)
+
+
+def _refused(request: HttpRequest, dispute: Dispute, error: Any) -> HttpResponse:
+    return render(
+        request,
+        "documents/refused.html",
+        {"dispute": dispute, "message": error.message, "missing": getattr(error, "missing", [])},
+        status=409,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def acceptance_with_code(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The applicant's copy of the acceptance notice with a newly issued query code."""
+    dispute = _dispute(request, pk)
+    try:
+        document = services.acceptance_with_code(actor=request.user, dispute_id=dispute.pk, fmt=fmt)
+    except NotFound:
+        raise Http404 from None
+    except (services.Incomplete, services.Unprintable) as error:
+        return _refused(request, dispute, error)
+    except (Forbidden, DisputeError) as error:
+        messages.error(request, str(error.message))
+        return redirect(_panel_url(dispute.pk))
+    return _attachment(document)
+
+
+def _attachment(document: services.Document) -> HttpResponse:
     response = HttpResponse(document.data, content_type=document.content_type)
     response["Content-Disposition"] = content_disposition_header(True, document.filename)
     response["Cache-Control"] = "no-store"
@@ -82,9 +108,9 @@ def download(request: HttpRequest, pk: int, kind: str, fmt: str) -> HttpResponse
 def _party_form(party: Any, data: Any = None) -> Any:
     detail = getattr(party, "document_detail", None)
     cls = OrganisationDetailForm if party.kind == PartyKind.ORGANISATION else PartyDetailForm
-    initial = {}
+    initial = {"address": party.address}
     if detail is not None:
-        initial = {name: getattr(detail, name) for name in cls.base_fields}
+        initial |= {name: getattr(detail, name) for name in cls.base_fields if name != "address"}
     return cls(data, initial=initial, prefix=f"party-{party.pk}")
 
 

@@ -484,6 +484,7 @@ OBJECTS: dict[str, dict[str, str]] = {
     "documents:details": {"pk": "dispute"},
     "documents:confirmation": {"pk": "dispute", "step": "=apply"},
     "documents:download": {"pk": "dispute", "kind": "=agreement", "fmt": "=docx"},
+    "documents:acceptance_with_code": {"pk": "dispute", "fmt": "=docx"},
     "evaluation:town": {"code": "town_code", "year": "=2026"},
     "evaluation:assess": {"code": "town_code", "year": "=2026", "criterion": "criterion"},
     "evaluation:report_save": {"body": "body", "key": "=campaign-coverage"},

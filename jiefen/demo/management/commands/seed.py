@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiefen.demo.agreements import agreement_items_fill
 from jiefen.demo.synthetic import disputes_generate, years_back
 from jiefen.metrics.rollups import rollups_rebuild
 from jiefen.org.models import Body, BodyKind
@@ -77,6 +78,7 @@ class Command(BaseCommand):
             within=within,
             progress=progress,
         )
+        agreement_items_fill()
         generated = time.perf_counter() - began
         # The rows bypassed the services, and with them the rollups behind the figures.
         rollups_rebuild()
