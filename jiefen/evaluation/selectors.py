@@ -118,6 +118,23 @@ def year_from(value: Any, today: date) -> int:
     return year if 2000 <= year <= today.year + 1 else today.year
 
 
+def latest_scheme_year(region: Region, today: date) -> int:
+    """The latest year up to this year that has a rating scheme for `region`; this year when
+    none has, so that a page opens on towns rated rather than on an empty year."""
+    codes = [
+        code_span(region.code, level)[0]
+        for level in (Level.PROVINCE, Level.CITY, Level.COUNTY)
+        if level <= region.level
+    ]
+    year = (
+        Scheme.objects.filter(region_id__in=codes, year__lte=today.year)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    return year or today.year
+
+
 # --- ratings --------------------------------------------------------------------------------
 
 

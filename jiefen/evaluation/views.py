@@ -29,6 +29,8 @@ from jiefen.regions.models import Level, Region
 def _context(request: HttpRequest) -> tuple[Region, int, date]:
     today = timezone.localdate()
     region = selectors.region_for(request.user, request.GET.get("region"))
+    if not request.GET.get("year"):
+        return region, selectors.latest_scheme_year(region, today), today
     return region, selectors.year_from(request.GET.get("year"), today), today
 
 

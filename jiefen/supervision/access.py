@@ -114,7 +114,8 @@ def bodies_covering(dispute: Dispute) -> QuerySet[Body]:
 
 
 def order_receivers(actor: Any, dispute: Dispute) -> list[Body]:
-    """The bodies the actor may send an order on this dispute to, the holder first."""
+    """The bodies the actor may send an order on this dispute to, the one that should answer
+    first: the page's choice defaults to it."""
     candidates = list(bodies_covering(dispute))
     for extra in (dispute.department_id, dispute.transfer_to_id):
         if extra and all(b.pk != extra for b in candidates):
@@ -125,7 +126,19 @@ def order_receivers(actor: Any, dispute: Dispute) -> list[Body]:
         if body.kind != BodyKind.CITY_OFFICE
         and (_is_super(actor) or issuing_seat(actor, dispute, body) is not None)
     ]
-    return sorted(allowed, key=lambda b: (b.pk != dispute.holder_id, -level_of(b), b.pk))
+    # The department working on it first, then the holder, then the tier bodies nearest the
+    # holder's (not the village group that merely registered it when a town is nearer).
+    holder_level = int(dispute.holder.region.level)
+    return sorted(
+        allowed,
+        key=lambda b: (
+            b.pk != dispute.department_id,
+            b.pk != dispute.holder_id,
+            b.kind == BodyKind.DEPARTMENT,
+            abs(level_of(b) - holder_level),
+            b.pk,
+        ),
+    )
 
 
 def may_answer(actor: Any, order: SupervisionOrder) -> bool:

@@ -107,3 +107,22 @@ def test_the_demo_seed_gives_every_page_something_and_runs_twice(client, world, 
         assert client.get(reverse(f"evaluation:{name}"), {"year": 2026}).status_code == 200
     fengqiao = world.regions["枫桥镇"].code
     assert client.get(reverse("evaluation:town", args=[fengqiao, 2026])).status_code == 200
+
+
+def test_the_ratings_open_on_the_latest_year_that_has_a_scheme(
+    client, world, city_evaluator, monkeypatch
+):
+    from datetime import date
+
+    from jiefen.evaluation import views
+    from jiefen.evaluation.tests.conftest import make_scheme
+
+    monkeypatch.setattr(views.timezone, "localdate", lambda: date(2027, 1, 5))
+    make_scheme(world, year=2025)
+    make_scheme(world, year=2026)
+    make_scheme(world, year=2028)  # set ahead of time: not the one to open on
+    client.force_login(city_evaluator)
+    response = client.get(reverse("evaluation:ratings"))
+    assert response.context["year"] == 2026
+    assert [town.name for town, _rating in response.context["rows"]] == ["店口镇", "枫桥镇"]
+    assert client.get(reverse("evaluation:ratings"), {"year": 2025}).context["year"] == 2025

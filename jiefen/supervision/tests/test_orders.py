@@ -272,3 +272,27 @@ def test_it_lists_open_orders_in_the_jurisdiction_by_due_date(
     client.force_login(other_town_head)
     page = client.get("/supervision/orders/").content.decode()
     assert f'id="order-{soon.pk}"' not in page
+
+
+def _receivers_offered(client, user, dispute):
+    import re
+
+    client.force_login(user)
+    html = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    select = re.search(r'<select name="to_body"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return [int(pk) for pk in re.findall(r'<option value="(\d+)"', select)]
+
+
+def test_the_order_form_offers_first_the_department_working_on_the_dispute(
+    client, world, county_officer, village_clerk, town_head
+):
+    from jiefen.supervision.tests.conftest import at_county
+
+    dispute = at_county(world, village_clerk, town_head, county_officer)
+    offered = _receivers_offered(client, county_officer, dispute)
+    # The county holds it and cannot order itself: the town centre below comes first, not the
+    # village group that registered it.
+    assert offered[0] == world.bodies["枫桥镇"].pk
+    land = world.bodies["诸暨市自然资源和规划局"]
+    perform("assign", actor=county_officer, dispute=dispute, at=at(2026, 3, 3), department=land)
+    assert _receivers_offered(client, county_officer, dispute)[0] == land.pk
