@@ -18,3 +18,7 @@ class DocumentsConfig(AppConfig):
             }
         )
         register(services.REMINDER_KIND, _("司法确认期限提醒"), services.reminder_text)
+
+        from jiefen.supervision.sweep import hook_register
+
+        hook_register("confirmation_reminders", services.confirmation_reminders)
