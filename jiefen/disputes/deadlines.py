@@ -102,16 +102,18 @@ def warnings_refresh(*, today: date, calendar: "WorkCalendar") -> dict[str, int]
     # counts like the working day before it.
     yellow_until = calendar.add(today, 2) - timedelta(days=1)
     open_ = Q(status__in=OPEN_STATUSES)
+    # Not recorded (audit-exempt below): the colours are derived from the stored due date and
+    # today and recomputed at every sweep; the due dates are written by recorded moves.
     changed = {
         "red": Dispute.objects.filter(open_, due_date__lt=today)
         .exclude(warning=Warning.RED)
-        .update(warning=Warning.RED),
+        .update(warning=Warning.RED),  # audit-exempt: derived colour
         "yellow": Dispute.objects.filter(open_, due_date__gte=today, due_date__lte=yellow_until)
         .exclude(warning=Warning.YELLOW)
-        .update(warning=Warning.YELLOW),
+        .update(warning=Warning.YELLOW),  # audit-exempt: derived colour
         # Extended deadlines, and closed work, carry no colour.
         "none": Dispute.objects.filter(warning__gt=Warning.NONE)
         .filter(Q(due_date__gt=yellow_until) | Q(due_date__isnull=True) | ~open_)
-        .update(warning=Warning.NONE),
+        .update(warning=Warning.NONE),  # audit-exempt: derived colour
     }
     return changed

@@ -226,6 +226,7 @@ def dispute_register(
             registered_at=now,
             registered_by=actor,
         )
+        # audit-exempt: the parties are part of the registration, recorded by its event
         Party.objects.bulk_create(
             Party(
                 dispute=dispute,

@@ -40,6 +40,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes.deadlines import warnings_refresh
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Risk, Tier, Warning
@@ -307,6 +308,7 @@ def orders_escalate(*, today: date, now: datetime) -> int:
             ).update(escalated_at=now)
             if not won:
                 continue  # answered or escalated by another worker since the list was read
+            audit_bulk(model=SupervisionOrder, action="update", pks=[pk], fields=["escalated_at"])
             order = SupervisionOrder.objects.select_related("to_body").get(pk=pk)
             dispute = Dispute.objects.get(pk=dispute_id)
             deadline = deadline_params(dispute)
