@@ -8,6 +8,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiefen.accounts.security import RECOVERY_CODE_COUNT, normalise_code
+from jiefen.audit.services import audit_bulk
 
 APP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery"
@@ -46,7 +47,8 @@ def _recovery_codes_issue(user) -> list[str]:  # type: ignore[no-untyped-def]
         old.delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    made = StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    audit_bulk(model=StaticToken, action="create", pks=[t.pk for t in made], fields=["device"])
     return codes
 
 

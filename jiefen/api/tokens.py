@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiefen.api.models import ApiToken
+from jiefen.audit.services import audit_bulk
 from jiefen.disputes.lifecycle import Invalid
 from jiefen.org.models import Body, Membership
 from jiefen.org.scope import Scope
@@ -62,9 +63,13 @@ def token_create(*, user: Any, body: Body, name: str) -> tuple[ApiToken, str]:
 def token_revoke(*, token: ApiToken, at: datetime | None = None) -> ApiToken:
     """Revoke a token; revoking twice keeps the first time."""
     with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=at or timezone.now()
-        )
+        ):
+            audit_bulk(
+                model=ApiToken, action="update", pks=[token.pk], fields=["revoked_at"],
+                region_code=token.body.region_code if token.body_id else None,
+            )  # fmt: skip
     token.refresh_from_db(fields=["revoked_at"])
     return token
 
@@ -90,6 +95,7 @@ def token_check(raw: str, *, now: datetime | None = None) -> ApiToken | None:
         return None
     now = now or timezone.now()
     if token.last_used is None or now - token.last_used > LAST_USED_EVERY:
+        # audit-exempt: a usage clock (at most once per LAST_USED_EVERY), no one's decision
         ApiToken.objects.filter(pk=token.pk).update(last_used=now)
         token.last_used = now
     token.roles = roles  # type: ignore[attr-defined]

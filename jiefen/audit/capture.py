@@ -6,8 +6,8 @@ devices (their creation and removal are recorded as 2FA device changes) — exce
 - audit's own tables: recording them would recurse, and the chain covers them;
 - metrics rollups (Tally, CategoryTally, DeadlineTally, MediationTally, StayMark): derived
   from the events, which are recorded, and rebuilt at will by `jiefen rollups rebuild`;
-- the sweep's bookkeeping (SweepMark, SweepCursor, SweepClock) and rules' cache stamp
-  (RulesStamp): machine state, rewritten every few minutes, no one's decision;
+- the sweep's bookkeeping (SweepMark, SweepCursor, SweepClock, SweepHookStatus) and rules'
+  cache stamp (RulesStamp): machine state, rewritten every few minutes, no one's decision;
 - api's IdempotencyKey: a replay cache of registrations that are recorded themselves;
 - disputes' NumberCounter: the last number used per town and year, bumped by every
   registration, whose number is in the recorded dispute itself;
@@ -46,6 +46,7 @@ EXCLUDED_MODELS = frozenset(
         "supervision.sweepmark",
         "supervision.sweepcursor",
         "supervision.sweepclock",
+        "supervision.sweephookstatus",
         "rules.rulesstamp",
         "api.idempotencykey",
         "disputes.numbercounter",

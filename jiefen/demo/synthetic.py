@@ -711,7 +711,7 @@ def _staff(
                 User(username=username, full_name=person_name(rng), password="!synthetic")
             )
     with transaction.atomic():
-        User.objects.bulk_create(new_users, batch_size=2000)
+        User.objects.bulk_create(new_users, batch_size=2000)  # audit-exempt: demo data loading
         if new_users:
             existing = dict(
                 User.objects.filter(username__startswith="syn-").values_list("username", "pk")
@@ -729,7 +729,9 @@ def _staff(
             for role in roles
             if (existing[username], body, role) not in held
         ]
-        Membership.objects.bulk_create(memberships, batch_size=2000)
+        Membership.objects.bulk_create(
+            memberships, batch_size=2000
+        )  # audit-exempt: demo data loading
     for username, body, slot, _roles in missing:
         members.setdefault((body, SLOT_ROLE[slot]), []).append((username, existing[username]))
     pick = {key: min(users)[1] for key, users in members.items()}

@@ -6,8 +6,9 @@ from django.db.models import QuerySet
 
 from jiefen.disputes.lifecycle import TABLE, Move, NotFound, Who, moves_from
 from jiefen.disputes.models import Dispute
-from jiefen.org.models import Membership
+from jiefen.org.models import Body, BodyKind, Membership
 from jiefen.org.scope import scope_of
+from jiefen.regions.models import Region
 
 
 def disputes_for(actor: Any) -> QuerySet[Dispute]:
@@ -45,11 +46,31 @@ def _not_found() -> str:
     return gettext("纠纷不存在或不在您的管辖范围内")
 
 
+# The body one level above a holder, which reviews its "no" (a decline, a refused transfer):
+# a village's town centre, a town's county joint meeting, a county's city office.
+ABOVE_KIND = {
+    BodyKind.VILLAGE_GROUP: BodyKind.TOWN_CENTRE,
+    BodyKind.TOWN_CENTRE: BodyKind.COUNTY_MEETING,
+    BodyKind.COUNTY_MEETING: BodyKind.CITY_OFFICE,
+}
+
+
+def body_above(holder: Body) -> Body | None:
+    kind = ABOVE_KIND.get(BodyKind(holder.kind))
+    parent = Region.objects.filter(pk=holder.region_id).values_list("parent_id", flat=True).first()
+    if kind is None or parent is None:
+        return None
+    return Body.objects.filter(kind=kind, region_id=parent, active=True).order_by("pk").first()
+
+
 def _acting_body_id(dispute: Dispute, move: Move) -> int | None:
     if move.who is Who.HOLDER:
         return dispute.holder_id
     if move.who is Who.RECEIVER:
         return dispute.transfer_to_id
+    if move.who is Who.ABOVE:
+        above = body_above(dispute.holder)
+        return above.pk if above else None
     return dispute.department_id
 
 

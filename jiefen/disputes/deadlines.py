@@ -110,6 +110,8 @@ def warnings_refresh(
     # counts like the working day before it.
     yellow_until = calendar.add(today, 2) - timedelta(days=1)
     open_ = Q(status__in=OPEN_STATUSES)
+    # Not recorded (audit-exempt below): the colours are derived from the stored due date and
+    # today and recomputed at every sweep; the due dates are written by recorded moves.
     wanted = {
         "red": (Q(open_, due_date__lt=today) & ~Q(warning=Warning.RED), Warning.RED),
         "yellow": (
@@ -129,6 +131,7 @@ def warnings_refresh(
         changed[name] = 0
         for part in chunks(ids, batch):
             with write_batch():
+                # audit-exempt: derived colour
                 changed[name] += Dispute.objects.filter(condition, pk__in=part).update(
                     warning=colour
                 )

@@ -276,6 +276,21 @@ class ReasonForm(forms.Form):
     )
 
 
+# Shown on the resolve and decline forms when a party's request is still waiting: the answer
+# is required then (services._answer_pending) and reaches the party on the portal.
+PENDING_ANSWER_LABEL = _("给当事人上移申请的答复（当事人可见）")
+
+
+def pending_answer_field() -> forms.CharField:
+    return forms.CharField(
+        label=PENDING_ANSWER_LABEL,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=True,
+        help_text=_("当事人有尚未答复的上移申请，办结或不予受理时须一并答复"),
+    )
+
+
 class DeclineForm(ReasonForm):
     route = forms.ChoiceField(
         choices=[("", "—"), *Route.choices], required=False, label=_("建议途径")

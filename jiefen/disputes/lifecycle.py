@@ -20,6 +20,7 @@ class Who(StrEnum):
     HOLDER = "holder"  # a member of the body holding the dispute
     RECEIVER = "receiver"  # a member of the body a transfer is waiting at
     DEPARTMENT = "department"  # a member of the department it was assigned to
+    ABOVE = "above"  # a member of the body one level above the holder (access.body_above)
 
 
 class Action(StrEnum):
@@ -35,6 +36,8 @@ class Action(StrEnum):
     VISIT = "visit"
     CLOSE = "close"
     REOPEN = "reopen"
+    # The level above reviews a decline at a party's request and takes the dispute on (复核).
+    REVIEW_REOPEN = "review_reopen"
     REGISTER = "register"  # only as an event: the first one
 
 
@@ -142,6 +145,17 @@ TABLE: dict[Action, Move] = {
             Who.HOLDER,
             needs_reason=True,
         ),
+        # A decline is not the end: the level above may reopen it, on a party's review request
+        # (portal.services.review_answer) or by itself when the request went unanswered.
+        Move(
+            Action.REVIEW_REOPEN,
+            _("复核后重新受理"),
+            frozenset({Status.DECLINED}),
+            Status.ACCEPTED,
+            frozenset({Role.CLERK, Role.HEAD}),
+            Who.ABOVE,
+            needs_reason=True,
+        ),
     ]
 }
 
@@ -150,6 +164,8 @@ EVENT_LABELS = {action: move.label for action, move in TABLE.items()} | {
     # Follow-up records that change no state, written by other apps through event_append.
     "escalation_request": _("当事人申请上移"),
     "escalation_answer": _("答复上移申请"),
+    "review_request": _("当事人申请上一级复核"),
+    "review_answer": _("上一级答复复核申请"),
     "rate": _("当事人评价"),
     "reception": _("领导接访"),
 }

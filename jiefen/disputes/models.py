@@ -2,6 +2,12 @@
 
 The Dispute row is the current projection; Event rows are the append-only history written by
 the services in services.py, which are the only code that changes a dispute.
+
+Append-only, with one exception: anonymisation at the end of the retention period
+(jiefen.privacy.retention) rewrites the parties' names and numbers inside event reasons and
+parameters. It is the one rewrite allowed; it changes no action, state, date or count, and it
+is itself recorded — an "anonymise" event naming the fields and row counts it replaced, and
+audit records with the primary keys — never the values.
 """
 
 from django.conf import settings
@@ -274,8 +280,9 @@ class Party(models.Model):
 
 
 class Event(models.Model):
-    """One thing that happened to a dispute. Append-only; machine keys and parameters only,
-    words are rendered when displayed (see lifecycle.describe)."""
+    """One thing that happened to a dispute. Append-only (anonymisation, recorded, is the one
+    rewrite: see the module docstring); machine keys and parameters only, words are rendered
+    when displayed (see lifecycle.describe)."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("时间"), db_index=True)

@@ -261,6 +261,7 @@ def dispute_register(
             registered_at=now,
             registered_by=actor,
         )
+        # audit-exempt: the parties are part of the registration, recorded by its event
         Party.objects.bulk_create(
             Party(
                 dispute=dispute,
@@ -410,7 +411,9 @@ def _refresh_deadline(dispute: Dispute, stay: LevelStay | None, now: datetime) -
 # Moves the system itself makes, with actor=None and no jurisdiction or role check: a party's
 # request to go up a level that was not answered in time sends the dispute up by itself
 # (jiefen.portal.services.escalations_overdue). The event records no actor.
-SYSTEM_ACTIONS = frozenset({Action.TRANSFER})
+# A party's review request that the level above did not answer in time reopens a declined
+# dispute by itself (portal.services.reviews_overdue).
+SYSTEM_ACTIONS = frozenset({Action.TRANSFER, Action.REVIEW_REOPEN})
 
 
 def _system_locked(dispute_id: int) -> Dispute:
@@ -471,6 +474,37 @@ def conflict_on(dispute: Dispute) -> Conflict:
             "status": current["status_label"],
         }
     return Conflict(message, current=current)
+# Requests of the parties still waiting for the holder's answer (jiefen.portal registers these
+# when it loads: a lower layer does not import a higher one). Resolving or declining a dispute
+# with such a request requires answering it in the same step.
+@dataclass(frozen=True)
+class PendingRequests:
+    waiting: Callable[[int], int]
+    answer: Callable[..., int]
+
+
+_pending: list[PendingRequests] = []
+
+
+def pending_register(pending: PendingRequests) -> None:
+    _pending[:] = [pending]
+
+
+def pending_waiting(dispute_id: int) -> int:
+    """How many of the parties' requests are waiting for the holder's answer."""
+    return _pending[0].waiting(dispute_id) if _pending else 0
+
+
+def _answer_pending(dispute: Dispute, actor: Any, answer: str, now: datetime) -> int:
+    if not _pending:
+        raise RuntimeError("no handler for parties' pending requests registered (jiefen.portal)")
+    pending = _pending[0]
+    if not pending.waiting(dispute.pk):
+        return 0
+    if not (answer or "").strip():
+        message = _("当事人有尚未答复的上移申请：办结或不予受理前请填写给当事人的答复")
+        raise Invalid(message, fields={"answer": [message]})
+    return pending.answer(dispute=dispute, actor=actor, answer=answer, at=now)
 
 
 def _move(
@@ -513,11 +547,17 @@ def _move(
         if actor is not None and not may_make(actor, dispute, move):
             raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
         from_status = dispute.status
-        acting_body_id = {
-            "holder": dispute.holder_id,
-            "receiver": dispute.transfer_to_id,
-            "department": dispute.department_id,
-        }[move.who]
+        if move.who == "above":
+            from jiefen.disputes.access import body_above
+
+            above = body_above(dispute.holder)
+            acting_body_id = above.pk if above else None
+        else:
+            acting_body_id = {
+                "holder": dispute.holder_id,
+                "receiver": dispute.transfer_to_id,
+                "department": dispute.department_id,
+            }[move.who]
         stay = _open_stay(dispute)
         dispute.status = move.target
         params = dict(apply(dispute, stay, now) or {}) if apply else {}
@@ -556,12 +596,22 @@ def dispute_accept(*, actor: Any, dispute_id: int, version: int | None, at=None)
 
 
 def dispute_decline(
-    *, actor: Any, dispute_id: int, version: int | None, reason: str, route: str = "", at=None
+    *,
+    actor: Any,
+    dispute_id: int,
+    version: int | None,
+    reason: str,
+    route: str = "",
+    answer: str = "",
+    at=None,
 ) -> Dispute:
+    """Decline (不予受理) with reasons the party reads on the portal, with the way to ask the
+    level above to review it. `answer`: to the party's requests still waiting, if any."""
     if route and route not in Route.values:
         raise Invalid(_("建议途径无效"), fields={"route": [_("建议途径无效")]})
 
     def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        _answer_pending(d, actor, answer, now)
         _leave(stay, LevelStay.Left.DECLINED, now)
         d.route = route
         d.closed_at = now
@@ -787,8 +837,10 @@ def dispute_resolve(
     route: str = "",
     agreement: AgreementInput | None = None,
     reason: str = "",
+    answer: str = "",
     at=None,
 ) -> Dispute:
+    """`answer`: to the party's requests still waiting, if any (required then)."""
     errors = _Errors()
     today = timezone.localdate(at or timezone.now())
     if outcome not in Outcome.values:
@@ -809,6 +861,7 @@ def dispute_resolve(
     errors.raise_if_any()
 
     def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        _answer_pending(d, actor, answer, now)
         d.outcome = outcome
         d.route = route if outcome == Outcome.NO_AGREEMENT else ""
         d.resolved_at = now
@@ -890,6 +943,43 @@ def dispute_reopen(
         actor=actor,
         dispute_id=dispute_id,
         action=Action.REOPEN,
+        version=version,
+        reason=reason,
+        apply=apply,
+        at=at,
+    )
+
+
+def dispute_review_reopen(
+    *, actor: Any, dispute_id: int, version: int | None, reason: str, at=None
+) -> Dispute:
+    """The level above reverses a decline (复核): the dispute is accepted again, held by the
+    level above (a county's decline reviewed by the city office stays with the county, which
+    must now handle it). `actor` None: the system, for a review request not answered in time."""
+
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        from jiefen.disputes.access import body_above
+
+        above = body_above(d.holder)
+        if above is None:
+            raise IllegalMove(_("%(body)s 没有上一级，无法复核") % {"body": d.holder.name})
+        declined_by = d.holder_id
+        if above.kind in TIER_OF_KIND:
+            d.holder = above
+            d.tier = _tier_of(above)
+        d.transfer_to = None
+        d.department = None
+        d.route = ""
+        d.closed_at = None
+        d.accepted_at = d.accepted_at or now
+        d.owner = actor  # None when the system reopened it: the level above's heads are told
+        _arrive(d, d.holder, "reviewed", now)
+        return {"declined_by": declined_by, "reviewed_by": above.pk}
+
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.REVIEW_REOPEN,
         version=version,
         reason=reason,
         apply=apply,

@@ -26,6 +26,7 @@ from jiefen.disputes.forms import (
     RevealForm,
     SessionForm,
     VisitForm,
+    pending_answer_field,
 )
 from jiefen.disputes.lifecycle import Action, Conflict, DisputeError, NotFound
 from jiefen.disputes.models import Dispute
@@ -210,6 +211,7 @@ ACTION_FORMS: dict[str, type] = {
     Action.VISIT: VisitForm,
     Action.CLOSE: ReasonForm,
     Action.REOPEN: ReasonForm,
+    Action.REVIEW_REOPEN: ReasonForm,
 }
 
 
@@ -233,7 +235,10 @@ def _form_for(action: str, request: HttpRequest, dispute: Dispute, data: Any = N
     if cls is ResolveForm:
         kwargs["initial"]["signed_on"] = timezone.localdate()
         kwargs.update(dispute=dispute, actor=request.user)
-    return cls(data, **kwargs)
+    form = cls(data, **kwargs)
+    if action in (Action.RESOLVE, Action.DECLINE) and services.pending_waiting(dispute.pk):
+        form.fields["answer"] = pending_answer_field()
+    return form
 
 
 @login_required
@@ -314,6 +319,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             with transaction.atomic():
                 services.dispute_resolve(
                     **common,
+                    answer=data.get("answer", ""),
                     outcome=data["outcome"],
                     route=data["route"],
                     reason=data["reason"],
@@ -336,8 +342,16 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 reason=data["reason"],
             )
         elif action == Action.DECLINE:
-            services.dispute_decline(**common, reason=data["reason"], route=data["route"])
-        elif action in (Action.TRANSFER, Action.RETURN, Action.REPORT, Action.REOPEN):
+            services.dispute_decline(
+                **common, reason=data["reason"], route=data["route"], answer=data.get("answer", "")
+            )
+        elif action in (
+            Action.TRANSFER,
+            Action.RETURN,
+            Action.REPORT,
+            Action.REOPEN,
+            Action.REVIEW_REOPEN,
+        ):
             getattr(services, f"dispute_{action}")(**common, reason=data["reason"])
         else:
             getattr(services, f"dispute_{action}")(**common)

@@ -25,3 +25,6 @@ class DocumentsConfig(AppConfig):
 
         if AgreementItems not in ResolveForm.extensions:
             ResolveForm.extensions.append(AgreementItems)
+        from jiefen.supervision.sweep import hook_register
+
+        hook_register("confirmation_reminders", services.confirmation_reminders)

@@ -24,6 +24,7 @@ from jiefen.evaluation.models import (
     Scheme,
     ShareTarget,
 )
+from jiefen.metrics.indicators import SCORED
 from jiefen.metrics.periods import Period
 from jiefen.org.models import Body, BodyKind
 from jiefen.regions.models import Level, Region
@@ -32,11 +33,13 @@ SHAOXING = 330600000000
 ZHUJI = 330681000000
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
+# Only honest indicators are scored (metrics.indicators): the number of mass disputes is shown
+# with its trend on the dashboard, never scored — a town would gain by registering fewer.
 CRITERIA = [
     ("调处率", CriterionKind.INDICATOR, 20, "mediation_rate", Rating.NOT_MET),
     ("调处成功率", CriterionKind.INDICATOR, 20, "success_rate", Rating.NOT_MET),
     ("群众满意率", CriterionKind.INDICATOR, 20, "satisfaction", Rating.NOT_MET),
-    ("群体性纠纷同比下降", CriterionKind.INDICATOR, 10, "mass", Rating.NOT_MET),
+    ("按时办理率", CriterionKind.INDICATOR, 10, "on_time_rate", Rating.NOT_MET),
     ("平安建设工作落实", CriterionKind.SCORED, 30, "", Rating.NOT_MET),
     ("年末有未化解的群体性纠纷", CriterionKind.VETO_MASS, 0, "", Rating.NOT_MET),
     ("发生重大安全责任事故", CriterionKind.VETO_RECORDED, 0, "", Rating.BASIC),
@@ -79,6 +82,8 @@ def seed(year: int) -> None:
             defaults={"kind": kind, "weight": Decimal(weight), "indicator": indicator,
                       "cap": cap, "sort": sort},
         )  # fmt: skip
+    # A scheme loaded by an earlier demo scored the number of mass disputes: no longer.
+    scheme.criteria.filter(kind=CriterionKind.INDICATOR).exclude(indicator__in=SCORED).delete()
     for rating, share in SHARES.items():
         ShareTarget.objects.get_or_create(
             region=city, year=year, rating=rating, defaults={"share": share}

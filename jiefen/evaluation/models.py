@@ -93,8 +93,15 @@ class Target(models.Model):
         return f"{self.indicator} · {self.get_level_display()} · {self.year}"
 
     def clean(self) -> None:
-        from jiefen.evaluation.targets import indicator_choices, is_percent
+        from jiefen.evaluation.targets import (
+            indicator_choices,
+            information_only_problem,
+            is_percent,
+        )
 
+        refused = information_only_problem(self.indicator)
+        if refused:
+            raise ValidationError({"indicator": refused})
         if self.indicator not in dict(indicator_choices()):
             raise ValidationError({"indicator": _("没有这个指标。")})
         if self.direction:
@@ -179,8 +186,11 @@ class Criterion(models.Model):
         return self.kind in VETO_KINDS
 
     def clean(self) -> None:
-        from jiefen.evaluation.targets import indicator_choices
+        from jiefen.evaluation.targets import indicator_choices, information_only_problem
 
+        refused = information_only_problem(self.indicator)
+        if refused:
+            raise ValidationError({"indicator": refused})
         if self.is_veto:
             if self.weight:
                 raise ValidationError({"weight": _("否决项不计权重，请填 0。")})

@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -44,7 +44,14 @@ from jiefen.evaluation.models import (
     Scheme,
     ShareTarget,
 )
-from jiefen.evaluation.targets import MANUAL_PREFIX, describe, manual_target, met, targets_for
+from jiefen.evaluation.targets import (
+    MANUAL_PREFIX,
+    describe,
+    information_only_problem,
+    manual_target,
+    met,
+    targets_for,
+)
 from jiefen.metrics import selectors as metrics
 from jiefen.metrics.indicators import BY_KEY, Sums, display, evaluate
 from jiefen.metrics.periods import Period
@@ -223,13 +230,22 @@ def year_end(year: int) -> datetime:
 
 
 def unresolved_mass(within: Region, year: int) -> dict[int, int]:
-    """Mass disputes (10+ people) located in `within` and unresolved at the end of `year`,
-    counted by town code."""
+    """Mass disputes (10+ people) located in `within` and not resolved at the end of `year`,
+    counted by town code. A declined one counts too, unless the level above reviewed the
+    decline and upheld it before the end of the year: declining must not lift the veto."""
+    from jiefen.portal.models import ReviewOutcome, ReviewRequest
+
     end = year_end(year)
+    upheld = ReviewRequest.objects.filter(
+        dispute=OuterRef("pk"), outcome=ReviewOutcome.UPHELD, answered_at__lt=end
+    )
     codes = (
         Dispute.objects.filter(mass=True, region_code__range=within.span, registered_at__lt=end)
-        .exclude(status=Status.DECLINED)
-        .filter(Q(status__in=OPEN_STATUSES) | Q(resolved_at__gte=end))
+        .filter(
+            Q(status__in=OPEN_STATUSES)
+            | Q(resolved_at__gte=end)
+            | (Q(status=Status.DECLINED) & ~Exists(upheld))
+        )
         .values_list("region_code", flat=True)
     )
     result: dict[int, int] = defaultdict(int)
@@ -355,6 +371,12 @@ def _indicator_line(
     year: int,
 ) -> None:
     key = line.criterion.indicator
+    refused = information_only_problem(key)
+    if refused:
+        # A criterion saved before its indicator was made information only: never counted.
+        line.value = figures[key].display
+        line.detail = refused
+        return
     if key in BY_KEY:
         figure = figures[key]
         line.value = figure.display

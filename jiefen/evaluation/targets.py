@@ -11,7 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from jiefen.metrics.indicators import BY_KEY, INDICATORS, TARGETS
+from django.utils.translation import gettext as _
+
+from jiefen.metrics.indicators import BY_KEY, INDICATORS
 from jiefen.metrics.indicators import Target as Goal
 
 MANUAL_PREFIX = "manual:"
@@ -19,19 +21,29 @@ MANUAL_PREFIX = "manual:"
 
 def indicator_choices(*, with_target_only: bool = False) -> list[tuple[str, str]]:
     """Indicator keys a target (or a scheme criterion) may name: the computed indicators that
-    are rates or the mass-dispute count, and the manual indicators."""
+    may be scored (metrics.indicators: never one that improves when fewer disputes are filed
+    or fewer go up), and the manual indicators. `with_target_only` is kept for callers; an
+    information-only indicator is never offered either way."""
     from jiefen.evaluation.models import ManualIndicator
 
-    choices = [
-        (i.key, str(i.name))
-        for i in INDICATORS
-        if not with_target_only or i.unit == "rate" or i.key in TARGETS
-    ]
+    del with_target_only
+    choices = [(i.key, str(i.name)) for i in INDICATORS if i.scored]
     choices += [
         (MANUAL_PREFIX + key, name)
         for key, name in ManualIndicator.objects.values_list("key", "name")
     ]
     return choices
+
+
+def information_only_problem(key: str) -> str | None:
+    """The message refusing `key` as a target or a scheme criterion, or None if it may be."""
+    indicator = BY_KEY.get(key)
+    if indicator is None or indicator.scored:
+        return None
+    return _("“%(name)s”只作参考，不能设目标或作为考核项目：%(why)s") % {
+        "name": indicator.name,
+        "why": indicator.information_why or "",
+    }
 
 
 def is_percent(key: str) -> bool:
@@ -62,7 +74,7 @@ def targets_for(level: int, year: int) -> dict[str, Goal | None]:
     """The targets in force for the computed indicators at `level` in `year`, by key."""
     from jiefen.evaluation.models import Target
 
-    result: dict[str, Goal | None] = {key: TARGETS.get(key) for key in BY_KEY}
+    result: dict[str, Goal | None] = {key: BY_KEY[key].target for key in BY_KEY}
     seen: set[str] = set()
     rows = (
         Target.objects.filter(level=level, year__lte=year, indicator__in=list(BY_KEY))
@@ -70,6 +82,8 @@ def targets_for(level: int, year: int) -> dict[str, Goal | None]:
         .values_list("indicator", "value", "direction")
     )
     for key, value, direction in rows:
+        if not BY_KEY[key].scored:
+            continue  # a target stored before the indicator was made information only
         if key not in seen:
             seen.add(key)
             result[key] = goal(value, direction, BY_KEY[key].unit == "rate")

@@ -10,3 +10,10 @@ class MeetingsConfig(AppConfig):
         from jiefen.meetings.integration import register_notification_kinds
 
         register_notification_kinds()
+
+        from jiefen.meetings.screening import screening_reminders
+        from jiefen.meetings.services import meetings_sweep
+        from jiefen.supervision.sweep import hook_register
+
+        hook_register("screening_reminders", screening_reminders)
+        hook_register("meetings_sweep", meetings_sweep)

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiefen.audit.services import audit_bulk
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.lifecycle import Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.disputes.models import Dispute
@@ -173,9 +174,13 @@ def reception_publish(
             published_by=actor,
             published_at=now,
         )
-        ReceptionSlot.objects.bulk_create(
+        made = ReceptionSlot.objects.bulk_create(
             ReceptionSlot(day=day, starts_at=s, ends_at=e) for s, e in slots
         )
+        audit_bulk(
+            model=ReceptionSlot, action="create", pks=[slot.pk for slot in made],
+            fields=["day", "starts_at", "ends_at"], region_code=body.region_code,
+        )  # fmt: skip
     return day
 
 

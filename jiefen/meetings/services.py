@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import services as dispute_services
 from jiefen.disputes.access import dispute_for, roles_by_body
@@ -301,9 +302,15 @@ def meetings_sweep(*, today: date, at: datetime | None = None) -> int:
         agenda = agenda_build(meeting, now)
         with write_batch():
             # Not if it was held or cancelled while its agenda was being built.
-            refreshed += Meeting.objects.filter(
+            updated = Meeting.objects.filter(
                 pk=meeting.pk, status=MeetingStatus.SCHEDULED
-            ).update(agenda=agenda, agenda_built_at=now)
+            ).update(agenda=agenda, agenda_built_at=now)  # audit-exempt: recorded below
+            if updated:
+                audit_bulk(
+                    model=Meeting, action="update", pks=[meeting.pk],
+                    fields=["agenda", "agenda_built_at"], region_code=meeting.body.region_code,
+                )  # fmt: skip
+                refreshed += 1
     return len(created) + refreshed
 
 
@@ -462,6 +469,11 @@ def meeting_record(
                 for p in people
             ]
         Attendance.objects.bulk_create(rows)
+        audit_bulk(
+            model=Attendance, action="create", pks=[row.pk for row in rows],
+            fields=["meeting", "kind", "user", "name", "unit"],
+            region_code=meeting.body.region_code,
+        )  # fmt: skip
     return meeting
 
 

@@ -21,6 +21,7 @@ from jiefen.evaluation.targets import targets_for
 from jiefen.metrics import selectors
 from jiefen.metrics.indicators import (
     BY_KEY,
+    COLUMNS,
     RANKED,
     TIERS,
     Figure,
@@ -33,7 +34,7 @@ from jiefen.metrics.periods import Period
 from jiefen.org.scope import region_in, scope_of
 from jiefen.regions.models import Level, Region
 
-DEFAULT_SORT = "-received"
+DEFAULT_SORT = "name"
 
 
 # --- whose region ---------------------------------------------------------------------------
@@ -275,7 +276,7 @@ def _row(
 ) -> Row:
     place = child or parent
     assert place is not None
-    figures = evaluate(sums.complete(), RANKED, targets)
+    figures = evaluate(sums.complete(), COLUMNS, targets)
     return Row(
         code=code,
         name=name,

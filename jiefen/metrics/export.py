@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from jiefen.lib import cells
 from jiefen.metrics.dashboard import Dashboard
-from jiefen.metrics.indicators import BY_KEY, INDICATORS, RANKED, Figure
+from jiefen.metrics.indicators import BY_KEY, COLUMNS, INDICATORS, Figure
 
 PERCENT = "0.0%"
 
@@ -88,13 +88,13 @@ def workbook(board: Dashboard) -> Workbook:
     units = book.create_sheet(_("下级单位"))
     _header(
         units,
-        [_("单位"), _("区划代码"), *_names(RANKED)],
-        [24, 16, *([12] * len(RANKED))],
+        [_("单位"), _("区划代码"), *_names(COLUMNS)],
+        [24, 16, *([12] * len(COLUMNS))],
     )
     for row in board.rows:
-        values = [row.name, row.code, *(_value(row.figures[key]) for key in RANKED)]
+        values = [row.name, row.code, *(_value(row.figures[key]) for key in COLUMNS)]
         units.append(cells.row(units, values))
-        for i, key in enumerate(RANKED, start=3):
+        for i, key in enumerate(COLUMNS, start=3):
             if row.figures[key].indicator.unit == "rate" and row.figures[key].value is not None:
                 units.cell(row=units.max_row, column=i).number_format = PERCENT
 

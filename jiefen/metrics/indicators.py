@@ -14,6 +14,17 @@ Conventions
 - A rate whose denominator is zero has no value: shown "—", never 0 % or 100 %, and it neither
   meets nor misses its target.
 - "At the end of the period" means the end of its last day, or now for a period not over yet.
+
+Honest and information-only indicators
+- An indicator may be scored (a target, a criterion of a rating scheme, a rank) only when it
+  cannot be improved by registering fewer disputes, by entering fewer people, by declining, or
+  by keeping disputes from going up. Every indicator says so in `scored`.
+- Counts of disputes registered (received, accepted, mass disputes, open, overdue), the shares
+  kept at a level (village_share, town_share) and the reopening rate are information only:
+  shown with their formula and trend, never a target, never a scheme criterion, never a rank.
+  `information_why` says why, and the dashboard and the scheme page show it.
+- The plan's own aims about such counts (fewer collective petitions of 10+ people) are kept in
+  PLAN_AIMS as context, with the plan's wording, and are never judged.
 """
 
 from __future__ import annotations
@@ -95,8 +106,23 @@ TARGETS: dict[str, Target] = {
     "mediation_rate": Target(Fraction(1), "at_least"),
     "success_rate": Target(Fraction(92, 100), "at_least"),
     "satisfaction": Target(Fraction(85, 100), "at_least"),
-    "mass": Target(None, "fall"),
 }
+
+# The plan's aims about information-only counts, in its own words: shown next to the figure as
+# context, never a target (see the module docstring).
+PLAN_AIMS: dict[str, Promise] = {
+    "mass": _("规划要求：10人以上集体访逐年下降。本系统只显示此数及其趋势，不作为目标或考核项目："
+              "群体性纠纷是否登记、登记多少人由登记人决定，为它计分会奖励少登记。"),
+}  # fmt: skip
+
+# Why an indicator is information only, by kind (see Indicator.information_why).
+_COUNT_WHY = _("件数随登记多少而变：少登记就能“改善”，所以只作参考，不设目标、不计分、不排名。")
+_KEPT_WHY = _(
+    "少往上移送就能“改善”，会奖励把纠纷压在本级，所以只作参考，不设目标、不计分、不排名。"
+)
+_REOPEN_WHY = _(
+    "少重启就能“改善”，会奖励不理会当事人的再次要求，所以只作参考，不设目标、不计分、不排名。"
+)
 
 
 @dataclass(frozen=True)
@@ -107,12 +133,21 @@ class Indicator:
     numerator: str
     denominator: str | None = None  # None: a count, not a rate
     unit: str = "rate"  # rate | count
+    # May it be a target, a scheme criterion or a rank? Only when fewer disputes filed, fewer
+    # people entered, a decline or keeping a dispute down cannot improve it.
+    scored: bool = False
+    information_why: Promise | None = None
 
     @property
     def target(self) -> Target | None:
         """The plan's default target; the one in force for a level and year comes from
-        evaluation.targets.targets_for and travels with each Figure."""
-        return TARGETS.get(self.key)
+        evaluation.targets.targets_for and travels with each Figure. Information-only
+        indicators never have one."""
+        return TARGETS.get(self.key) if self.scored else None
+
+    @property
+    def plan_aim(self) -> Promise | None:
+        return PLAN_AIMS.get(self.key)
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -122,6 +157,7 @@ INDICATORS: tuple[Indicator, ...] = (
         _("本期登记的纠纷件数（登记时间在本期内）。"),
         "received",
         unit="count",
+        information_why=_COUNT_WHY,
     ),
     Indicator(
         "accepted",
@@ -132,6 +168,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         "accepted",
         unit="count",
+        information_why=_COUNT_WHY,
     ),
     Indicator(
         "mediation_rate",
@@ -139,6 +176,7 @@ INDICATORS: tuple[Indicator, ...] = (
         _("本期受理的纠纷中，至期末已开始调解（有调解记录）或已办结的件数 ÷ 本期受理的纠纷件数。"),
         "mediated",
         "accepted",
+        scored=True,
     ),
     Indicator(
         "success_rate",
@@ -146,6 +184,7 @@ INDICATORS: tuple[Indicator, ...] = (
         _("本期办结中达成调解协议的次数 ÷ 本期办结次数（达成与未达成协议的合计）。"),
         "agreed",
         "resolved",
+        scored=True,
     ),
     Indicator(
         "on_time_rate",
@@ -157,6 +196,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         "deadlines_met",
         "deadlines_due",
+        scored=True,
     ),
     *(
         Indicator(
@@ -165,6 +205,7 @@ INDICATORS: tuple[Indicator, ...] = (
             _("同“按时办理率”，只计该层级的时限。"),
             f"deadlines_met_{tier}",
             f"deadlines_due_{tier}",
+            scored=True,
         )
         for tier, name in (
             ("village", _("村级按时率")),
@@ -181,6 +222,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         "kept_in_village",
         "village_registered_resolved",
+        information_why=_KEPT_WHY,
     ),
     Indicator(
         "town_share",
@@ -188,6 +230,7 @@ INDICATORS: tuple[Indicator, ...] = (
         _("在村级或乡镇级办结的次数 ÷ 本期全部办结次数。"),
         "at_or_below_town",
         "resolved",
+        information_why=_KEPT_WHY,
     ),
     Indicator(
         "satisfaction",
@@ -198,16 +241,18 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         "ratings_good",
         "ratings",
+        scored=True,
     ),
     Indicator(
         "mass",
         _("群体性纠纷（10人以上）"),
         _(
-            "本期登记的涉及 10 人以上的纠纷件数，与上年同期比较。目标是同比下降（或为零）；"
-            "它衡量源头预防的成效，任何人申请调解或要求上移都不受影响。"
+            "本期登记的涉及 10 人以上的纠纷件数，与上年同期比较。只作参考：不设目标、不计分、"
+            "不排名；任何人申请调解或要求上移都不受影响。"
         ),
         "mass",
         unit="count",
+        information_why=_COUNT_WHY,
     ),
     Indicator(
         "overdue_open",
@@ -218,6 +263,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         "overdue_end",
         unit="count",
+        information_why=_COUNT_WHY,
     ),
     Indicator(
         "open",
@@ -225,6 +271,7 @@ INDICATORS: tuple[Indicator, ...] = (
         _("期末仍未办结的纠纷件数（已登记、已受理、调解中、移送中、已交办）。"),
         "open_end",
         unit="count",
+        information_why=_COUNT_WHY,
     ),
     Indicator(
         "reopen_rate",
@@ -232,6 +279,7 @@ INDICATORS: tuple[Indicator, ...] = (
         _("本期重启次数 ÷ 本期结案次数。"),
         "reopened",
         "closed",
+        information_why=_REOPEN_WHY,
     ),
 )
 BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
@@ -250,7 +298,9 @@ TILES = (
     "overdue_open",
     "reopen_rate",
 )
-RANKED = (
+# The columns of the table of sub-regions, in order; only the scored ones may be sorted by
+# (RANKED), the others are shown for information.
+COLUMNS = (
     "received",
     "mediation_rate",
     "success_rate",
@@ -262,6 +312,8 @@ RANKED = (
     "overdue_open",
     "reopen_rate",
 )
+RANKED = tuple(key for key in COLUMNS if BY_KEY[key].scored)
+SCORED = tuple(indicator.key for indicator in INDICATORS if indicator.scored)
 
 
 def share(numerator: int, denominator: int) -> Fraction | None:
@@ -332,6 +384,8 @@ def evaluate(
     figures = {}
     for indicator in INDICATORS if keys is None else [BY_KEY[k] for k in keys]:
         target = indicator.target if targets is None else targets.get(indicator.key)
+        if not indicator.scored:
+            target = None  # information only, whatever a stored target says
         numerator = int(sums[indicator.numerator])
         if indicator.denominator is None:
             value: Fraction | int | None = numerator

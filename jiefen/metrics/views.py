@@ -12,7 +12,7 @@ from django.utils import timezone
 from jiefen.metrics import early_warning
 from jiefen.metrics.dashboard import dashboard, region_for
 from jiefen.metrics.export import workbook
-from jiefen.metrics.indicators import BY_KEY, RANKED
+from jiefen.metrics.indicators import BY_KEY, COLUMNS, RANKED
 from jiefen.metrics.periods import KINDS, Period, period_from
 
 
@@ -36,7 +36,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     board = _board(request)
     region, period, sort = board.region, board.period, board.sort
     columns = []
-    for key in ("name", *RANKED):
+    for key in ("name", *COLUMNS):
         descending = f"-{key}"
         active = sort.lstrip("-") == key
         # A click sorts best first (highest first; for names, by code), a second click flips.
@@ -49,7 +49,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             {
                 "key": key,
                 "indicator": BY_KEY.get(key),
-                "url": "?" + _query(region.code, period, next_sort),
+                # Information-only indicators are shown, never ranked: no sorting by them.
+                "url": "?" + _query(region.code, period, next_sort)
+                if key == "name" or key in RANKED
+                else None,
                 "active": active,
                 "descending": sort.startswith("-"),
             }
@@ -73,7 +76,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
                             key
                         ),
                     }
-                    for key in RANKED
+                    for key in COLUMNS
                 ],
             }
             for row in board.rows

@@ -9,4 +9,5 @@ app_name = "ops"
 urlpatterns = [
     path("healthz", views.live, name="live"),
     path("healthz/ready", views.ready, name="ready"),
+    path("healthz/sweep", views.sweep, name="sweep"),
 ]

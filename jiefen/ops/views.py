@@ -1,7 +1,9 @@
 """Health endpoints for load balancers and process supervisors.
 
 /healthz answers as long as the process serves requests; /healthz/ready also checks that the
-database answers and that the task queue's table is reachable. Both are cheap (one `SELECT 1`
+database answers and that the task queue's table is reachable; /healthz/sweep answers 503 while
+a duty of the sweep (a party's unanswered request rising by itself, anonymisation …) is not
+registered or failed at its last run, with the count of failures. Both are cheap (one `SELECT 1`
 and one primary-key probe, never a COUNT), need no login and say nothing about disputes or
 people.
 """
@@ -51,9 +53,38 @@ def live(request: HttpRequest) -> JsonResponse:
     return _answer(True, {})
 
 
+def _sweep_hooks() -> dict[str, Any]:
+    """How the sweep's hooks fared at their last run: a missing or failing hook means a duty
+    (a party's unanswered request rising by itself, anonymisation …) was not done."""
+    from jiefen.supervision.models import SweepHookStatus
+    from jiefen.supervision.sweep import HOOKS, hooks_missing
+
+    failing = {
+        name: {
+            "error": error,
+            "failures": failures,
+            "since": failed.isoformat() if failed else None,
+        }
+        for name, error, failures, failed in SweepHookStatus.objects.exclude(last_error="")
+        .filter(name__in=HOOKS)
+        .values_list("name", "last_error", "failures", "last_failed_at")
+    }
+    for name in hooks_missing():
+        failing.setdefault(name, {"error": "NotRegistered", "failures": None, "since": None})
+    return {"ok": not failing, "failing": failing, "failing_count": len(failing)}
+
+
 @never_cache
 @require_safe
 def ready(request: HttpRequest) -> JsonResponse:
     checks = {"database": _timed(_database)}
     checks["task_queue"] = _timed(_task_queue) if checks["database"]["ok"] else {"ok": False}
     return _answer(all(c["ok"] for c in checks.values()), checks)
+
+
+@never_cache
+@require_safe
+def sweep(request: HttpRequest) -> JsonResponse:
+    """503 while any sweep hook is missing or failed at its last run, for monitoring."""
+    hooks = _sweep_hooks()
+    return _answer(hooks["ok"], {"sweep_hooks": hooks})

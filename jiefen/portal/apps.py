@@ -1,7 +1,36 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+
+
+def _escalation_text(p) -> str:  # type: ignore[no-untyped-def]
+    return _t("当事人申请将纠纷 %(number)s 移送上一级，请在 %(due)s 前答复") % {
+        "number": p["number"],
+        "due": p.get("due") or "—",
+    }
+
+
+def _review_text(p) -> str:  # type: ignore[no-untyped-def]
+    return _t("当事人申请对纠纷 %(number)s 的决定进行复核，请在 %(due)s 前答复") % {
+        "number": p["number"],
+        "due": p.get("due") or "—",
+    }
 
 
 class PortalConfig(AppConfig):
     name = "jiefen.portal"
     verbose_name = _("当事人服务")
+
+    def ready(self) -> None:
+        from jiefen.disputes.services import PendingRequests, pending_register
+        from jiefen.portal import services
+        from jiefen.supervision.notifications import register
+        from jiefen.supervision.sweep import hook_register
+
+        hook_register("escalations_overdue", services.escalations_overdue)
+        hook_register("reviews_overdue", services.reviews_overdue)
+        pending_register(
+            PendingRequests(waiting=services.requests_waiting, answer=services.answer_waiting)
+        )
+        register(services.NOTIFY_ESCALATION, _("当事人申请上移"), _escalation_text)
+        register(services.NOTIFY_REVIEW, _("当事人申请复核"), _review_text)

@@ -147,6 +147,19 @@ class EscalateForm(forms.Form):
     reason = _text(_("申请由上一级处理的理由"), REASON_MAX, rows=4)
 
 
+class ReviewForm(forms.Form):
+    reason = _text(_("申请上一级复核的理由"), REASON_MAX, rows=4)
+
+
+class ReviewAnswerForm(forms.Form):
+    answer = _text(_("复核答复（当事人可见）"), ANSWER_MAX, rows=3)
+    decision = forms.ChoiceField(
+        label=_("复核结果"),
+        choices=[("uphold", _("维持原决定")), ("reverse", _("撤销原决定（重新受理或移送上一级）"))],
+        widget=forms.RadioSelect,
+    )
+
+
 class RateForm(forms.Form):
     score = forms.TypedChoiceField(
         label=_("评分"),

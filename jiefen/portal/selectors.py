@@ -2,7 +2,8 @@
 
 What a party sees is built here from an allow-list, field by field: the status, the holding
 body's name, the deadline, masked party names, and the public events with words rendered now.
-Staff names, staff-written reasons, phone and ID numbers never leave this module.
+Staff names, staff-written reasons (but the reasons of a decline, which are addressed to the
+party so that they can ask for a review), phone and ID numbers never leave this module.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from django.utils.translation import gettext as _
 from jiefen.disputes.lifecycle import EVENT_LABELS
 from jiefen.disputes.models import Dispute, Event, Outcome, Route, Status
 from jiefen.lib.personal import mask_name
-from jiefen.portal.models import EscalationRequest
-from jiefen.portal.services import ESCALATION_ANSWER, ESCALATION_REQUEST
+from jiefen.portal.models import EscalationRequest, ReviewKind, ReviewOutcome, ReviewRequest
+from jiefen.portal.services import (
+    ESCALATION_ANSWER,
+    ESCALATION_REQUEST,
+    REVIEW_ANSWER,
+    REVIEW_REQUEST,
+)
 from jiefen.regions.models import Level, Region
 
 
@@ -50,6 +56,10 @@ def _detail(event: Event) -> str:
         parts.append(_("答复期限 %(due)s") % {"due": p["answer_due"]})
     if event.action == ESCALATION_ANSWER:
         parts.append(_("同意移送上一级") if p.get("transfer") else _("暂不移送"))
+    if event.action == REVIEW_REQUEST and p.get("answer_due"):
+        parts.append(_("答复期限 %(due)s") % {"due": p["answer_due"]})
+    if event.action == REVIEW_ANSWER and p.get("outcome") in ReviewOutcome.values:
+        parts.append(str(ReviewOutcome(p["outcome"]).label))
     return "；".join(parts)
 
 
@@ -66,7 +76,12 @@ def public_timeline(dispute: Dispute) -> list[PublicEvent]:
             label=str(EVENT_LABELS.get(e.action, "")) or _("办理"),
             body=e.body.name,
             detail=_detail(e),
-            text=e.reason if e.action in (ESCALATION_REQUEST, ESCALATION_ANSWER) else "",
+            # The party's own words, the answers written to the party, and the reasons of a
+            # decline (which the party is owed, to be able to ask for a review).
+            text=e.reason
+            if e.action in (ESCALATION_REQUEST, ESCALATION_ANSWER, REVIEW_REQUEST, REVIEW_ANSWER)
+            or e.action == "decline"
+            else "",
         )
         for e in rows
     ]
@@ -101,12 +116,18 @@ class PublicRequest:
 
 
 def public_requests(dispute: Dispute) -> list[PublicRequest]:
+    """The party's requests with their true state: "waiting" only while the body asked is
+    still holding the open dispute and owes an answer."""
     out = []
     for r in EscalationRequest.objects.filter(dispute=dispute).order_by("id"):
         if r.answered_at is not None:
             state = _("已答复")
         elif r.auto_escalated_at is not None:
             state = _("逾期未答复，已自动移送上一级")
+        elif dispute.holder_id != r.body_id or dispute.transfer_to_id is not None:
+            state = _("纠纷已移送上一级，本申请无需再答复")
+        elif not dispute.is_open:
+            state = _("纠纷已%(status)s，本申请未单独答复") % {"status": _status(dispute.status)}
         else:
             state = _("等待答复")
         out.append(
@@ -116,10 +137,99 @@ def public_requests(dispute: Dispute) -> list[PublicRequest]:
                 state=state,
                 answer=r.answer,
                 transferred=r.transferred,
-                waiting=r.is_waiting,
+                waiting=r.is_waiting and state == _("等待答复"),
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class PublicReview:
+    requested_at: datetime
+    kind: str
+    reviewer: str
+    due_date: date
+    state: str
+    answer: str
+    waiting: bool
+
+
+def public_reviews(dispute: Dispute) -> list[PublicReview]:
+    out = []
+    for r in (
+        ReviewRequest.objects.filter(dispute=dispute).select_related("reviewer").order_by("id")
+    ):
+        if r.answered_at is not None:
+            state = _("已答复：%(outcome)s") % {"outcome": ReviewOutcome(r.outcome).label}
+        elif r.auto_escalated_at is not None:
+            state = (
+                _("逾期未答复，已自动由上一级重新受理")
+                if r.kind == ReviewKind.DECLINE
+                else _("逾期未答复，已自动移送上一级")
+            )
+        elif r.kind == ReviewKind.DECLINE and dispute.status != Status.DECLINED:
+            state = _("上一级已重新受理")
+        elif r.kind == ReviewKind.REFUSAL and (
+            dispute.holder_id != r.body_id or dispute.transfer_to_id or not dispute.is_open
+        ):
+            state = _("纠纷已移送上一级或已办结，本申请无需再答复")
+        else:
+            state = _("等待上一级答复")
+        out.append(
+            PublicReview(
+                requested_at=r.requested_at,
+                kind=str(ReviewKind(r.kind).label),
+                reviewer=r.reviewer.name,
+                due_date=r.due_date,
+                state=state,
+                answer=r.answer,
+                waiting=r.is_waiting and state == _("等待上一级答复"),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class PublicNo:
+    """A "no" the party was given: what, by whom, why."""
+
+    what: str
+    body: str
+    why: str
+
+
+def public_no(dispute: Dispute) -> PublicNo | None:
+    """The decline of a declined dispute, with its reasons (addressed to the party), or the
+    latest refusal to transfer while the dispute is still at the body that refused."""
+    if dispute.status == Status.DECLINED:
+        event = (
+            Event.objects.filter(dispute=dispute, action="decline")
+            .select_related("body")
+            .order_by("-id")
+            .first()
+        )
+        why = event.reason if event else ""
+        p = (event.params or {}) if event else {}
+        if p.get("route") in Route.values:
+            why = f"{why}（{_('建议途径：%(route)s') % {'route': Route(p['route']).label}}）"
+        return PublicNo(what=_("不予受理"), body=dispute.holder.name, why=why)
+    refused = (
+        EscalationRequest.objects.filter(
+            dispute=dispute, body_id=dispute.holder_id, answered_at__isnull=False, transferred=False
+        )
+        .order_by("-id")
+        .first()
+    )
+    if refused is not None and dispute.is_open and dispute.transfer_to_id is None:
+        return PublicNo(what=_("不同意移送上一级"), body=dispute.holder.name, why=refused.answer)
+    return None
+
+
+def reviewer_name(dispute: Dispute) -> str:
+    from jiefen.disputes.access import body_above
+
+    above = body_above(dispute.holder)
+    return above.name if above else ""
 
 
 # --- regions ------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ urlpatterns = [
     path("follow/", views.follow, name="follow"),
     path("follow/escalate/", views.escalate, name="escalate"),
     path("follow/rate/", views.rate, name="rate"),
+    path("follow/review/", views.review, name="review"),
     path("follow/forget/", views.forget, name="forget"),
     path("staff/escalations/<int:pk>/answer/", views.staff_answer, name="staff_answer"),
+    path("staff/reviews/<int:pk>/answer/", views.staff_review_answer, name="staff_review_answer"),
 ]

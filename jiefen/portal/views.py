@@ -24,8 +24,16 @@ from jiefen.disputes.models import Dispute
 from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file
 from jiefen.disputes.services import PartyInput
 from jiefen.portal import guard, selectors, services
-from jiefen.portal.forms import AnswerForm, EscalateForm, FileForm, FollowForm, RateForm
-from jiefen.portal.models import EscalationRequest, Rating
+from jiefen.portal.forms import (
+    AnswerForm,
+    EscalateForm,
+    FileForm,
+    FollowForm,
+    RateForm,
+    ReviewAnswerForm,
+    ReviewForm,
+)
+from jiefen.portal.models import EscalationRequest, Rating, ReviewRequest
 from jiefen.regions.models import Level, Region
 
 # Where the services' field names land on the filing form.
@@ -206,10 +214,12 @@ def _render_dispute(
     *,
     escalate: EscalateForm | None = None,
     rate: RateForm | None = None,
+    review: ReviewForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     rating = Rating.objects.filter(dispute=dispute).first()
     ratable = dispute.status in services.RATABLE and rating is None
+    reviewable = services.review_open_for(dispute)
     return render(
         request,
         "portal/dispute.html",
@@ -218,6 +228,11 @@ def _render_dispute(
             "parties": selectors.public_parties(dispute),
             "events": selectors.public_timeline(dispute),
             "requests": selectors.public_requests(dispute),
+            "reviews": selectors.public_reviews(dispute),
+            "no": selectors.public_no(dispute),
+            "review": review or (ReviewForm() if reviewable else None),
+            "review_kind": reviewable[0] if reviewable else None,
+            "reviewer": selectors.reviewer_name(dispute) if reviewable or review else "",
             # A form sent back with its errors is shown even when the state no longer offers it.
             "escalate": escalate or (EscalateForm() if dispute.is_open else None),
             "rate": rate or (RateForm() if ratable else None),
@@ -285,6 +300,28 @@ def escalate(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("已提交上移申请"))
             return redirect("portal:follow")
     return _render_dispute(request, dispute, escalate=form, status=400)
+
+
+@never_cache
+@require_POST
+def review(request: HttpRequest) -> HttpResponse:
+    dispute = _followed_or_ask(request)
+    if dispute is None:
+        return redirect("portal:follow")
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            asked = services.review_request(dispute=dispute, reason=form.cleaned_data["reason"])
+        except DisputeError as error:
+            _attach(error, form)
+        else:
+            messages.success(
+                request,
+                _("已提交复核申请，%(body)s 须在 %(due)s 前答复；逾期未答复的将自动处理")
+                % {"body": asked.reviewer.name, "due": f"{asked.due_date:%Y-%m-%d}"},
+            )
+            return redirect("portal:follow")
+    return _render_dispute(request, dispute, review=form, status=400)
 
 
 @never_cache
@@ -369,3 +406,31 @@ def staff_answer(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def staff_review_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    dispute_id = ReviewRequest.objects.filter(pk=pk).values_list("dispute_id", flat=True).first()
+    if dispute_id is None:
+        raise Http404
+    try:
+        dispute = dispute_for(request.user, dispute_id)
+    except NotFound:
+        raise Http404 from None
+    form = ReviewAnswerForm(request.POST, prefix=f"review{pk}")
+    if form.is_valid():
+        try:
+            services.review_answer(
+                actor=request.user,
+                request_id=pk,
+                answer=form.cleaned_data["answer"],
+                uphold=form.cleaned_data["decision"] == "uphold",
+            )
+        except DisputeError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("已答复复核申请"))
+    else:
+        messages.error(request, _("请填写复核答复并选择复核结果"))
+    return redirect("disputes:detail", pk=dispute.pk)

@@ -10,3 +10,8 @@ class PrivacyConfig(AppConfig):
         from jiefen.disputes.lifecycle import EVENT_LABELS
 
         EVENT_LABELS["anonymise"] = _("当事人信息匿名化")  # type: ignore[index]
+
+        from jiefen.privacy.retention import parties_anonymise_due
+        from jiefen.supervision.sweep import hook_register
+
+        hook_register("parties_anonymise_due", parties_anonymise_due)

@@ -16,7 +16,11 @@ today, five by default — loses what identifies its parties:
   satisfaction, amounts, people involved, stays, event actions, states and parameters, and
   the rollups. Reveal records (who saw what, when, why) hold no value and are kept.
 
-Each anonymised dispute gets one "anonymise" event (counts only). The job works in chunks of
+Each anonymised dispute gets one "anonymise" event, whose params say what was replaced: for each
+model, the fields rewritten and how many rows (never a value); and every rewrite is recorded in
+the audit chain (audit_bulk: model, fields, primary keys). Rewriting event reasons and
+parameters is the one rewrite of the append-only history the design allows (see
+jiefen.disputes.models.Event). The job works in chunks of
 disputes, each its own transaction with the rows locked and the condition checked again, so it
 is resumable after a crash and a second run finds nothing to do.
 """
@@ -34,6 +38,7 @@ from django.conf import settings
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
+from jiefen.audit.services import audit_bulk
 from jiefen.disputes.models import Agreement, Dispute, Event, Party, Session, Status
 from jiefen.disputes.services import event_append
 from jiefen.ops.batches import write_batch
@@ -125,9 +130,13 @@ class Scrubber:
         return value
 
 
-def _scrub_rows(rows: Iterable[Any], scrub: Scrubber, fields: dict[str, str]) -> None:
-    """fields: name → "scrub" (keep the words) | "remove" (replace the text) | "clear"."""
+def _scrub_rows(
+    rows: Iterable[Any], scrub: Scrubber, fields: dict[str, str], replaced: dict[str, Any]
+) -> None:
+    """fields: name → "scrub" (keep the words) | "remove" (replace the text) | "clear". What
+    changed goes into `replaced` (model → fields and row count) and the audit chain."""
     changed = []
+    changed_fields: set[str] = set()
     for row in rows:
         before = {name: getattr(row, name) for name in fields}
         for name, how in fields.items():
@@ -141,10 +150,24 @@ def _scrub_rows(rows: Iterable[Any], scrub: Scrubber, fields: dict[str, str]) ->
                 setattr(row, name, REMOVED)
             elif how == "clear":
                 setattr(row, name, None if row._meta.get_field(name).null else "")
-        if any(getattr(row, name) != before[name] for name in fields):
+        differs = [name for name in fields if getattr(row, name) != before[name]]
+        if differs:
             changed.append(row)
+            changed_fields.update(differs)
     if changed:
-        type(changed[0]).objects.bulk_update(changed, list(fields))
+        model = type(changed[0])
+        model.objects.bulk_update(changed, list(fields))
+        audit_bulk(
+            model=model,
+            action="anonymise",
+            pks=[row.pk for row in changed],
+            fields=sorted(changed_fields),
+            region_code=getattr(changed[0], "region_code", None),
+        )
+        replaced[model._meta.label_lower] = {
+            "fields": sorted(changed_fields),
+            "rows": len(changed),
+        }
 
 
 # Other apps' records tied to a dispute that may quote its parties; used if the app exists.
@@ -201,8 +224,6 @@ def dispute_anonymise(dispute: Dispute, *, now: datetime, closed_before: date) -
             party.anonymised_at = now
     fields = ["name", "phone", "id_number", "address", "phone_digest", "id_digest", "anonymised_at"]
     Party.objects.bulk_update(waiting, fields)
-    from jiefen.audit.services import audit_bulk
-
     audit_bulk(
         model=Party,
         action="anonymise",
@@ -210,31 +231,47 @@ def dispute_anonymise(dispute: Dispute, *, now: datetime, closed_before: date) -
         fields=fields,
         region_code=dispute.region_code,
     )
+    replaced: dict[str, Any] = {"disputes.party": {"fields": fields, "rows": len(waiting)}}
     scrub = Scrubber(replacements)
     Dispute.objects.filter(pk=dispute.pk).update(
         title=scrub.text(dispute.title)[:100],
         description=REMOVED if dispute.description else "",
         version=F("version") + 1,
     )
+    audit_bulk(
+        model=Dispute,
+        action="anonymise",
+        pks=[dispute.pk],
+        fields=["title", "description", "version"],
+        region_code=dispute.region_code,
+    )
+    replaced["disputes.dispute"] = {"fields": ["title", "description"], "rows": 1}
     _scrub_rows(
         Session.objects.filter(dispute=dispute),
         scrub,
         {"attendees": "scrub", "record": "remove", "agreed": "remove"},
+        replaced,
     )
     _scrub_rows(
         Agreement.objects.filter(dispute=dispute),
         scrub,
         {"facts": "remove", "terms": "remove", "performance": "remove"},
+        replaced,
     )
     _scrub_rows(
-        Event.objects.filter(dispute=dispute), scrub, {"reason": "scrub", "params": "scrub"}
+        Event.objects.filter(dispute=dispute),
+        scrub,
+        {"reason": "scrub", "params": "scrub"},
+        replaced,
     )
-    for model, fk, fields in _related_models():
-        _scrub_rows(model.objects.filter(**{fk: dispute}), scrub, fields)
+    for model, fk, fields_of in _related_models():
+        _scrub_rows(model.objects.filter(**{fk: dispute}), scrub, fields_of, replaced)
     # The basic facts the documents keep about each party (sex, age, occupation, …).
     from jiefen.documents.services import party_details_erase
 
-    party_details_erase(party_ids=[party.pk for party in waiting])
+    erased = party_details_erase(party_ids=[party.pk for party in waiting])
+    if erased:
+        replaced["documents.partydetail"] = {"fields": ["*"], "rows": erased}
     event_append(
         dispute=dispute,
         at=now,
@@ -243,7 +280,12 @@ def dispute_anonymise(dispute: Dispute, *, now: datetime, closed_before: date) -
         from_status=dispute.status,
         to_status=dispute.status,
         body_id=dispute.holder_id,
-        params={"parties": len(waiting), "closed_before": closed_before.isoformat()},
+        params={
+            "parties": len(waiting),
+            "closed_before": closed_before.isoformat(),
+            # Which fields of which tables were rewritten, and how many rows: never a value.
+            "replaced": replaced,
+        },
     )
     return len(waiting)
 
@@ -295,6 +337,12 @@ def parties_anonymise(
     if run is not None:
         AnonymiseRun.objects.filter(pk=run.pk).update(
             finished_at=timezone.now(), disputes=done.disputes, parties=done.parties
+        )
+        audit_bulk(
+            model=AnonymiseRun,
+            action="update",
+            pks=[run.pk],
+            fields=["finished_at", "disputes", "parties"],
         )
     return done
 

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jiefen.audit.services import audit_bulk
 from jiefen.regions.models import LEVEL_DIGITS, Level, Region, code_span
 
 # The Zhejiang extract shipped with jiefen (see data/zhejiang/SOURCE.md).
@@ -386,9 +387,17 @@ def regions_import(
         for spec in present:
             if to_add[spec.level]:
                 Region.objects.bulk_create(to_add[spec.level], batch_size=BATCH_SIZE)
+                audit_bulk(
+                    model=Region, action="create", pks=[r.pk for r in to_add[spec.level]],
+                    fields=["name", "parent", "level"],
+                )  # fmt: skip
             if to_update[spec.level]:
                 # Only these three fields: a town's class and population are never touched.
                 Region.objects.bulk_update(
                     to_update[spec.level], ["name", "parent", "level"], batch_size=BATCH_SIZE
                 )
+                audit_bulk(
+                    model=Region, action="update", pks=[r.pk for r in to_update[spec.level]],
+                    fields=["name", "parent", "level"],
+                )  # fmt: skip
     return result

@@ -1,12 +1,18 @@
 """Deadline rules for administrators. Saving and deleting go through the services, which
 validate and tell every process to reload its cached rules."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.rules.forms import DeadlineRuleForm
 from jiefen.rules.models import DeadlineRule
-from jiefen.rules.services import rule_delete, rule_save, rules_delete
+from jiefen.rules.services import (
+    GUARANTEED,
+    GuaranteeProtected,
+    rule_delete,
+    rule_save,
+    rules_delete,
+)
 
 
 @admin.register(DeadlineRule)
@@ -40,8 +46,17 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         rule_save(rule=obj)
 
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The rules behind a party's right to an answer cannot be deleted (rules.services).
+        if obj is not None and obj.key in GUARANTEED:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
         rule_delete(rule=obj)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        rules_delete(rules=queryset)
+        try:
+            rules_delete(rules=queryset)
+        except GuaranteeProtected as refused:
+            self.message_user(request, refused.messages[0], messages.ERROR)

@@ -30,7 +30,9 @@ class DeadlineRuleForm(forms.ModelForm):
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()
-        candidate = DeadlineRule(**{f: cleaned.get(f) for f in RULE_FIELDS if f in cleaned})
+        candidate = DeadlineRule(
+            pk=self.instance.pk, **{f: cleaned.get(f) for f in RULE_FIELDS if f in cleaned}
+        )
         for field, errors in rule_problems(candidate).items():
             # A field that already failed its own validation needs no second message.
             if field not in self.errors:

@@ -17,6 +17,7 @@ class Trigger(models.TextChoices):
     ACCEPTED = "accepted", _("受理")
     ASSIGNED = "assigned", _("交办")
     ESCALATION_REQUESTED = "escalation_requested", _("当事人申请上移")
+    REVIEW_REQUESTED = "review_requested", _("当事人申请上一级复核")
     AGREEMENT = "agreement", _("达成调解协议")
 
 

@@ -38,6 +38,19 @@ STAMP_PK = 1
 
 Errors = dict[str, list[ValidationError]]
 
+# The rules that carry the party's guarantees (a request to go up, a request for the level above
+# to review a "no"): they can be shortened but never deleted, switched off, renamed, pointed at
+# something else or lengthened beyond GUARANTEE_MAX_DAYS working days. Without them a request
+# would have no deadline and would never rise by itself. Each tier has one of each.
+GUARANTEED = {
+    **{f"escalation-answer-{tier}": Trigger.ESCALATION_REQUESTED for tier in Tier.values},
+    **{f"review-answer-{tier}": Trigger.REVIEW_REQUESTED for tier in Tier.values},
+}
+GUARANTEE_MAX_DAYS = 10
+# Used when a guaranteed rule is somehow missing anyway (changed outside the services): the
+# request still gets a deadline, and the problem is logged.
+GUARANTEE_FALLBACK_DAYS = 5
+
 
 class WorkingCalendar(Protocol):
     """What due_date needs from jiefen.lib.workdays.WorkCalendar."""
@@ -65,10 +78,11 @@ TRIGGER_TIERS: dict[str, set[str]] = {
 TRIGGER_ACTIONS: dict[str, set[str]] = {
     Trigger.AGREEMENT: {RequiredAction.JUDICIAL_CONFIRMATION, RequiredAction.REPORT},
     Trigger.ESCALATION_REQUESTED: {RequiredAction.ANSWER, RequiredAction.TRANSFER},
+    Trigger.REVIEW_REQUESTED: {RequiredAction.ANSWER},
 }
-ACTION_TRIGGER: dict[str, Trigger] = {
-    RequiredAction.JUDICIAL_CONFIRMATION: Trigger.AGREEMENT,
-    RequiredAction.ANSWER: Trigger.ESCALATION_REQUESTED,
+ACTION_TRIGGER: dict[str, set[Trigger]] = {
+    RequiredAction.JUDICIAL_CONFIRMATION: {Trigger.AGREEMENT},
+    RequiredAction.ANSWER: {Trigger.ESCALATION_REQUESTED, Trigger.REVIEW_REQUESTED},
 }
 
 
@@ -150,14 +164,15 @@ def rule_problems(rule: DeadlineRule) -> Errors:
             actions=_labels(RequiredAction, actions),
         )
     needed = ACTION_TRIGGER.get(rule.action)
-    if needed is not None and rule.trigger in Trigger.values and rule.trigger != needed:
+    if needed is not None and rule.trigger in Trigger.values and rule.trigger not in needed:
         add(
             "action",
             "action_needs_trigger",
             _("应办事项“%(action)s”只能由“%(trigger)s”触发"),
             action=_label(RequiredAction, rule.action),
-            trigger=needed.label,
+            trigger=_labels(Trigger, needed),
         )
+    _guarantee_problems(rule, add)
 
     # Small matters stay in the village: a transfer needs a reason, except when a party asks.
     if (
@@ -172,6 +187,67 @@ def rule_problems(rule: DeadlineRule) -> Errors:
             always=Condition.ALWAYS.label,
         )
     return errors
+
+
+def _guarantee_problems(rule: DeadlineRule, add) -> None:  # type: ignore[no-untyped-def]
+    stored = (
+        DeadlineRule.objects.filter(pk=rule.pk).values_list("key", flat=True).first()
+        if rule.pk
+        else None
+    )
+    if stored in GUARANTEED and rule.key != stored:
+        add(
+            "key",
+            "guarantee_renamed",
+            _("规则“%(key)s”保障当事人的申请得到答复，不能改名"),
+            key=stored,
+        )
+        return
+    if rule.key not in GUARANTEED:
+        return
+    tier = rule.key.rsplit("-", 1)[1]
+    if (
+        rule.tier != tier
+        or rule.trigger != GUARANTEED[rule.key]
+        or rule.action != RequiredAction.ANSWER
+        or rule.condition != Condition.ALWAYS
+    ):
+        add(
+            "trigger",
+            "guarantee_changed",
+            _("规则“%(key)s”保障当事人的申请得到答复：层级、触发、条件和应办事项不能改"),
+            key=rule.key,
+        )
+    if not rule.active:
+        add(
+            "active",
+            "guarantee_inactive",
+            _("规则“%(key)s”保障当事人的申请得到答复，不能停用"),
+            key=rule.key,
+        )
+    if rule.day_kind != DayKind.WORKING or (
+        isinstance(rule.days, int) and rule.days > GUARANTEE_MAX_DAYS
+    ):
+        add(
+            "days",
+            "guarantee_too_long",
+            _("规则“%(key)s”的答复期限最长 %(max)s 个工作日"),
+            key=rule.key,
+            max=GUARANTEE_MAX_DAYS,
+        )
+
+
+class GuaranteeProtected(ValidationError):
+    pass
+
+
+def _refuse_guaranteed(keys: Iterable[str]) -> None:
+    protected = sorted(set(keys) & set(GUARANTEED))
+    if protected:
+        raise GuaranteeProtected(
+            _("以下规则保障当事人的申请得到答复，不能删除：%(keys)s")
+            % {"keys": "、".join(protected)}
+        )
 
 
 def rule_validate(rule: DeadlineRule) -> None:
@@ -207,12 +283,14 @@ def rule_save(*, rule: DeadlineRule) -> DeadlineRule:
 
 
 def rule_delete(*, rule: DeadlineRule) -> None:
+    _refuse_guaranteed([rule.key])
     with transaction.atomic():
         rule.delete()
         rules_changed()
 
 
 def rules_delete(*, rules: QuerySet[DeadlineRule]) -> int:
+    _refuse_guaranteed(rules.values_list("key", flat=True))
     with transaction.atomic():
         count, _by_model = rules.delete()
         rules_changed()

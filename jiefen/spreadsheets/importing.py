@@ -43,6 +43,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiefen.audit.services import audit_bulk
 from jiefen.disputes import services
 from jiefen.disputes.access import roles_by_body
 from jiefen.disputes.lifecycle import TABLE, Action, DisputeError
@@ -730,11 +731,19 @@ def purge_stale_files(now: datetime | None = None) -> int:
     from jiefen.spreadsheets.models import ImportJob
 
     cutoff = (now or timezone.now()) - KEEP_REFUSED
-    return (
+    stale = list(
         ImportJob.objects.filter(status=ImportJob.State.REFUSED, created_at__lt=cutoff)
         .exclude(content=b"")
-        .update(content=b"", status=ImportJob.State.DISCARDED)
+        .values_list("pk", flat=True)
     )
+    if not stale:
+        return 0
+    with transaction.atomic():
+        purged = ImportJob.objects.filter(pk__in=stale).update(
+            content=b"", status=ImportJob.State.DISCARDED
+        )
+        audit_bulk(model=ImportJob, action="update", pks=stale, fields=["content", "status"])
+    return purged
 
 
 def run_job(job_id: int, progress: Progress | None = None) -> Any:
@@ -753,11 +762,12 @@ def run_job(job_id: int, progress: Progress | None = None) -> Any:
             fields |= {"status": State.CHECKING, "rows_checked": done}
         else:
             fields |= {"status": State.IMPORTING, "rows_done": done}
-        ImportJob.objects.filter(pk=job.pk).update(**fields)
+        ImportJob.objects.filter(pk=job.pk).update(**fields)  # audit-exempt: progress counters
         if progress:
             progress(phase, done, total)
 
     with translation.override(job.language):
+        # audit-exempt: the job's own progress; what it imports is recorded row by row
         ImportJob.objects.filter(pk=job.pk).update(status=State.CHECKING)
         done_before = (
             ImportJob.objects.filter(digest=job.digest, status=State.DONE, dry_run=False)

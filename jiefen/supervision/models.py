@@ -420,3 +420,18 @@ class SweepClock(models.Model):
 
     def __str__(self) -> str:
         return f"sweep chain {self.chain or '—'}"
+
+
+class SweepHookStatus(models.Model):
+    """How each registered sweep hook fared (sweep.hooks_run): machine state for /healthz/sweep,
+    not audited."""
+
+    name = models.CharField(max_length=60, unique=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=100, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from jiefen.audit.services import audit_bulk
 from jiefen.supervision.models import Kind, Notification
 from jiefen.supervision.sms import sms_provider
 
@@ -119,6 +120,12 @@ def notify_bulk(
     if not objects:
         return 0
     Notification.objects.bulk_create(objects, ignore_conflicts=True, batch_size=500)
+    # With ignore_conflicts no primary keys come back: the rows by their natural key.
+    audit_bulk(
+        model=Notification, action="create",
+        pks=[f"{o.recipient_id}:{o.dispute_id or ''}:{o.kind}:{o.key}" for o in objects],
+        fields=["recipient", "kind", "dispute", "key", "params"],
+    )  # fmt: skip
     if deliver:
         transaction.on_commit(deliver_soon)
     return len(objects)
@@ -144,7 +151,13 @@ def notifications_read(*, user: Any, ids: Iterable[int] | None = None, at=None) 
     rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
-    return rows.update(read_at=at or timezone.now())
+    with transaction.atomic():
+        pks = list(rows.values_list("pk", flat=True))
+        if not pks:
+            return 0
+        marked = Notification.objects.filter(pk__in=pks).update(read_at=at or timezone.now())
+        audit_bulk(model=Notification, action="update", pks=pks, fields=["read_at"])
+    return marked
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,6 +271,7 @@ def notifications_deliver(*, batch: int = 500, at: datetime | None = None) -> in
             return claimed_total
         after = ids[-1]
         token = uuid.uuid4().hex
+        # audit-exempt: delivery bookkeeping (claim, sent time), no one's decision
         Notification.objects.filter(id__in=ids, sent_at__isnull=True).update(
             sent_at=now, send_claim=token
         )
@@ -269,6 +283,7 @@ def notifications_deliver(*, batch: int = 500, at: datetime | None = None) -> in
         claimed_total += len(claimed)
         failed = [n.pk for n in claimed if not _send(n)]
         if failed:
+            # audit-exempt: delivery bookkeeping (a failed send released for a retry)
             Notification.objects.filter(id__in=failed, send_claim=token).update(
                 sent_at=None, send_claim="", send_attempts=F("send_attempts") + 1
             )

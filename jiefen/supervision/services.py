@@ -22,6 +22,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current, range_error_message
 from jiefen.disputes.access import dispute_for, disputes_for
 from jiefen.disputes.lifecycle import Conflict, Forbidden, IllegalMove, Invalid, NotFound
@@ -801,6 +802,11 @@ def campaign_create(
                 )
             )
         CampaignItem.objects.bulk_create(items, batch_size=1000)
+        audit_bulk(
+            model=CampaignItem, action="create", pks=[item.pk for item in items],
+            fields=["campaign", "dispute", "matched", "status_at_start", "owner", "leader"],
+            region_code=getattr(campaign, "region_code", None),
+        )  # fmt: skip
         notify_bulk(
             kind=Kind.CAMPAIGN,
             rows=[

@@ -12,8 +12,12 @@
    and the issuer, and written in the dispute's history;
 5. major-risk or mass disputes at county level without a leader: flagged once to the county
    heads;
-6. the hooks of other apps, if they exist: jiefen.portal.services.escalations_overdue and
-   jiefen.meetings.services.screening_reminders (each called with today=…);
+6. the duties of other apps, registered by them when they load (hook_register; see HOOKS for
+   the ones that must be there): a party's unanswered escalation or review request acted on,
+   screening reminders, meetings, judicial-confirmation reminders, anonymisation. Each is
+   called with today=…. A hook that is missing or raises is loud: logged as an error, counted
+   as -1 in the run's counts and in SweepHookStatus, which /healthz/sweep reports (503);
+   the tests fail on either.
 7. sending what is unsent (e-mail, SMS).
 
 Idempotent and safe with several workers: every unit of work (a chunk of disputes, the event
@@ -26,10 +30,9 @@ back whole and done by the next run.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -37,6 +40,7 @@ from django.db import connection
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes.deadlines import warnings_refresh
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Risk, Tier, Warning
@@ -51,6 +55,7 @@ from jiefen.supervision.models import (
     OwnershipStatus,
     SupervisionOrder,
     SweepCursor,
+    SweepHookStatus,
     SweepMark,
 )
 from jiefen.supervision.notifications import notifications_deliver, notify_bulk
@@ -66,13 +71,27 @@ EVENT_LAG = 1000
 # Only transfers and assignments this recent are announced (not those of a bulk import).
 RECENT = timedelta(days=3)
 EVENTS_CURSOR = "events"
+# The hooks that must be registered, in the order they run. A lower layer does not import the
+# apps above it; they register their function when they load (their AppConfig.ready).
 HOOKS = (
-    ("jiefen.portal.services", "escalations_overdue"),
-    ("jiefen.meetings.services", "screening_reminders"),
-    ("jiefen.meetings.services", "meetings_sweep"),
-    ("jiefen.documents.services", "confirmation_reminders"),
-    ("jiefen.privacy.retention", "parties_anonymise_due"),
+    "escalations_overdue",  # jiefen.portal
+    "reviews_overdue",  # jiefen.portal
+    "screening_reminders",  # jiefen.meetings
+    "meetings_sweep",  # jiefen.meetings
+    "confirmation_reminders",  # jiefen.documents
+    "parties_anonymise_due",  # jiefen.privacy
 )
+_hooks: dict[str, Callable[..., Any]] = {}
+
+
+def hook_register(name: str, function: Callable[..., Any]) -> None:
+    if name not in HOOKS:
+        raise ValueError(f"unknown sweep hook {name!r}: add it to supervision.sweep.HOOKS")
+    _hooks[name] = function
+
+
+def hooks_missing() -> list[str]:
+    return [name for name in HOOKS if name not in _hooks]
 
 
 def sweep_run(
@@ -314,6 +333,7 @@ def orders_escalate(*, today: date, now: datetime) -> int:
             ).update(escalated_at=now)
             if not won:
                 continue  # answered or escalated by another worker since the list was read
+            audit_bulk(model=SupervisionOrder, action="update", pks=[pk], fields=["escalated_at"])
             order = SupervisionOrder.objects.select_related("to_body").get(pk=pk)
             dispute = Dispute.objects.get(pk=dispute_id)
             deadline = deadline_params(dispute)
@@ -403,21 +423,43 @@ def leaders_missing(*, now: datetime, chunk: int = CHUNK) -> int:
 
 
 def hooks_run(*, today: date, now: datetime) -> dict[str, int]:
-    """Call the other apps' periodic duties that exist; one failing does not stop the rest."""
+    """Call the other apps' registered duties; one failing does not stop the rest, and every
+    failure is loud (see the module docstring)."""
     done: dict[str, int] = {}
-    for module_name, function_name in HOOKS:
-        try:
-            function = getattr(importlib.import_module(module_name), function_name)
-        except (ImportError, AttributeError):
-            continue
-        try:
-            result = function(today=today)
-        except Exception:
-            log.exception("sweep hook %s.%s failed", module_name, function_name)
-            done[function_name] = -1
-            continue
-        done[function_name] = _count(result)
+    for name in HOOKS:
+        function = _hooks.get(name)
+        error = ""
+        if function is None:
+            log.error("sweep hook %s is not registered: its duty was not done", name)
+            error = "NotRegistered"
+        else:
+            try:
+                done[name] = _count(function(today=today))
+            except Exception as failure:
+                log.exception("sweep hook %s failed", name)
+                error = type(failure).__name__
+        if error:
+            done[name] = -1
+        _hook_status(name, error, now)
+    done["hook_failures"] = sum(1 for name in HOOKS if done.get(name) == -1)
     return done
+
+
+def _hook_status(name: str, error: str, now: datetime) -> None:
+    from django.db.models import F
+
+    values: dict[str, Any] = {"last_run_at": now, "last_error": error}
+    if error:
+        values |= {"last_failed_at": now, "failures": F("failures") + 1}
+    else:
+        values["last_ok_at"] = now
+    with transaction.atomic():
+        # Machine state, excluded from the audit (audit.capture.EXCLUDED_MODELS).
+        if not SweepHookStatus.objects.filter(name=name).update(**values):
+            SweepHookStatus.objects.create(
+                name=name, **{k: v for k, v in values.items() if k != "failures"},
+                failures=1 if error else 0,
+            )  # fmt: skip
 
 
 def _count(result: Any) -> int:

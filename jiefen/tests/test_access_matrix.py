@@ -231,6 +231,19 @@ class Land:
             requested_at=now,
             reason="请求上移",
         )
+        from jiefen.disputes.access import body_above
+        from jiefen.portal.models import ReviewRequest
+
+        review = ReviewRequest.objects.create(
+            dispute=dispute,
+            kind="refusal",
+            body=dispute.holder,
+            reviewer=body_above(dispute.holder) or dispute.holder,
+            tier=dispute.tier,
+            requested_at=now,
+            reason="请求复核",
+            due_date=now.date(),
+        )
         party = dispute.parties.order_by("pk").first()
         from jiefen.evaluation.models import Criterion, ManualIndicator, Scheme
         from jiefen.spreadsheets.models import ImportJob
@@ -288,6 +301,7 @@ class Land:
             "ownership": ownership.pk,
             "extension": extension.pk,
             "escalation": escalation.pk,
+            "review": review.pk,
             "town_code": town.region.code,
             "criterion": criterion.pk,
             "import": job.pk,
@@ -368,6 +382,7 @@ PUBLIC = {
     "portal:follow",
     "portal:escalate",
     "portal:rate",
+    "portal:review",
     "portal:forget",
     "meetings:public_receptions",
     "meetings:public_book",
@@ -385,6 +400,7 @@ PUBLIC = {
     "accounts:verify",
     "ops:live",
     "ops:ready",
+    "ops:sweep",
 }
 
 # Routes without a name, by their path.
@@ -455,6 +471,7 @@ OBJECTS: dict[str, dict[str, str]] = {
     "disputes:act": {"pk": "dispute", "action": "=accept"},
     "disputes:reveal": {"pk": "dispute", "party": "party", "field": "=phone"},
     "portal:staff_answer": {"pk": "escalation"},
+    "portal:staff_review_answer": {"pk": "review"},
     "supervision:campaign": {"pk": "campaign"},
     "supervision:campaign_close": {"pk": "campaign"},
     "supervision:campaign_item": {"pk": "campaign", "item": "item"},

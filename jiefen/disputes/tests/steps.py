@@ -31,6 +31,7 @@ REASONS = {
     Action.RETURN: "属村级可调处事项，退回继续调解",
     Action.REPORT: "已实地勘界，提出处理意见",
     Action.REOPEN: "当事人反映协议未履行",
+    Action.REVIEW_REOPEN: "复核认为属于人民调解受理范围，由镇里受理",
 }
 
 
@@ -98,6 +99,8 @@ def perform(
             return services.dispute_close(**common)
         case Action.REOPEN:
             return services.dispute_reopen(**common, reason=why)
+        case Action.REVIEW_REOPEN:
+            return services.dispute_review_reopen(**common, reason=why)
     raise AssertionError(f"no service for {action}")
 
 

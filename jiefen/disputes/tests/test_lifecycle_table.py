@@ -48,7 +48,8 @@ LEGAL = {
     Status.RESOLVED: {Action.VISIT: Status.VISITED, Action.REOPEN: Status.ACCEPTED},
     Status.VISITED: {Action.CLOSE: Status.CLOSED, Action.REOPEN: Status.ACCEPTED},
     Status.CLOSED: {Action.REOPEN: Status.ACCEPTED},
-    Status.DECLINED: {},
+    # A decline is not the end: the level above may review it and take the dispute on.
+    Status.DECLINED: {Action.REVIEW_REOPEN: Status.ACCEPTED},
 }
 
 # Statuses in which the dispute sits at a level, with that level's clock running.
@@ -67,6 +68,7 @@ def test_it_asks_for_a_reason_where_the_plan_does():
         Action.RETURN,
         Action.REPORT,
         Action.REOPEN,
+        Action.REVIEW_REOPEN,
     }
 
 
@@ -90,6 +92,7 @@ def at_status(world, town_head, county_officer, town_department, town_department
         Who.HOLDER: town_head,
         Who.RECEIVER: county_officer,
         Who.DEPARTMENT: town_department_clerk,
+        Who.ABOVE: county_officer,  # the county joint meeting above 枫桥镇's centre
     }
     return make, actors
 

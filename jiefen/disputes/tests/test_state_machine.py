@@ -69,6 +69,8 @@ ABOVE_FENGYI = {
     "绍兴市",
 }
 UP = {"枫一社区": "枫桥镇", "枫桥镇": "诸暨市", "诸暨市": None}
+# The body that reviews a holder's "no": the level above, and for the county the city office.
+REVIEWER = {"枫一社区": "枫桥镇", "枫桥镇": "诸暨市", "诸暨市": "绍兴市"}
 # Departments each holder may assign to: those inside its own area.
 ASSIGNABLE = {
     "枫一社区": set(),
@@ -99,6 +101,7 @@ def expected_outcome(state, *, action, person, stale, department, reason_given):
         Who.HOLDER: state["holder"],
         Who.RECEIVER: state["transfer_to"],
         Who.DEPARTMENT: state["department"],
+        Who.ABOVE: REVIEWER[state["holder"]],
     }[move.who]
     if not WORK[person].get(acting, set()) & move.roles:
         return Forbidden

@@ -141,3 +141,36 @@ def test_a_county_target_overrides_the_citys(world, scheme):
                                share=Decimal(60))  # fmt: skip
     assert selectors.share_targets(world.regions["诸暨市"], 2026)[Rating.LEVEL_1] == 60
     assert selectors.share_targets(world.regions["嵊州市"], 2026)[Rating.LEVEL_1] == 30
+
+
+def test_declining_a_mass_dispute_does_not_lift_the_veto(
+    world, scheme, village_clerk, town_head, play
+):
+    from jiefen.portal.services import review_answer, review_request
+
+    fengqiao = world.regions["枫桥镇"]
+    d = register(world, village_clerk, when=at(2026, 3, 2), people_involved=30)
+    d = play("decline", village_clerk, d, at(2026, 3, 2, 11))
+    assert selectors.unresolved_mass(fengqiao, 2026) == {fengqiao.code: 1}
+    # Reviewed by the level above and upheld: now it no longer counts.
+    asked = review_request(dispute=d, reason="这么多人的事村里不管", at=at(2026, 3, 3))
+    review_answer(
+        actor=town_head, request_id=asked.pk, answer="经复核，属于法院受理范围",
+        uphold=True, at=at(2026, 3, 5),
+    )  # fmt: skip
+    assert selectors.unresolved_mass(fengqiao, 2026) == {}
+
+
+def test_a_decline_upheld_only_after_year_end_still_vetoes_that_year(
+    world, scheme, village_clerk, town_head, play
+):
+    from jiefen.portal.services import review_answer, review_request
+
+    fengqiao = world.regions["枫桥镇"]
+    d = register(world, village_clerk, when=at(2025, 12, 1), people_involved=12)
+    d = play("decline", village_clerk, d, at(2025, 12, 1, 11))
+    asked = review_request(dispute=d, reason="请镇里看看", at=at(2025, 12, 29))
+    review_answer(actor=town_head, request_id=asked.pk, answer="维持", uphold=True,
+                  at=at(2026, 1, 5))  # fmt: skip
+    assert selectors.unresolved_mass(fengqiao, 2025) == {fengqiao.code: 1}
+    assert selectors.unresolved_mass(fengqiao, 2026) == {}

@@ -29,7 +29,7 @@ def test_the_migration_seeds_the_plans_defaults_for_every_level(db):
         assert targets["mediation_rate"].value == 1
         assert targets["success_rate"].value == Fraction(92, 100)
         assert targets["satisfaction"].value == Fraction(85, 100)
-        assert targets["mass"].direction == "fall"
+        assert targets["mass"] is None  # information only, whatever the seeded row says
     assert Target.objects.filter(indicator="success_rate").count() == len(Level.values)
 
 
@@ -55,8 +55,8 @@ def test_it_falls_back_to_the_plans_defaults_without_any_row(db):
 
 
 def test_an_at_most_target_is_shown_and_judged(db):
-    set_target("reopen_rate", Level.TOWN, 2026, "5", Direction.AT_MOST)
-    target = targets_for(Level.TOWN, 2026)["reopen_rate"]
+    set_target("success_rate", Level.TOWN, 2026, "5", Direction.AT_MOST)
+    target = targets_for(Level.TOWN, 2026)["success_rate"]
     assert target.describe() == "≤ 5%"
 
 
@@ -105,7 +105,7 @@ def test_a_second_target_for_the_same_indicator_level_and_year_is_refused(db):
 def test_a_falling_target_takes_no_value_and_an_unknown_indicator_is_refused(db):
     with pytest.raises(ValidationError) as error:
         Target(
-            indicator="mass", level=4, year=2026, value=Decimal(3), direction="fall"
+            indicator="success_rate", level=4, year=2026, value=Decimal(3), direction="fall"
         ).full_clean()
     assert "“同比下降”的目标不填数值。" in error.value.message_dict["value"]
     with pytest.raises(ValidationError) as error:

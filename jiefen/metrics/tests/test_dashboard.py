@@ -78,14 +78,19 @@ def test_a_region_outside_the_jurisdiction_is_not_found(client, march, town_head
 
 
 def test_the_ranked_table_sorts_by_a_query_parameter(client, march, town_head):
-    rows = page(client, town_head, sort="-received").context["rows"]
-    assert [r["name"] for r in rows] == ["枫一社区", "永安社区"]
-    rows = page(client, town_head, sort="received").context["rows"]
+    rows = page(client, town_head, sort="-name").context["rows"]
     assert [r["name"] for r in rows] == ["永安社区", "枫一社区"]
+    rows = page(client, town_head, sort="name").context["rows"]
+    assert [r["name"] for r in rows] == ["枫一社区", "永安社区"]
     # A rate with no value sorts last either way.
     rows = page(client, town_head, sort="success_rate").context["rows"]
     assert rows[-1]["name"] == "永安社区"
-    assert page(client, town_head, sort="bogus").context["board"].sort == "-received"
+    assert page(client, town_head, sort="bogus").context["board"].sort == "name"
+    # Information-only counts are shown, never ranked: sorting by them is refused.
+    response = page(client, town_head, sort="-received")
+    assert response.context["board"].sort == "name"
+    received = next(c for c in response.context["columns"] if c["key"] == "received")
+    assert received["url"] is None
 
 
 def test_zero_denominators_show_a_dash_on_the_page(

@@ -1,13 +1,16 @@
-"""`{% staff_escalations dispute %}`: a party's requests to go up a level, on the staff's
-dispute page, with the answer form for those who answer for the holding body."""
+"""`{% staff_escalations dispute %}`: a party's requests to go up a level and to have the level
+above review a "no", at the top of the staff's dispute page, with the answer forms for those who
+answer; `{% staff_requests_queue %}`: the requests waiting for the user's bodies, for the queue."""
 
 from typing import Any
 
 from django import template
+from django.db.models import F
 
-from jiefen.portal.forms import AnswerForm
-from jiefen.portal.models import EscalationRequest
-from jiefen.portal.services import may_answer
+from jiefen.disputes.access import roles_by_body
+from jiefen.portal.forms import AnswerForm, ReviewAnswerForm
+from jiefen.portal.models import EscalationRequest, ReviewRequest
+from jiefen.portal.services import ANSWER_ROLES, may_answer, may_review
 
 register = template.Library()
 
@@ -21,9 +24,50 @@ def staff_escalations(context: Any, dispute: Any) -> dict[str, Any]:
         .select_related("answered_by")
         .order_by("-id")[:50]
     )
+    reviews = [
+        {
+            "r": r,
+            "form": ReviewAnswerForm(prefix=f"review{r.pk}")
+            if r.is_waiting and may_review(user, r)
+            else None,
+        }
+        for r in ReviewRequest.objects.filter(dispute=dispute)
+        .select_related("answered_by", "reviewer", "body")
+        .order_by("-id")[:50]
+    ]
     return {
         "dispute": dispute,
         "requests": requests,
+        "reviews": reviews,
         "form": AnswerForm() if requests else None,
         "may_answer": bool(requests) and may_answer(user, dispute),
     }
+
+
+@register.inclusion_tag("portal/_staff_requests_queue.html", takes_context=True)
+def staff_requests_queue(context: Any) -> dict[str, Any]:
+    """Requests waiting for an answer from a body the user answers for, earliest due first."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"escalations": [], "reviews": []}
+    bodies = [b for b, roles in roles_by_body(user).items() if roles & ANSWER_ROLES]
+    escalations = list(
+        EscalationRequest.objects.filter(
+            body_id__in=bodies,
+            dispute__holder_id=F("body_id"),
+            answered_at__isnull=True,
+            auto_escalated_at__isnull=True,
+            dispute__status__in=["registered", "accepted", "mediating", "assigned"],
+        )
+        .select_related("dispute")
+        .order_by("due_date", "id")[:50]
+    )
+    reviews = list(
+        ReviewRequest.objects.filter(
+            reviewer_id__in=bodies, answered_at__isnull=True, auto_escalated_at__isnull=True
+        )
+        .select_related("dispute", "body")
+        .order_by("due_date", "id")[:50]
+    )
+    return {"escalations": escalations, "reviews": reviews, "today": context.get("today")}

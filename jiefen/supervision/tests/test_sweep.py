@@ -1,7 +1,5 @@
 """The sweep: each follow-up once, whatever the number of runs, and a clean rerun after a crash."""
 
-import sys
-import types
 from collections import Counter
 from datetime import date
 
@@ -12,7 +10,7 @@ from django.core.management import call_command
 from jiefen.disputes.models import Dispute, Event, Warning
 from jiefen.disputes.tests.steps import perform
 from jiefen.supervision import sweep
-from jiefen.supervision.models import Notification, SweepMark
+from jiefen.supervision.models import Notification, SweepHookStatus, SweepMark
 from jiefen.supervision.services import order_answer, order_issue, ownership_assign
 from jiefen.supervision.sms import OutboxSmsProvider
 from jiefen.supervision.sweep import sweep_run
@@ -188,32 +186,62 @@ def test_it_retries_a_failed_send_on_the_next_run(monkeypatch, complex_dispute, 
     assert len(mail.outbox) == 1
 
 
-def test_it_calls_the_hooks_that_exist(monkeypatch, db):
+def test_every_hook_is_registered_when_the_apps_load():
+    """Each duty is a direct call registered by its app, never looked up by name and skipped
+    when the import fails."""
+    assert sweep.hooks_missing() == []
+    from jiefen.portal import services as portal
+
+    assert sweep._hooks["escalations_overdue"] is portal.escalations_overdue
+    assert sweep._hooks["reviews_overdue"] is portal.reviews_overdue
+
+
+def test_it_calls_the_registered_hooks(monkeypatch, db):
     monkeypatch.setattr(sweep, "HOOKS", HOOKS)
     seen = []
-    meetings = types.ModuleType("jiefen.meetings.services")
-    meetings.screening_reminders = lambda *, today: seen.append(today) or [1, 2]
-    monkeypatch.setitem(sys.modules, "jiefen.meetings.services", meetings)
+    monkeypatch.setitem(
+        sweep._hooks, "screening_reminders", lambda *, today: seen.append(today) or [1, 2]
+    )
     counts = sweep_run(now=at(2026, 3, 4, 7))
     assert seen == [date(2026, 3, 4)]
     assert counts["screening_reminders"] == 2
-    assert counts["escalations_overdue"] == 0  # the portal's, which exists
-    monkeypatch.setitem(sys.modules, "jiefen.meetings.services", types.ModuleType("empty"))
-    assert "screening_reminders" not in sweep_run(now=at(2026, 3, 4, 8))
+    assert counts["escalations_overdue"] == 0  # the portal's own
+    assert counts["hook_failures"] == 0
 
 
-def test_a_failing_hook_does_not_stop_the_sweep(monkeypatch, complex_dispute):
+def test_a_missing_hook_is_loud(monkeypatch, client, db, caplog):
     monkeypatch.setattr(sweep, "HOOKS", HOOKS)
-    meetings = types.ModuleType("jiefen.meetings.services")
+    monkeypatch.delitem(sweep._hooks, "reviews_overdue")
+    counts = sweep_run(now=at(2026, 3, 4, 7))
+    assert counts["reviews_overdue"] == -1 and counts["hook_failures"] == 1
+    assert "sweep hook reviews_overdue is not registered" in caplog.text
+    response = client.get("/healthz/sweep")
+    assert response.status_code == 503
+    failing = response.json()["checks"]["sweep_hooks"]["failing"]
+    assert failing["reviews_overdue"]["error"] == "NotRegistered"
+
+
+def test_a_failing_hook_does_not_stop_the_sweep_and_is_counted(
+    monkeypatch, complex_dispute, client, caplog
+):
+    monkeypatch.setattr(sweep, "HOOKS", HOOKS)
 
     def broken(*, today):
         raise RuntimeError("not ready")
 
-    meetings.screening_reminders = broken
-    monkeypatch.setitem(sys.modules, "jiefen.meetings.services", meetings)
+    monkeypatch.setitem(sweep._hooks, "screening_reminders", broken)
     counts = sweep_run(now=at(2026, 3, 4, 7))
-    assert counts["screening_reminders"] == -1
+    assert counts["screening_reminders"] == -1 and counts["hook_failures"] == 1
     assert counts["sent"] >= 1
+    assert "sweep hook screening_reminders failed" in caplog.text
+    status = SweepHookStatus.objects.get(name="screening_reminders")
+    assert (status.failures, status.last_error) == (1, "RuntimeError")
+    body = client.get("/healthz/sweep")
+    assert body.status_code == 503
+    assert body.json()["checks"]["sweep_hooks"]["failing_count"] == 1
+    monkeypatch.setitem(sweep._hooks, "screening_reminders", lambda *, today: 0)
+    sweep_run(now=at(2026, 3, 4, 8))
+    assert client.get("/healthz/sweep").status_code == 200
 
 
 def test_the_command_sweeps_once(capsys, complex_dispute):

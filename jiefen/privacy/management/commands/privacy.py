@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiefen.audit.services import audit_bulk
 from jiefen.disputes.models import Party
 from jiefen.privacy.retention import Done, parties_anonymise, retention_cutoff, retention_years
 
@@ -95,5 +96,12 @@ class Command(BaseCommand):
                     if (party.phone_digest, party.id_digest) != before:
                         stale.append(party)
                 Party.objects.bulk_update(stale, ["phone_digest", "id_digest"])
+                if stale:
+                    audit_bulk(
+                        model=Party,
+                        action="reindex",
+                        pks=[party.pk for party in stale],
+                        fields=["phone_digest", "id_digest"],
+                    )
                 changed += len(stale)
         self.stdout.write(self.style.SUCCESS(_("已更新 %(n)d 名当事人的查询摘要") % {"n": changed}))
