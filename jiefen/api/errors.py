@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from jiefen.disputes.lifecycle import DisputeError
+from jiefen.lib.text import MESSAGE as TEXT_MESSAGE
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -63,7 +64,7 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     if kind == "string_too_short":
         return _("此项为必填项")
     if kind == "invalid_characters":
-        return _("含有无效字符")
+        return str(TEXT_MESSAGE)
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return _("应为整数")
     if kind in ("bool_parsing", "bool_type"):

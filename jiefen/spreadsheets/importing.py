@@ -49,6 +49,7 @@ from jiefen.disputes.access import roles_by_body
 from jiefen.disputes.lifecycle import TABLE, Action, DisputeError
 from jiefen.disputes.models import Category, Channel, Outcome, PartyKind, Route, Side
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
+from jiefen.lib.text import text_blank, text_problem
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import scope_of
 from jiefen.regions.models import Region, code_span
@@ -353,8 +354,15 @@ def check_row(
         header = next(c.header for c in COLUMNS if c.key == key)
         errors.append(RowError(number, header, message))
 
+    # The one input rule of every door (jiefen.lib.text), on every cell of the row.
+    for column in COLUMNS:
+        problem = text_problem(_text(cells.get(column.key)))
+        if problem:
+            err(column.key, problem)
+
     def text(key: str, limit: int, required: bool) -> str:
         value = _text(cells.get(key))
+        value = "" if text_blank(value) else value
         if required and not value:
             err(key, _("此项为必填项"))
         elif len(value) > limit:
