@@ -33,3 +33,6 @@ urlpatterns = [
     path("attachments/", include("jiefen.attachments.urls")),
     path("", include("jiefen.disputes.urls")),
 ]
+
+# A body over the upload limits answers 413 in the form of its door (jiefen.ops.too_big).
+handler400 = "jiefen.ops.too_big.bad_request"

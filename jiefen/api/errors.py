@@ -2,6 +2,7 @@
 
 Codes: unauthorized (401), forbidden (403), not_found (404), conflict and illegal_move (409),
 invalid and idempotency_mismatch (422), bad_request (400, a body that is not JSON),
+too_large (413, a body over DATA_UPLOAD_MAX_MEMORY_SIZE),
 method_not_allowed (405), server_error (500, never for bad input). Messages are translated
 for the request's language; codes and field names are not.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -131,6 +133,12 @@ def install_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(404, "not_found", _("请求的资源不存在"))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        from jiefen.ops.too_big import too_big_message
+
+        return error_response(413, "too_large", too_big_message())
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
