@@ -173,6 +173,16 @@ else:
         }
     }
 # Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP).
+# Upload limits. A request body (without its files) over DATA_UPLOAD_MAX_MEMORY_SIZE answers
+# 413 (jiefen.ops.too_big); an uploaded .xlsx is checked from its zip directory before it is
+# parsed (jiefen.lib.archives: members, total unpacked size, compression ratio).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated
+JIEFEN_ARCHIVE_LIMITS = {
+    "max_members": 1_000,
+    "max_uncompressed": 256 * 1024 * 1024,
+    "max_ratio": 100,
+}
+
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 
 AUTH_USER_MODEL = "accounts.User"

@@ -3,7 +3,8 @@
 Codes: unauthorized (401), forbidden (403), not_found (404), conflict and illegal_move (409),
 invalid and idempotency_mismatch (422), bad_request (400, a body that is not JSON),
 method_not_allowed (405), busy (503 with Retry-After: the database did not give a lock in
-time; nothing was written), server_error (500, never for bad input). Messages are translated
+time; nothing was written), too_large (413, a body over DATA_UPLOAD_MAX_MEMORY_SIZE),
+server_error (500, never for bad input). Messages are translated
 for the request's language; codes and field names are not.
 """
 
@@ -12,12 +13,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from jiefen.disputes.lifecycle import Conflict, DisputeError
+from jiefen.lib.text import MESSAGE as TEXT_MESSAGE
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -72,7 +75,7 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     if kind == "string_too_short":
         return _("此项为必填项")
     if kind == "invalid_characters":
-        return _("含有无效字符")
+        return str(TEXT_MESSAGE)
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return _("应为整数")
     if kind in ("bool_parsing", "bool_type"):
@@ -153,6 +156,12 @@ def install_handlers(api: NinjaAPI) -> None:
         response = error_response(503, "busy", _("系统繁忙，请稍候重试"))
         response["Retry-After"] = str(RETRY_AFTER)
         return response
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        from jiefen.ops.too_big import too_big_message
+
+        return error_response(413, "too_large", too_big_message())
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

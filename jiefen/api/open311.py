@@ -9,18 +9,28 @@ Choices where the specification leaves room (see also README):
   "online", rate-limited per address); with the api_key of a live API token it is filed as a
   12345-hotline filing (channel "hotline_12345") and jurisdiction_id must lie in the token's
   jurisdiction. An api_key that is not a live token is refused (403), never silently demoted.
-  jurisdiction_id (a village or town code) is required and gives the place: lat/long are not
-  kept, address_string is added to the description; email is not kept (a party has no email
-  field). The reply (200, as GeoReport servers commonly answer) carries the standard
+  jurisdiction_id (a village or town code) is required and gives the place. As the standard
+  requires, a request must also give a location — lat and long together, address_string or
+  address_id — or is refused with the error array: lat/long must be WGS-84 degrees in range
+  and are checked but not kept; address_string is added to the description; address_id is a
+  12-digit region code within jurisdiction_id and becomes the place. first_name and last_name
+  are optional (a filing without them has the applicant 未留姓名); numeric attributes take
+  whole numbers in range or are refused; email is not kept (a party has no email field).
+  The reply (200, as GeoReport servers commonly answer) carries the standard
   service_request_id and service_notice and, as an extension, `query_code`: the code the party
   needs (with the number) to follow the dispute — also spelled out in service_notice for
   operators who read it to the caller. The code is shown once and never stored.
 - GET requests: disputes are confidential, so there is no public list. Without api_key a
   caller gets a dispute only with its number and query code (service_request_id and the
   extension parameter `query_code`), and sees what the portal shows a party: status, holder,
-  dates — no description. Wrong codes are rate-limited. With api_key the caller searches
+  dates — no description. Wrong codes count in the portal's counters, per caller's address
+  (jiefen.portal.guard), never per dispute alone. With api_key the caller searches
   within the token's jurisdiction by jurisdiction_id, service_code, status and dates (default
   and maximum window 90 days, at most 1000 requests, newest first), or by a list of numbers.
+- services.json with a jurisdiction_id that is not a region code here answers 404 with the
+  error array; tokens/{token} answers 404 (no tokens are issued: a filing gets its
+  service_request_id at once); a method a resource does not take answers 405, every error
+  in the standard error array.
 - status is open/closed; status_notes is the detailed status label in the request's language;
   agency_responsible is the name of the body holding the dispute; expected_datetime is the end
   of the current deadline's day.
@@ -28,9 +38,11 @@ Choices where the specification leaves room (see also README):
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, time, timedelta
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -40,7 +52,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from jiefen.api.tokens import limited_actor, token_check
@@ -49,7 +60,9 @@ from jiefen.disputes.lifecycle import DisputeError
 from jiefen.disputes.models import OPEN_STATUSES, Category, Channel, Dispute, Event, Side
 from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file
 from jiefen.disputes.services import PartyInput
+from jiefen.lib.text import CONTROL, MESSAGE, text_blank, text_problem
 from jiefen.org.scope import scope_of
+from jiefen.portal import guard
 from jiefen.regions.models import Region
 
 WINDOW = timedelta(days=90)
@@ -62,10 +75,8 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 
 
 def _rates() -> dict[str, str]:
-    return {
-        "file": "10/h",  # public filings per address
-        "query": "20/h",  # wrong number/code pairs per address
-    } | getattr(settings, "JIEFEN_OPEN311_RATES", {})
+    # Wrong number/code pairs are counted with the portal's (jiefen.portal.guard).
+    return {"file": "10/h"} | getattr(settings, "JIEFEN_OPEN311_RATES", {})  # filings per address
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -165,13 +176,35 @@ def _service(category: Category) -> dict[str, Any]:
     }
 
 
-@require_GET
+def _methods(*allowed: str) -> Any:
+    """Only these methods, else 405 with the standard error array. CSRF does not apply: no
+    resource acts on a session's cookies (a write needs an api_key or is anonymous)."""
+
+    def decorate(view: Any) -> Any:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if request.method not in allowed:
+                fmt = kwargs.get("fmt", "json")
+                response = _error(fmt, 405, _("不支持该请求方法"))
+                response["Allow"] = ", ".join(allowed)
+                return response
+            return view(request, *args, **kwargs)
+
+        return csrf_exempt(wrapped)
+
+    return decorate
+
+
+@_methods("GET", "HEAD")
 def services(request: HttpRequest, fmt: str) -> Any:
+    jurisdiction = request.GET.get("jurisdiction_id")
+    if jurisdiction is not None and _region(jurisdiction) is None:
+        return _error(fmt, 404, _("jurisdiction_id 不存在：应为本服务器所辖的 12 位区划代码"))
     rows = [_service(c) for c in Category.objects.filter(active=True).order_by("sort", "key")]
     return _render(fmt, rows, "services", "service")
 
 
-@require_GET
+@_methods("GET", "HEAD")
 def service_definition(request: HttpRequest, code: str, fmt: str) -> Any:
     category = Category.objects.filter(key=code, active=True).first()
     if category is None:
@@ -211,13 +244,60 @@ def _region(value: str | None) -> Region | None:
     return Region.objects.filter(code=int(value)).first()
 
 
-def _small_int(value: str, default: int = 2) -> int:
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 8 else default
+# The applicant of a filing that gives no name (first_name and last_name are optional).
+NO_NAME = "未留姓名"
+
+
+def _coordinate(value: str | None, limit: float) -> float | None:
+    try:
+        number = float((value or "").strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and -limit <= number <= limit else None
+
+
+def _location(data: Any, jurisdiction: Region) -> tuple[Region, list[str]]:
+    """The place of a filing and what is wrong with its location parameters. GeoReport v2
+    requires a location: lat and long together, address_string or address_id. lat/long must
+    be WGS-84 degrees in range and are checked but not kept (a dispute's place is its region);
+    address_string is added to the description; address_id is a 12-digit region code within
+    jurisdiction_id and becomes the dispute's place."""
+    problems: list[str] = []
+    lat_raw, long_raw = data.get("lat"), data.get("long")
+    if lat_raw or long_raw:
+        if _coordinate(lat_raw, 90) is None:
+            problems.append(_("lat 应为 -90 至 90 之间的纬度（WGS-84 十进制度）"))
+        if _coordinate(long_raw, 180) is None:
+            problems.append(_("long 应为 -180 至 180 之间的经度（WGS-84 十进制度）"))
+    place = jurisdiction
+    address_id = _clean(data.get("address_id"))
+    if address_id:
+        found = _region(address_id)
+        low, high = jurisdiction.span
+        if found is None or not low <= found.code <= high:
+            problems.append(_("address_id 应为 jurisdiction_id 辖区内的 12 位区划代码"))
+        else:
+            place = found
+    if not ((lat_raw and long_raw) or _clean(data.get("address_string")) or address_id):
+        problems.append(_("须提供位置：lat 和 long，或 address_string，或 address_id"))
+    return place, problems
 
 
 def _clean(value: str | None) -> str:
-    value = (value or "").replace("\x00", "").strip()
-    return value.encode("utf-8", "replace").decode("utf-8")
+    # Parameters have passed _refused: no control characters are left to remove.
+    return "" if text_blank(value) else (value or "").strip()
+
+
+def _refused(fmt: str, params: Any) -> Any:
+    """The error array for parameters that break the input rule of every door
+    (jiefen.lib.text), or None."""
+    problems = [
+        f"{CONTROL.sub('', name)[:40]}: {MESSAGE}"
+        for name in params
+        for value in params.getlist(name)
+        if text_problem(name) or text_problem(value)
+    ]
+    return _error(fmt, 400, *problems) if problems else None
 
 
 def _local_iso(value: datetime | None) -> str | None:
@@ -230,9 +310,11 @@ def _ip_limited(request: HttpRequest, group: str, rate: str, increment: bool) ->
     )
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+@_methods("GET", "HEAD", "POST")
 def requests(request: HttpRequest, fmt: str) -> Any:
+    refused = _refused(fmt, request.GET) or _refused(fmt, request.POST)
+    if refused is not None:
+        return refused
     if request.method == "POST":
         return _post_request(request, fmt)
     return _get_requests(request, fmt)
@@ -254,6 +336,13 @@ def _post_request(request: HttpRequest, fmt: str) -> Any:
     if token is None and _ip_limited(request, "file", _rates()["file"], increment=True):
         return _error(fmt, 429, _("提交过于频繁，请稍后再试"))
 
+    place, problems = _location(data, region)
+    people = _clean(data.get("attribute[people_involved]"))
+    if people and not (people.isascii() and people.isdigit() and 1 <= int(people[:8]) <= 10**6):
+        problems.append(_("attribute[people_involved] 应为 1 至 1000000 的整数"))
+    if problems:
+        return _error(fmt, 400, *problems)
+    region = place
     description = _clean(data.get("description"))
     if len(description) > DESCRIPTION_LIMIT:
         return _error(fmt, 400, _("description 不能超过 %(limit)d 个字") % {"limit": 4000})
@@ -261,13 +350,12 @@ def _post_request(request: HttpRequest, fmt: str) -> Any:
     if address:
         description = f"{description}\n{_('地点')}：{address}" if description else address
     title = _clean(data.get("attribute[title]")) or description.split("\n")[0][:30]
-    # Chinese names are written family name first.
-    name = _clean(data.get("last_name")) + _clean(data.get("first_name"))
+    # Chinese names are written family name first; the standard makes both optional.
+    name = _clean(data.get("last_name")) + _clean(data.get("first_name")) or NO_NAME
     parties = [PartyInput(side=Side.APPLICANT, name=name, phone=_clean(data.get("phone"))[:30])]
     respondent = _clean(data.get("attribute[respondent]"))
     if respondent:
         parties.append(PartyInput(side=Side.RESPONDENT, name=respondent))
-    people = _clean(data.get("attribute[people_involved]"))
     try:
         dispute, code = dispute_file(
             data=PublicFiling(
@@ -277,7 +365,7 @@ def _post_request(request: HttpRequest, fmt: str) -> Any:
                 description=description,
                 parties=parties,
                 channel=Channel.HOTLINE if token is not None else Channel.ONLINE,
-                people_involved=_small_int(people),
+                people_involved=int(people) if people else 2,
             )
         )
     except DisputeError as error:
@@ -332,13 +420,13 @@ def _as_request(dispute: Dispute, *, staff: bool) -> dict[str, Any]:
 
 def _public_lookup(request: HttpRequest, fmt: str, number: str, code: str) -> Any:
     """The dispute for a number and query code, or None; wrong pairs count against the
-    caller's address, and past the limit every lookup is refused for a while."""
-    rate = _rates()["query"]
-    if _ip_limited(request, "query", rate, increment=False):
+    caller in the portal's counters (guard.guess_failed), and past the limit the caller's
+    lookups are refused for a while — never the party's, who comes from elsewhere."""
+    if guard.guess_used_up(request, number, browser=False):
         return _error(fmt, 429, _("查询过于频繁，请稍后再试"))
     dispute = dispute_by_query(number=number, code=code) if number and code else None
     if dispute is None:
-        _ip_limited(request, "query", rate, increment=True)
+        guard.guess_failed(request, number, browser=False)
         return None
     return dispute
 
@@ -428,8 +516,11 @@ def _window(start_raw: str | None, end_raw: str | None) -> tuple[Any, Any, Any]:
     return start, end, None
 
 
-@require_GET
+@_methods("GET", "HEAD")
 def request_detail(request: HttpRequest, number: str, fmt: str) -> Any:
+    refused = _refused(fmt, request.GET)
+    if refused is not None:
+        return refused
     given, token = _api_token(request)
     if given and token is None:
         return _error(fmt, 403, _("api_key 无效或已吊销"))
@@ -449,7 +540,21 @@ def request_detail(request: HttpRequest, number: str, fmt: str) -> Any:
     return _render(fmt, [_as_request(found, staff=True)], "service_requests", "request")
 
 
-@require_GET
+@_methods("GET", "HEAD")
+def token(request: HttpRequest, token: str, fmt: str) -> Any:
+    """GeoReport's tokens/{token_id}: this server answers every filing with its
+    service_request_id at once and issues no tokens, so every token is unknown."""
+    return _error(
+        fmt, 404, _("令牌不存在：本服务器在提交时直接返回 service_request_id，不发放令牌")
+    )
+
+
+def unknown(request: HttpRequest, rest: str = "") -> Any:
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    return _error(fmt, 404, _("请求的资源不存在"))
+
+
+@_methods("GET", "HEAD")
 def discovery(request: HttpRequest, fmt: str) -> Any:
     base = request.build_absolute_uri("/open311/v2/")
     data: dict[str, Any] = {

@@ -14,4 +14,6 @@ urlpatterns = [
     re_path(r"^services/(?P<code>[-\w]{1,40})" + FMT, open311.service_definition, name="service"),
     re_path(r"^requests" + FMT, open311.requests, name="requests"),
     re_path(r"^requests/(?P<number>[-\w]{1,32})" + FMT, open311.request_detail, name="request"),
+    re_path(r"^tokens/(?P<token>[^/]{1,64})" + FMT, open311.token, name="token"),
+    re_path(r"^(?P<rest>.*)$", open311.unknown),
 ]

@@ -1,8 +1,8 @@
 """The shapes of the REST API's requests and answers.
 
 Limits here mirror the services' (which check again and decide); they are in the schema so
-clients and the OpenAPI document know them. Text never carries NUL or unpaired surrogates,
-which no database column can store.
+clients and the OpenAPI document know them. Text follows the input rule of every door
+(jiefen.lib.text): no control characters, stated in the document as a `pattern`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from jiefen.disputes.models import Channel, Outcome, PartyKind, Risk, Route, Side, Status
+from jiefen.lib.text import CONTROL_FREE_PATTERN, text_problem
 
 MAX_ID = 2**63 - 1
 MAX_CODE = 999_999_999_999
@@ -24,12 +25,9 @@ LAST_DAY = date(2099, 12, 31)
 
 
 def _clean_text(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("invalid_characters", "NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError("invalid_characters", "unpaired surrogate") from None
+    # The one input rule of every door (jiefen.lib.text), also given as `pattern` below.
+    if text_problem(value):
+        raise PydanticCustomError("invalid_characters", "control character")
     return value
 
 
@@ -39,7 +37,9 @@ def _plausible_day(value: date) -> date:
     return value
 
 
-Text = Annotated[str, AfterValidator(_clean_text)]
+Text = Annotated[
+    str, AfterValidator(_clean_text), Field(json_schema_extra={"pattern": CONTROL_FREE_PATTERN})
+]
 Day = Annotated[date, AfterValidator(_plausible_day)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 RegionCode = Annotated[int, Field(ge=100_000_000_000, le=MAX_CODE)]

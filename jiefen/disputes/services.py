@@ -52,6 +52,7 @@ from jiefen.disputes.models import (
     Tier,
 )
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
+from jiefen.lib.text import text_blank, text_problem
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import scope_of
 from jiefen.regions.models import Level, Region, code_span, short_code
@@ -113,7 +114,12 @@ class _Errors:
 
 
 def _check_text(errors: _Errors, name: str, value: str, limit: int, required: bool = True) -> None:
-    if required and not (value or "").strip():
+    """The one input rule (jiefen.lib.text) for every door: no control characters; blank —
+    spaces or zero-width characters only — is empty."""
+    problem = text_problem(value)
+    if problem:
+        errors.add(name, problem)
+    elif required and text_blank(value):
         errors.add(name, _("此项为必填项"))
     elif len(value or "") > limit:
         errors.add(name, _("不能超过 %(limit)d 个字") % {"limit": limit})
@@ -220,7 +226,9 @@ def dispute_register(
             errors.add("region", _("发生地不在 %(body)s 的辖区内") % {"body": body.name})
     _check_text(errors, "title", data.title, 100)
     _check_text(errors, "description", data.description, 5000)
-    if len(data.project or "") > 100:
+    if text_problem(data.project):
+        errors.add("project", str(text_problem(data.project)))
+    elif len(data.project or "") > 100:
         errors.add("project", str(_("涉及项目不超过 100 字")))
     people = data.people_involved
     if people is None or not 1 <= int(people) <= 1_000_000:
@@ -520,7 +528,9 @@ def _move(
 ) -> Dispute:
     move = TABLE[action]
     now = at or timezone.now()
-    reason = (reason or "").strip()
+    reason = "" if text_blank(reason) else (reason or "").strip()
+    if text_problem(reason):
+        raise Invalid(_("填写有误，请按提示修改"), fields={"reason": [str(text_problem(reason))]})
     if move.needs_reason and not reason:
         raise Invalid(
             _("请填写理由"),

@@ -95,7 +95,12 @@ def bad_request(
     request: HttpRequest, exception: Exception, template_name: str = "400.html"
 ) -> HttpResponse:
     """handler400, in the site's layout; a session that could not be saved because the
-    database was busy gets the busy page."""
+    database was busy gets the busy page; a body over the upload limits answers 413 in the
+    form of the door it came through."""
+    from jiefen.ops.too_big import TOO_BIG, too_big_response
+
+    if isinstance(exception, TOO_BIG):
+        return too_big_response(request)
     if is_busy(exception):
         return busy_response(request)
     try:

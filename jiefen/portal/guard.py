@@ -1,5 +1,6 @@
-"""Defences of the public doors: a small arithmetic challenge, rate limits by IP and by
-dispute number, and the signed cookie that remembers which dispute a party just opened.
+"""Defences of the public doors: a small arithmetic challenge, rate limits on filings and on
+guessed query codes (shared with Open311), and the signed cookie that remembers which dispute
+a party just opened.
 
 The challenge is signed with the site's key (django.core.signing) and carries a timestamp and a
 random nonce; a nonce is spent on its first use, right or wrong. Spent nonces and rate-limit
@@ -9,6 +10,7 @@ production (a per-process LocMemCache lets each worker count on its own).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass
@@ -28,10 +30,19 @@ FOLLOW_COOKIE = "jiefen_follow"
 FOLLOW_SALT = "jiefen.portal.follow"
 FOLLOW_MAX_AGE = 30 * 60
 
-# Successful filings per IP; wrong query codes per IP and, separately, per dispute number.
+# Successful filings per IP.
 FILE_RATE = "5/h"
-FOLLOW_RATE = "10/10m"
 
+# Wrong query codes, counted in the same counters by the portal and Open311's status queries,
+# and keyed by the guesser, never by the dispute alone (which would let a stranger lock a party
+# out): per address, and per browser where there is one (several phones behind one address).
+# Per dispute number there is only a ceiling that slows guessing: past it, every address gets
+# at most NUMBER_TIGHT_RATE wrong codes for that number, so a party arriving from anywhere with
+# the right code still gets in while a guesser needs a fresh address for every second try.
+FOLLOW_RATE = "10/10m"  # per browser, or per address where there is no browser (Open311)
+ADDRESS_RATE = "30/10m"  # per address, whatever the browsers behind it
+NUMBER_CEILING = "20/h"  # per dispute number, from everyone
+NUMBER_TIGHT_RATE = "2/h"  # per address and number once the number is past its ceiling
 
 # --- challenge ----------------------------------------------------------------------------------
 
@@ -149,20 +160,80 @@ def filing_counted(request: HttpRequest) -> None:
     _used_up(request, "portal.file", "ip", FILE_RATE, increment=True)
 
 
-def _number_key(number: str) -> Any:
-    normalised = (number or "").strip().upper()[:40]
-    return lambda group, request: normalised
+def _number(number: str) -> str:
+    return (number or "").strip().upper()[:40]
+
+
+def _key(value: str) -> Any:
+    return lambda group, request: value
+
+
+def _address(request: HttpRequest) -> str:
+    from jiefen.accounts.security import client_ip
+
+    return client_ip(request) or "-"
+
+
+def _browser(request: HttpRequest) -> str | None:
+    """The browser, by its CSRF cookie (set by every portal page with a form), hashed."""
+    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    if not cookie:
+        return None
+    return hashlib.sha256(cookie.encode()).hexdigest()[:32]
+
+
+def _guess_counters(request: HttpRequest, number: str, browser: bool) -> list[tuple[str, Any, str]]:
+    """(group, key, rate) of every counter a wrong code adds to. The address counter is shared
+    by both doors; where there is no browser (Open311, a client without cookies) the address
+    is the guesser and gets FOLLOW_RATE of it."""
+    address, number = _address(request), _number(number)
+    counters = [
+        ("jiefen.guess.address", _key(address), ADDRESS_RATE),
+        ("jiefen.guess.number", _key(number), NUMBER_CEILING),
+        ("jiefen.guess.address_number", _key(f"{address}|{number}"), NUMBER_TIGHT_RATE),
+    ]
+    who = _browser(request) if browser else None
+    if who is not None:
+        counters.append(("jiefen.guess.browser", _key(f"{address}|{who}"), FOLLOW_RATE))
+    return counters
+
+
+def _count(request: HttpRequest, group: str, key: Any, rate: str) -> int | None:
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=False)
+    if usage is None:  # rate limiting switched off
+        return None
+    return usage["count"] if usage["limit"] else 10**9  # the cache failed: refuse
+
+
+def guess_used_up(request: HttpRequest, number: str, *, browser: bool) -> bool:
+    """Whether this guesser may not try a code for `number` now (right or wrong)."""
+    counters = _guess_counters(request, number, browser)
+    limits = {
+        group: (_count(request, group, key, rate), int(rate.split("/")[0]))
+        for group, key, rate in counters
+    }
+    if "jiefen.guess.browser" not in limits:
+        limits["jiefen.guess.address"] = (
+            limits["jiefen.guess.address"][0],
+            int(FOLLOW_RATE.split("/")[0]),
+        )
+    used = {group: count is not None and count >= limit for group, (count, limit) in limits.items()}
+    if not used.pop("jiefen.guess.number"):
+        used.pop("jiefen.guess.address_number")
+    return any(used.values())
+
+
+def guess_failed(request: HttpRequest, number: str, *, browser: bool) -> None:
+    for group, key, rate in _guess_counters(request, number, browser):
+        _used_up(request, group, key, rate, increment=True)
 
 
 def follow_used_up(request: HttpRequest, number: str) -> bool:
-    return _used_up(request, "portal.follow.ip", "ip", FOLLOW_RATE, increment=False) or _used_up(
-        request, "portal.follow.number", _number_key(number), FOLLOW_RATE, increment=False
-    )
+    return guess_used_up(request, number, browser=True)
 
 
 def follow_failed(request: HttpRequest, number: str) -> None:
-    _used_up(request, "portal.follow.ip", "ip", FOLLOW_RATE, increment=True)
-    _used_up(request, "portal.follow.number", _number_key(number), FOLLOW_RATE, increment=True)
+    guess_failed(request, number, browser=True)
 
 
 # --- the followed dispute -----------------------------------------------------------------------

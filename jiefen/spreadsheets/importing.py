@@ -48,7 +48,9 @@ from jiefen.disputes import services
 from jiefen.disputes.access import roles_by_body
 from jiefen.disputes.lifecycle import TABLE, Action, DisputeError
 from jiefen.disputes.models import Category, Channel, Outcome, PartyKind, Route, Side
+from jiefen.lib.archives import ArchiveLimits, archive_problem
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
+from jiefen.lib.text import text_blank, text_problem
 from jiefen.ops.batches import write_batch
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import scope_of
@@ -205,6 +207,12 @@ def _decode(raw: bytes) -> str:
         raise FileError(_("无法识别文件编码，请另存为 UTF-8 或 GB18030 编码的 CSV")) from None
 
 
+def archive_limits() -> ArchiveLimits:
+    from django.conf import settings
+
+    return ArchiveLimits(**getattr(settings, "JIEFEN_ARCHIVE_LIMITS", {}))
+
+
 def read_rows(raw: bytes, filename: str) -> tuple[list[str], list[list[Any]]]:
     """The header and the data rows of an .xlsx or .csv file, as raw cell values."""
     if len(raw) > MAX_BYTES:
@@ -213,6 +221,14 @@ def read_rows(raw: bytes, filename: str) -> tuple[list[str], list[list[Any]]]:
     if raw[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
         import openpyxl
 
+        problem = archive_problem(raw, archive_limits())
+        if problem == "damaged":
+            raise FileError(_("无法读取该 Excel 文件，请确认是 .xlsx 格式"))
+        if problem is not None:
+            # Before openpyxl inflates anything: a small file may unpack to gigabytes.
+            raise FileError(
+                _("该 Excel 文件解压后过大或结构异常，已拒绝；请另存为普通 .xlsx 后重试")
+            )
         try:
             book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged or foreign file
@@ -356,8 +372,15 @@ def check_row(
         header = next(c.header for c in COLUMNS if c.key == key)
         errors.append(RowError(number, header, message))
 
+    # The one input rule of every door (jiefen.lib.text), on every cell of the row.
+    for column in COLUMNS:
+        problem = text_problem(_text(cells.get(column.key)))
+        if problem:
+            err(column.key, problem)
+
     def text(key: str, limit: int, required: bool) -> str:
         value = _text(cells.get(key))
+        value = "" if text_blank(value) else value
         if required and not value:
             err(key, _("此项为必填项"))
         elif len(value) > limit:

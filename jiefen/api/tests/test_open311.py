@@ -36,6 +36,7 @@ def _file(client, fmt="json", **overrides):
         "first_name": "三",
         "phone": "13812345678",
         "email": "zhangsan@example.com",
+        "address_string": "枫一村 3 组",
         "attribute[respondent]": "李四",
     } | overrides
     return client.post(f"{BASE}/requests.{fmt}", data)
@@ -150,10 +151,10 @@ def test_it_answers_an_unknown_jurisdiction_in_open311_errors(client, world):
 
 
 def test_it_names_the_open311_field_at_fault(client, world):
-    response = _file(client, last_name="", first_name="", description="")
+    response = _file(client, phone="12", description="", address_string="", lat="29.7", long="120")
     assert response.status_code == 400
     described = " ".join(e["description"] for e in response.json())
-    assert "last_name" in described and "description" in described
+    assert "phone" in described and "description" in described
     assert not Dispute.objects.exists()
 
 
@@ -221,10 +222,9 @@ def test_it_shows_nothing_without_the_right_code(client, world, filed):
     assert listed.json() == []
 
 
-def test_it_rate_limits_wrong_codes(client, world, filed, settings):
-    settings.JIEFEN_OPEN311_RATES = {"query": "3/h"}
+def test_it_rate_limits_wrong_codes(client, world, filed):
     number, code = filed
-    for _ in range(4):
+    for _ in range(10):
         client.get(f"{BASE}/requests/{number}.json", {"query_code": "2345678923"})
     limited = client.get(f"{BASE}/requests/{number}.json", {"query_code": code})
     assert limited.status_code == 429
@@ -322,6 +322,8 @@ def test_it_never_fails_on_bad_input(fields, fmt, with_key, client, hotline_key,
 
 
 def test_it_keeps_its_xml_well_formed_whatever_was_stored(client, world, hotline_key):
-    _file(client, description="院墙\x0b争议\x01")
+    # Refused at every door now, but stored before the rule or written by hand.
+    _file(client, description="院墙争议")
+    Dispute.objects.update(description="院墙\x0b争议\x01")
     root = _xml(client.get(f"{BASE}/requests.xml", {"api_key": hotline_key}))
     assert root.find("request").findtext("description").startswith("院墙争议")
