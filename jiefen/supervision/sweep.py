@@ -70,6 +70,7 @@ HOOKS = (
     ("jiefen.meetings.services", "meetings_sweep"),
     ("jiefen.documents.services", "confirmation_reminders"),
     ("jiefen.privacy.retention", "parties_anonymise_due"),
+    ("jiefen.metrics.warning_reports", "warning_reports_due"),
 )
 
 
