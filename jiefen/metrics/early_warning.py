@@ -74,20 +74,34 @@ RISE, CLUSTER, REPEAT, REOPENED = "rise", "cluster", "repeat", "reopened"
 
 @dataclass
 class Warning:
+    """One warning: what it is about (kind, the unit, the disputes) and the parameters its
+    words are made from. The words are rendered when shown, in the reader's language, so that a
+    stored warning (warnings_store) reads exactly like a freshly computed one."""
+
     kind: str
-    title: str
-    explanation: str
     region: int
     region_name: str
     count: int
     url: str
+    params: dict[str, Any]
     disputes: list[dict[str, Any]] = field(default_factory=list)  # {"id", "number"}
+
+    @property
+    def title(self) -> str:
+        return _title(self)
+
+    @property
+    def explanation(self) -> str:
+        return _explanation(self)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, with "message" for the agenda (meetings.integration keeps the plain
         values: everything but the list of disputes, which "dispute_ids" and "numbers"
         repeat as text)."""
         data = asdict(self)
+        del data["params"]
+        data["title"] = self.title
+        data["explanation"] = self.explanation
         data["message"] = f"{self.title}：{self.explanation}"
         data["dispute_ids"] = ",".join(str(d["id"]) for d in self.disputes)
         data["numbers"] = "、".join(d["number"] for d in self.disputes)
@@ -97,7 +111,12 @@ class Warning:
 @dataclass
 class Report:
     warnings: list[Warning]
-    notes: list[str]  # what could not be judged, and why
+    facts: list[dict[str, Any]]  # what could not be judged: {"place", "have", "need"}
+
+    @property
+    def notes(self) -> list[str]:
+        """What could not be judged, and why, in words."""
+        return [_note(fact) for fact in self.facts]
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -187,7 +206,7 @@ def _z(x: int, history: list[int]) -> tuple[float, float, float]:
     return (x - mean) / sd, mean, sd
 
 
-def _rises(region: Region, start: date, end: date, notes: list[str]) -> list[Warning]:
+def _rises(region: Region, start: date, end: date, notes: list[dict[str, Any]]) -> list[Warning]:
     windows = _windows(start, end)
     where = Q(level=region.level, region_code=region.code)
     if region.level < Level.VILLAGE:
@@ -218,13 +237,7 @@ def _rises(region: Region, start: date, end: date, notes: list[str]) -> list[War
     found: list[Warning] = []
     own_years = _years_of(began.get((region.level, region.code)), windows)
     if own_years < MIN_YEARS:
-        notes.append(
-            _(
-                "%(place)s历史数据不足：往年同期有统计数据的只有 %(have)d 年（至少需要 %(need)d "
-                "年），本期不做同比异常（z 分数）研判。"
-            )
-            % {"place": region.name, "have": own_years, "need": MIN_YEARS}
-        )
+        notes.append({"place": region.name, "have": own_years, "need": MIN_YEARS})
     for row in rows:
         level, code = row["level"], row["region_code"]
         years = [
@@ -241,20 +254,13 @@ def _rises(region: Region, start: date, end: date, notes: list[str]) -> list[War
             continue
         category = categories.get(row["category_id"], str(row["category_id"]))
         place = names.get(code, str(code))
-        explanation = _(
-            "%(place)s%(category)s本期（%(start)s 至 %(end)s）登记 %(x)d 件；往年同期"
-            "（向前推整 52 周，共 %(n)d 年）分别为 %(history)s 件，均值 %(mean).1f，"
-            "标准差 %(sd).1f（取样本标准差、均值的平方根和 1 中的最大者）；"
-            "z = (%(x)d − %(mean).1f) ÷ %(sd).1f = %(z).1f，达到预警阈值 %(threshold).1f"
-            "（且本期不少于 %(min)d 件）。"
-        ) % {
+        params = {
             "place": place,
             "category": category,
             "start": start.isoformat(),
             "end": end.isoformat(),
             "x": x,
-            "n": len(history),
-            "history": "、".join(str(h) for h in history),
+            "history": history,
             "mean": mean,
             "sd": sd,
             "z": z,
@@ -274,8 +280,7 @@ def _rises(region: Region, start: date, end: date, notes: list[str]) -> list[War
         found.append(
             Warning(
                 kind=RISE,
-                title=_("%(place)s%(category)s明显增多") % {"place": place, "category": category},
-                explanation=explanation,
+                params=params,
                 region=code,
                 region_name=place,
                 count=x,
@@ -392,33 +397,16 @@ def _gathered(rows: list[dict[str, Any]], region: Region, start: date, about: st
     warnings = []
     for code, org, chosen, first_day, last_day, listed in found:
         place = names.get(code, str(code))
-        if about == "project":
-            title = _("同一项目纠纷集中：%(org)s") % {"org": org}
-            explanation = _(
-                "%(place)s涉及“%(org)s”项目的纠纷，%(first)s 至 %(last)s "
-                "登记 %(n)d 件（%(numbers)s），达到 %(days)d 天内 %(min)d 件的预警条件，"
-                "可能演变为群体性纠纷，建议提前介入、合并研判。项目名称经规范化后比对（全半角、空格、标点）。"
-            )
-        else:
-            title = _("同一被申请单位纠纷集中：%(org)s") % {"org": org}
-            explanation = _(
-                "%(place)s以“%(org)s”为被申请单位的纠纷，%(first)s 至 %(last)s "
-                "登记 %(n)d 件（%(numbers)s），达到 %(days)d 天内 %(min)d 件的预警条件，"
-                "可能演变为群体性纠纷，建议提前介入、合并研判。单位名称经规范化后比对（全半角、空格、标点）；"
-                "不比对自然人。"
-            )
         warnings.append(
             Warning(
                 kind=CLUSTER,
-                title=title,
-                explanation=explanation
-                % {
+                params={
+                    "about": about,
                     "place": place,
                     "org": org,
                     "first": first_day.isoformat(),
                     "last": last_day.isoformat(),
                     "n": len(chosen),
-                    "numbers": _numbers(listed),
                     "days": CLUSTER_DAYS,
                     "min": CLUSTER_MIN,
                 },
@@ -450,16 +438,11 @@ def _reopened(region: Region, start: date, end: date) -> list[Warning]:
     return [
         Warning(
             kind=REOPENED,
-            title=_("%(place)s本期有纠纷重启") % {"place": region.name},
-            explanation=_(
-                "%(start)s 至 %(end)s 有 %(n)d 件纠纷在办结后重启（%(numbers)s），"
-                "说明前次化解未能巩固，建议复盘办理过程、跟踪协议履行。"
-            )
-            % {
+            params={
+                "place": region.name,
                 "start": start.isoformat(),
                 "end": end.isoformat(),
                 "n": len(listed),
-                "numbers": _numbers(listed),
             },
             region=region.code,
             region_name=region.name,
@@ -591,26 +574,15 @@ def _repeats(region: Region, start: date, end: date) -> list[Warning]:
     for code, chain, how, category_id in found:
         listed = [{"id": d["id"], "number": d["number"]} for d in chain]
         place = place_names.get(code, str(code))
-        rule = (
-            _("当事双方相同（按证件号码或电话号码的加密摘要比对，单位按规范化名称比对）")
-            if how == "parties"
-            else _("被申请单位相同且发生在同一村（社区）")
-        )
         first = timezone.localtime(chain[0]["registered_at"]).date()
         last = timezone.localtime(chain[-1]["registered_at"]).date()
         warnings.append(
             Warning(
                 kind=REPEAT,
-                title=_("%(place)s同一事项重复登记") % {"place": place},
-                explanation=_(
-                    "%(numbers)s：类别均为%(category)s，%(rule)s，%(first)s 至 %(last)s 先后登记 "
-                    "%(n)d 件，相邻两次相隔不超过 %(days)d 天。建议核查前次处理是否到位、"
-                    "合并办理；当事人再次申请是其权利，不影响受理。"
-                )
-                % {
-                    "numbers": _numbers(listed),
+                params={
+                    "place": place,
+                    "how": how,
                     "category": categories.get(category_id, str(category_id)),
-                    "rule": rule,
                     "first": first.isoformat(),
                     "last": last.isoformat(),
                     "n": len(listed),
@@ -652,6 +624,86 @@ def method() -> list[str]:
     ]
 
 
+# --- words ----------------------------------------------------------------------------------
+
+
+def _title(w: Warning) -> str:
+    p = w.params
+    if w.kind == RISE:
+        return _("%(place)s%(category)s明显增多") % {"place": p["place"], "category": p["category"]}
+    if w.kind == CLUSTER:
+        if p["about"] == "project":
+            return _("同一项目纠纷集中：%(org)s") % {"org": p["org"]}
+        return _("同一被申请单位纠纷集中：%(org)s") % {"org": p["org"]}
+    if w.kind == REOPENED:
+        return _("%(place)s本期有纠纷重启") % {"place": p["place"]}
+    return _("%(place)s同一事项重复登记") % {"place": p["place"]}
+
+
+def _explanation(w: Warning) -> str:
+    p = dict(w.params)
+    if w.kind == RISE:
+        p["n"] = len(p["history"])
+        p["history"] = "、".join(str(h) for h in p["history"])
+        return (
+            _(
+                "%(place)s%(category)s本期（%(start)s 至 %(end)s）登记 %(x)d 件；往年同期"
+                "（向前推整 52 周，共 %(n)d 年）分别为 %(history)s 件，均值 %(mean).1f，"
+                "标准差 %(sd).1f（取样本标准差、均值的平方根和 1 中的最大者）；"
+                "z = (%(x)d − %(mean).1f) ÷ %(sd).1f = %(z).1f，达到预警阈值 %(threshold).1f"
+                "（且本期不少于 %(min)d 件）。"
+            )
+            % p
+        )
+    p["numbers"] = _numbers(w.disputes)
+    if w.kind == CLUSTER:
+        if p["about"] == "project":
+            text = _(
+                "%(place)s涉及“%(org)s”项目的纠纷，%(first)s 至 %(last)s "
+                "登记 %(n)d 件（%(numbers)s），达到 %(days)d 天内 %(min)d 件的预警条件，"
+                "可能演变为群体性纠纷，建议提前介入、合并研判。项目名称经规范化后比对（全半角、空格、标点）。"
+            )
+        else:
+            text = _(
+                "%(place)s以“%(org)s”为被申请单位的纠纷，%(first)s 至 %(last)s "
+                "登记 %(n)d 件（%(numbers)s），达到 %(days)d 天内 %(min)d 件的预警条件，"
+                "可能演变为群体性纠纷，建议提前介入、合并研判。单位名称经规范化后比对（全半角、空格、标点）；"
+                "不比对自然人。"
+            )
+        return text % p
+    if w.kind == REOPENED:
+        return (
+            _(
+                "%(start)s 至 %(end)s 有 %(n)d 件纠纷在办结后重启（%(numbers)s），"
+                "说明前次化解未能巩固，建议复盘办理过程、跟踪协议履行。"
+            )
+            % p
+        )
+    p["rule"] = (
+        _("当事双方相同（按证件号码或电话号码的加密摘要比对，单位按规范化名称比对）")
+        if p["how"] == "parties"
+        else _("被申请单位相同且发生在同一村（社区）")
+    )
+    return (
+        _(
+            "%(numbers)s：类别均为%(category)s，%(rule)s，%(first)s 至 %(last)s 先后登记 "
+            "%(n)d 件，相邻两次相隔不超过 %(days)d 天。建议核查前次处理是否到位、"
+            "合并办理；当事人再次申请是其权利，不影响受理。"
+        )
+        % p
+    )
+
+
+def _note(fact: dict[str, Any]) -> str:
+    return (
+        _(
+            "%(place)s历史数据不足：往年同期有统计数据的只有 %(have)d 年（至少需要 %(need)d "
+            "年），本期不做同比异常（z 分数）研判。"
+        )
+        % fact
+    )
+
+
 # --- entry points ---------------------------------------------------------------------------
 
 
@@ -660,7 +712,7 @@ def early_warning_report(*, region: Region, start: date, end: date, today: date)
     `start`–`end` (cut at `today`), and notes on what could not be judged. The caller has
     checked that the reader may see the region."""
     end = min(end, today)
-    notes: list[str] = []
+    notes: list[dict[str, Any]] = []
     if end < start:
         return Report([], notes)
     warnings = [
@@ -673,8 +725,11 @@ def early_warning_report(*, region: Region, start: date, end: date, today: date)
 
 
 def early_warnings(*, region: Region, start: date, end: date, today: date) -> list[dict]:
-    """The warnings as JSON-ready dicts — what meetings.integration puts on an agenda: kind,
+    """The warnings as JSON-ready dicts (the stored report when nothing has changed since it
+    was computed, else computed now) — what meetings.integration puts on an agenda: kind,
     title, explanation, message, region (code), region_name, count, url, disputes
     ([{id, number}]), dispute_ids and numbers (as text)."""
-    report = early_warning_report(region=region, start=start, end=end, today=today)
+    from jiefen.metrics.warning_reports import report_current  # reads this module
+
+    report = report_current(region=region, start=start, end=end, today=today)
     return [w.as_dict() for w in report.warnings]

@@ -150,3 +150,56 @@ class StayMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stay_id}:{self.due_day}:{self.state}"
+
+
+class WarningReport(models.Model):
+    """The early warnings (early_warning.py) of one region over one period, as last computed
+    by warning_reports.report_compute in the background, so that a page reads them instead of
+    computing them. `as_of` is the day the period was cut at (the period's end or the day of
+    computing, whichever is earlier); null while the report is asked for but not computed yet.
+    `watermark` is the highest event id when it was computed: a registration or reopening
+    inside the region after it makes the report due again."""
+
+    region_code = models.BigIntegerField(_("区划代码"))
+    start = models.DateField(_("起"))
+    end = models.DateField(_("止"))
+    as_of = models.DateField(_("截至"), null=True)
+    computed_at = models.DateTimeField(_("计算时间"), null=True)
+    watermark = models.BigIntegerField(_("已计入的办理记录"), default=0)
+    facts = models.JSONField(_("未研判事项"), default=list)
+    total = models.PositiveIntegerField(_("预警数"), default=0)
+
+    class Meta:
+        verbose_name = _("预警研判结果")
+        verbose_name_plural = _("预警研判结果")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code", "start", "end"], name="warning_report_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code}:{self.start}:{self.end}"
+
+
+class WarningItem(models.Model):
+    """One warning of a report, in the report's order (`rank` from 0): its kind, unit, count,
+    list link, the disputes (id and number) and the parameters its words are made from."""
+
+    report = models.ForeignKey(WarningReport, models.CASCADE, related_name="items")
+    rank = models.PositiveIntegerField(_("序号"))
+    kind = models.CharField(_("类型"), max_length=10)
+    region_code = models.BigIntegerField(_("区划代码"))
+    region_name = models.CharField(_("区划名称"), max_length=100)
+    count = models.PositiveIntegerField(_("件数"))
+    url = models.TextField(_("纠纷列表"))
+    params = models.JSONField(_("参数"), default=dict)
+    disputes = models.JSONField(_("纠纷"), default=list)
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        constraints = [models.UniqueConstraint(fields=["report", "rank"], name="warning_item_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.rank}:{self.kind}"

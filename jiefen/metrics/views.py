@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
-from jiefen.metrics import early_warning
+from jiefen.metrics import early_warning, warning_reports
 from jiefen.metrics.dashboard import dashboard, region_for
 from jiefen.metrics.export import workbook
 from jiefen.metrics.indicators import BY_KEY, COLUMNS, RANKED
@@ -83,13 +84,50 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         ],
         "up": [(r, "?" + _query(r.code, period, sort)) for r in board.trail],
         # The region has passed the jurisdiction check (region_for): its warnings are the
-        # reader's to see.
-        "early": early_warning.early_warning_report(
+        # reader's to see. Read from the stored report: a bounded number, the rest on the list.
+        "early": warning_reports.report_read(
             region=region, start=period.start, end=period.end, today=board.today
         ),
+        "early_all": reverse("metrics:warnings") + "?" + _query(region.code, period),
         "early_method": early_warning.method(),
     }
     return render(request, "metrics/dashboard.html", context)
+
+
+@login_required
+def warnings_view(request: HttpRequest) -> HttpResponse:
+    """Every early warning of a region and period, a page at a time, from the stored report."""
+    today = timezone.localdate()
+    region = region_for(request.user, request.GET.get("region"))
+    period = period_from(request.GET, today)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    size = warning_reports.PAGE
+    early = warning_reports.report_read(
+        region=region,
+        start=period.start,
+        end=period.end,
+        today=today,
+        offset=(page - 1) * size,
+        limit=size,
+    )
+    pages = max(1, -(-early.total // size))
+    base = "?" + _query(region.code, period)
+    context = {
+        "region": region,
+        "period": period,
+        "early": early,
+        "first": (page - 1) * size + 1,
+        "page": page,
+        "pages": pages,
+        "previous": f"{base}&page={page - 1}" if page > 1 else None,
+        "next": f"{base}&page={page + 1}" if page < pages else None,
+        "dashboard": reverse("metrics:dashboard") + base,
+        "early_method": early_warning.method(),
+    }
+    return render(request, "metrics/warnings.html", context)
 
 
 @login_required

@@ -80,6 +80,7 @@ HOOKS = (
     "meetings_sweep",  # jiefen.meetings
     "confirmation_reminders",  # jiefen.documents
     "parties_anonymise_due",  # jiefen.privacy
+    "warning_reports_due",  # jiefen.metrics
 )
 _hooks: dict[str, Callable[..., Any]] = {}
 

@@ -430,6 +430,7 @@ PAGES: dict[str, list[Probe]] = {
     "disputes:register": [],
     "metrics:dashboard": [_region_probes],
     "metrics:export": [_region_probes],
+    "metrics:warnings": [_region_probes],
     "supervision:notifications": [],
     "supervision:notifications_read": [],
     "supervision:orders": [],
