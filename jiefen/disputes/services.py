@@ -482,6 +482,8 @@ def conflict_on(dispute: Dispute) -> Conflict:
             "status": current["status_label"],
         }
     return Conflict(message, current=current)
+
+
 # Requests of the parties still waiting for the holder's answer (jiefen.portal registers these
 # when it loads: a lower layer does not import a higher one). Resolving or declining a dispute
 # with such a request requires answering it in the same step.

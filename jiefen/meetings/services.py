@@ -302,9 +302,9 @@ def meetings_sweep(*, today: date, at: datetime | None = None) -> int:
         agenda = agenda_build(meeting, now)
         with write_batch():
             # Not if it was held or cancelled while its agenda was being built.
-            updated = Meeting.objects.filter(
-                pk=meeting.pk, status=MeetingStatus.SCHEDULED
-            ).update(agenda=agenda, agenda_built_at=now)  # audit-exempt: recorded below
+            updated = Meeting.objects.filter(pk=meeting.pk, status=MeetingStatus.SCHEDULED).update(
+                agenda=agenda, agenda_built_at=now
+            )  # audit-exempt: recorded below
             if updated:
                 audit_bulk(
                     model=Meeting, action="update", pks=[meeting.pk],
