@@ -7,7 +7,7 @@ db_worker --no-reload --interval 2`), signs the demo staff in, then starts the p
 
 - staff clients (clerk, townhead, county) open their queue, the list, dispute details, and the
   county clients record a mediation session on one of the county's open disputes each through
-  the web form (a move: the write that queued behind the sweep); every 15th round a client
+  the web form (a move: the write that queued behind the sweep); every 4th round a client
   signs out and in again (sign-in measured on its own);
 - party clients follow a dispute on the portal (number and query code, set for 50 demo
   disputes in the copy before the start) and, every 5th round, file a dispute online.
@@ -151,7 +151,7 @@ def staff_loop(client: Client, username: str, dispute: int | None, stop: threadi
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     while not stop.is_set():
         rounds += 1
-        if rounds % 15 == 0:
+        if rounds % 4 == 0:
             sign_in(client, username)
         seen = DISPUTE_LINK.findall(client.call("queue", "/")) or seen
         seen = DISPUTE_LINK.findall(client.call("list", "/disputes/")) or seen

@@ -129,6 +129,29 @@ def test_it_refuses_a_stale_version_and_writes_nothing(clerk_api, registered):
     assert _snapshot(registered["id"]) == before
 
 
+def test_it_names_the_current_version_and_state_in_a_conflict(
+    world, clerk_api, registered, village_clerk
+):
+    """A client holding version 1 learns what the dispute is now and who moved it, and can
+    retry on the version it is given."""
+    _move(clerk_api, registered, "accept")
+    stale = clerk_api.post(
+        f"/disputes/{registered['id']}/actions/transfer", {"version": 1, "reason": "需镇里协调"}
+    )
+    assert stale.status_code == 409
+    current = stale.json()["current"]
+    assert current["version"] == 2 and current["status"] == "accepted"
+    assert current["status_label"] == "已受理"
+    assert current["holder"] == world.bodies["枫一社区"].pk
+    assert current["last"]["action"] == "accept" and current["last"]["by"] == "陈小梅"
+    assert "陈小梅" in stale.json()["message"]
+    retried = clerk_api.post(
+        f"/disputes/{registered['id']}/actions/transfer",
+        {"version": current["version"], "reason": "需镇里协调"},
+    )
+    assert retried.status_code == 200 and retried.json()["status"] == "transferring"
+
+
 def test_it_refuses_a_move_by_a_body_that_does_not_hold_the_dispute(
     clerk_api, registered, api_as, town_head
 ):
