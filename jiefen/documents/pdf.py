@@ -31,6 +31,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from jiefen.meetings.documents import cn_date
 
@@ -368,7 +369,7 @@ class Pdf:
 
         room = 70 if seal else 20
         self.story += [CondPageBreak(room + 60), Spacer(1, room)]
-        name = issuer + ("（盖章）" if seal else "")
+        name = issuer + (_("（盖章）") if seal else "")
         self._add("right", self._markup(name + "　　"), keep=True)
         self._add("right", self._markup(cn_date(day) + "　　"))
 

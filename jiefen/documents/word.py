@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from jiefen.meetings.documents import FONT_BODY, FONT_HEADING, Word, cn_date
 
 
@@ -93,6 +95,6 @@ class LegalWord(Word):
         room.paragraph_format.space_before = Pt(70 if seal else 20)
         room.paragraph_format.keep_with_next = True
         name = self._paragraph("right")
-        self._run(name, issuer + ("（盖章）" if seal else "") + "　　", font=FONT_BODY, size=16)
+        self._run(name, issuer + (_("（盖章）") if seal else "") + "　　", font=FONT_BODY, size=16)
         name.paragraph_format.keep_with_next = True
         self._run(self._paragraph("right"), cn_date(day) + "　　", font=FONT_BODY, size=16)

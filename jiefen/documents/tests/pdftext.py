@@ -84,3 +84,20 @@ def pdf_text(pdf: bytes) -> str:
             text.append("".join(font.get(b, chr(b)) for b in _unescape(m.group(2))))
         text.append("\n")
     return "".join(text)
+
+
+def poppler_text(pdf: bytes, *, layout: bool = False) -> str:
+    """The text as poppler's pdftotext reads it (poppler-utils), as a reader's viewer would;
+    skipped without it, except in CI (JIEFEN_REQUIRE_FONTS), which installs it."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("JIEFEN_REQUIRE_FONTS"):
+            pytest.fail("pdftotext is required (apt-get install poppler-utils)")
+        pytest.skip("pdftotext not installed (poppler-utils)")
+    command = ["pdftotext", *(["-layout"] if layout else []), "-", "-"]
+    return subprocess.run(command, input=pdf, capture_output=True, check=True).stdout.decode()

@@ -3,7 +3,6 @@ Extension A), emoji — come out of every PDF whole: printed from an embedded fo
 and read back as the same characters. A character no font has is refused by name."""
 
 import os
-import subprocess
 
 import pytest
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.urls import reverse
 from jiefen.disputes.models import Party
 from jiefen.documents import services
 from jiefen.documents.pdf import REQUIRED_FONTS, embedded
+from jiefen.documents.tests.pdftext import poppler_text
 from jiefen.documents.tests.test_documents import KINDS, docx_text
 
 RARE = {"applicant": "𠮷田㐂子😀", "respondent": "王小明👍"}
@@ -18,9 +18,7 @@ NO_FONT_HAS = "\U0001fae8"  # 🫨 SHAKING FACE (Unicode 15), in none of Debian'
 
 
 def pdftotext(data: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
-    ).stdout.decode()
+    return poppler_text(data)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ applicant's copy and a place for the seal; the transfer letter's table, headings
 what follows and only what happened before the transfer; room to sign on the agreement."""
 
 import io
-import subprocess
 from datetime import date
 
 import pytest
@@ -15,6 +14,7 @@ from jiefen.disputes.models import Event
 from jiefen.disputes.public import dispute_by_query
 from jiefen.documents import services
 from jiefen.documents.tests.conftest import at, register, session
+from jiefen.documents.tests.pdftext import poppler_text
 from jiefen.documents.tests.test_documents import docx_text
 
 
@@ -23,9 +23,7 @@ def make(actor, dispute, kind, fmt="docx"):
 
 
 def pdf_layout_text(data: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
-    ).stdout.decode()
+    return poppler_text(data, layout=True)
 
 
 def test_it_issues_the_acceptance_notice_in_the_name_of_the_body_that_accepted(
