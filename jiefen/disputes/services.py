@@ -351,7 +351,14 @@ def event_append(
     from jiefen.metrics.rollups import rollup_event
 
     rollup_event(event, dispute)
+    for follow in EVENT_FOLLOWERS:
+        follow(event, dispute)
     return event
+
+
+# What other apps do after every event, in its transaction (supervision: notifications whose
+# work the event finished are marked done). Registered when those apps load.
+EVENT_FOLLOWERS: list[Callable[[Event, Dispute], Any]] = []
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,3 +11,9 @@ class SupervisionConfig(AppConfig):
         from jiefen.supervision.events import EVENT_LABELS as SUPERVISION_LABELS
 
         EVENT_LABELS.update(SUPERVISION_LABELS)  # type: ignore[arg-type]
+
+        from jiefen.disputes.services import EVENT_FOLLOWERS
+        from jiefen.supervision.notifications import notifications_settle
+
+        if notifications_settle not in EVENT_FOLLOWERS:
+            EVENT_FOLLOWERS.append(notifications_settle)

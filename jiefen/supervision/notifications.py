@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -144,6 +144,71 @@ def deliver_soon() -> None:
         deliver_task.enqueue()
     except Exception:  # the sweep will send it
         log.exception("could not enqueue notification delivery")
+
+
+# Work a notification asks for, and when it is done: an arrival once the dispute has moved
+# on, a warning once the dispute is finished or has a new deadline, an order once answered.
+WARNINGS = (Kind.YELLOW, Kind.RED)
+WHILE_OPEN = (*WARNINGS, Kind.URGE, Kind.ORDER, Kind.ORDER_OVERDUE, Kind.LEADER_MISSING)
+
+
+def _done(status: str, due: str) -> Q:
+    from jiefen.disputes.models import OPEN_STATUSES, Status
+
+    done = Q(pk__in=[])
+    if status != Status.TRANSFERRING:
+        done |= Q(kind=Kind.TRANSFERRED)
+    if status != Status.ASSIGNED:
+        done |= Q(kind=Kind.ASSIGNED)
+    if status not in OPEN_STATUSES:
+        done |= Q(kind__in=WHILE_OPEN)
+    else:
+        done |= Q(kind__in=WARNINGS) & ~Q(key=due)
+    return done
+
+
+def notifications_settle(event: Any, dispute: Any) -> int:
+    """After an event of `dispute` (called by event_append, in its transaction): mark as read
+    the dispute's unread notifications whose work is now done, for every recipient."""
+    from jiefen.supervision.events import ORDER_ANSWER
+
+    if event.action == "register":
+        return 0  # nothing can have been sent about it yet
+    due = dispute.due_date.isoformat() if dispute.due_date else ""
+    done = _done(dispute.status, due)
+    if event.action == ORDER_ANSWER and (event.params or {}).get("order"):
+        done |= Q(kind__in=(Kind.ORDER, Kind.ORDER_OVERDUE), key=str(event.params["order"]))
+    rows = Notification.objects.filter(dispute=dispute, read_at__isnull=True).filter(done)
+    return rows.update(read_at=event.at)
+
+
+def notifications_settle_for(*, user: Any, at: datetime | None = None) -> int:
+    """The user's unread notifications whose work was done before they were written (a transfer
+    received before the sweep noticed it), marked read when the user opens the list."""
+    from jiefen.disputes.models import OPEN_STATUSES, Status
+    from jiefen.supervision.models import SupervisionOrder
+
+    unread = Notification.objects.filter(
+        recipient=user, read_at__isnull=True, dispute__isnull=False
+    )
+    orders = {
+        pk: int(key)
+        for pk, key in unread.filter(kind=Kind.ORDER).values_list("pk", "key")
+        if key.isdigit()
+    }
+    answered = set(
+        SupervisionOrder.objects.filter(
+            pk__in=set(orders.values()), answered_at__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    done = (
+        Q(kind=Kind.TRANSFERRED) & ~Q(dispute__status=Status.TRANSFERRING)
+        | Q(kind=Kind.ASSIGNED) & ~Q(dispute__status=Status.ASSIGNED)
+        | Q(kind__in=WHILE_OPEN) & ~Q(dispute__status__in=OPEN_STATUSES)
+        | Q(pk__in=[pk for pk, order in orders.items() if order in answered])
+    )
+    rows = unread.filter(done)
+    return rows.update(read_at=at or timezone.now())
 
 
 def notifications_read(*, user: Any, ids: Iterable[int] | None = None, at=None) -> int:

@@ -30,7 +30,7 @@ from jiefen.supervision.forms import (
     UrgeForm,
 )
 from jiefen.supervision.models import Campaign, CampaignItem, LeaderOwnership
-from jiefen.supervision.notifications import notifications_read
+from jiefen.supervision.notifications import notifications_read, notifications_settle_for
 
 
 def _int(value: Any) -> int | None:
@@ -234,6 +234,7 @@ def ownership_sign_off(request: HttpRequest, ownership: int) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     unread = request.GET.get("unread") == "1"
+    notifications_settle_for(user=request.user)
     rows, more = selectors.notifications_for(
         request.user, before=_int(request.GET.get("before")), unread=unread
     )

@@ -290,3 +290,57 @@ def test_every_kind_has_words(world, village_clerk, kind):
     notify(recipients=[village_clerk], kind=kind, dispute=dispute, key="1", params=params)
     text = notification_text(Notification.objects.get())
     assert dispute.number in text
+
+
+def _arrival(recipient, dispute, key="1"):
+    notify(
+        recipients=[recipient],
+        kind=Kind.TRANSFERRED,
+        dispute=dispute,
+        key=key,
+        params={"number": dispute.number, "body": "枫桥镇"},
+        at=at(2026, 3, 2, 12),
+    )
+    return Notification.objects.get(recipient=recipient, kind=Kind.TRANSFERRED, key=key)
+
+
+def test_a_transfer_notification_is_done_once_the_transfer_was_received(
+    world, village_clerk, town_head
+):
+    dispute = register_dispute(world, village_clerk, when=at(2026, 3, 2, 9))
+    dispute = perform("accept", actor=village_clerk, dispute=dispute, at=at(2026, 3, 2, 10))
+    dispute = perform("transfer", actor=village_clerk, dispute=dispute, at=at(2026, 3, 2, 11))
+    arrival = _arrival(town_head, dispute)
+    assert arrival.read_at is None
+    perform("receive", actor=town_head, dispute=dispute, at=at(2026, 3, 3, 9))
+    arrival.refresh_from_db()
+    assert arrival.read_at == at(2026, 3, 3, 9)
+
+
+def test_an_order_notification_is_done_once_the_order_was_answered(
+    world, village_clerk, county_officer
+):
+    dispute = register_dispute(world, village_clerk, when=at(2026, 3, 2, 9))
+    dispute = perform("accept", actor=village_clerk, dispute=dispute, at=at(2026, 3, 2, 10))
+    order = order_issue(
+        actor=county_officer, dispute_id=dispute.pk, requirement="请报告", days=5, at=at(2026, 3, 3)
+    )
+    mine = Notification.objects.get(recipient=village_clerk, kind=Kind.ORDER)
+    assert mine.read_at is None
+    order_answer(actor=village_clerk, order_id=order.pk, report="已组织调解", at=at(2026, 3, 4))
+    mine.refresh_from_db()
+    assert mine.read_at == at(2026, 3, 4)
+
+
+def test_a_notification_written_after_its_work_was_done_is_done_when_the_list_opens(
+    client, world, village_clerk, town_head
+):
+    dispute = register_dispute(world, village_clerk, when=at(2026, 3, 2, 9))
+    for step, actor in (("accept", village_clerk), ("transfer", village_clerk)):
+        dispute = perform(step, actor=actor, dispute=dispute, at=at(2026, 3, 2, 10))
+    perform("receive", actor=town_head, dispute=dispute, at=at(2026, 3, 2, 11))
+    late = _arrival(town_head, dispute, key="late")  # the sweep noticed the transfer late
+    client.force_login(town_head)
+    client.get("/supervision/notifications/")
+    late.refresh_from_db()
+    assert late.read_at is not None
