@@ -11,9 +11,13 @@ from jiefen.org.scope import scope_of
 from jiefen.regions.models import Region
 
 
-def disputes_for(actor: Any) -> QuerySet[Dispute]:
-    """Disputes that arose inside the actor's jurisdiction."""
-    return scope_of(actor).filter(Dispute.objects.all())
+def disputes_for(
+    actor: Any, queryset: QuerySet[Dispute] | None = None, *, region_field: str = "region_code"
+) -> QuerySet[Dispute]:
+    """Disputes that arose inside the actor's jurisdiction (of `queryset`, if given; the range
+    on `region_field`, which the list may name through an alias to steer the query plan)."""
+    base = Dispute.objects.all() if queryset is None else queryset
+    return scope_of(actor).filter(base, field=region_field)
 
 
 def dispute_for(actor: Any, pk: Any, *, for_update: bool = False) -> Dispute:

@@ -197,6 +197,11 @@ class FilterForm(forms.Form):
     )
     mass = forms.BooleanField(required=False, label=_("仅群体性（10人以上）"))
     q = forms.CharField(required=False, max_length=100, label=_("编号或内容"))
+    sort = forms.ChoiceField(
+        choices=[("registered", _("登记时间（新的在前）")), ("due", _("办理时限（近的在前）"))],
+        required=False,
+        label=_("排序"),
+    )
     # Set by links, shown as a chip: disputes with an event of one of these actions, on these
     # local dates.
     event = CommaChoiceField(choices=(), widget=forms.HiddenInput, label=_("办理事项"))

@@ -1,14 +1,17 @@
 """Reads: the queue, the filtered list with keyset pagination, a dispute's timeline.
 
 No COUNT over the table: a page is fetched with one row more than it shows, to know whether a
-next page exists; deep pages seek by id, so page 10,000 costs what page 1 costs.
+next page exists; deep pages seek by the sort key of the row they follow, so page 10,000 costs
+what page 1 costs.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from jiefen.disputes.access import disputes_for, roles_by_body
@@ -16,13 +19,6 @@ from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Status, Warnin
 from jiefen.regions.models import Region
 
 PAGE_SIZE = 50
-
-
-@dataclass
-class Page:
-    rows: list[Dispute]
-    next_after: int | None
-    prev_before: int | None
 
 
 def _local_start(day: date) -> datetime:
@@ -88,72 +84,303 @@ def _by_event_or_result(qs: QuerySet[Dispute], filters: dict[str, Any]) -> Query
     return qs
 
 
-def dispute_list(
-    actor: Any,
-    filters: dict[str, Any],
-    *,
-    after: int | None = None,
-    before: int | None = None,
-    today: date | None = None,
-    size: int = PAGE_SIZE,
-) -> Page:
-    today = today or timezone.localdate()
-    qs: QuerySet[Dispute] = disputes_for(actor)
+SORTS = ("registered", "due")
+
+# SQLite plans a range on region_code (a jurisdiction) with no idea of its size, and so read
+# the whole city through the region index and sorted it for every page. The list therefore
+# chooses the plan itself: a jurisdiction (with its status) of fewer rows than PROBE is read
+# through the region or status index and sorted (at most PROBE rows, whatever the page); a
+# larger one is read in order along the sort's index (dispute_list_registered, dispute_list_due),
+# whose further columns let SQLite test the jurisdiction, status, warning, category and mass
+# without reading the row, and which stops after a page (about 51 × rows / PROBE entries).
+# Both plans cost the same on page 1 and page 10,000. PostgreSQL's planner knows the sizes
+# from its statistics and needs no steering.
+PROBE = 5_000
+# Columns whose predicates the SQLite plan may hide from the index choice (see _Columns).
+STEERED = (
+    "region_code",
+    "status",
+    "registered_at",
+    "accepted_at",
+    "due_date",
+    "category_id",
+    "warning",
+    "holder_id",
+    "mass",
+)
+
+
+@dataclass
+class Page:
+    rows: list[Dispute]
+    next_after: int | None
+    prev_before: int | None
+    sort: str = "registered"
+    # How many disputes the filters select, where that is cheap to know: "exact", "about"
+    # (PostgreSQL's planner estimate) or "over" (at least this many); None: not known.
+    count: int | None = None
+    count_kind: str = ""
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One run of the list's order: the rows (only those with a deadline, or only those
+    without, if `undated` is set), ordered by the two `key`
+    fields (name, descending). The deadline sort is two runs: the dated rows soonest first,
+    then the undated ones newest first."""
+
+    undated: bool | None
+    key: tuple[tuple[str, bool], tuple[str, bool]]
+
+    def where_for(self, col: "_Columns") -> Q:
+        if self.undated is None:
+            return Q()
+        return Q(**{f"{col('due_date')}__isnull": self.undated})
+
+    def order(self, forward: bool) -> list[str]:
+        return [f"-{name}" if desc == forward else name for name, desc in self.key]
+
+    def past(self, values: dict[str, Any], forward: bool, col: "_Columns") -> Q:
+        """Rows strictly after (forward) or before the row with these key values."""
+        (first, first_desc), (second, second_desc) = self.key
+
+        def op(desc: bool, strict: bool) -> str:
+            down = desc == forward
+            return ("lt" if strict else "lte") if down else ("gt" if strict else "gte")
+
+        v1, v2 = values[first], values[second]
+        # The non-strict bound lets the database seek in the index; the OR picks the rest.
+        first = col(first)
+        return Q(**{f"{first}__{op(first_desc, False)}": v1}) & (
+            Q(**{f"{first}__{op(first_desc, True)}": v1})
+            | Q(**{f"{second}__{op(second_desc, True)}": v2})
+        )
+
+
+NEWEST = (("registered_at", True), ("id", True))
+
+
+def _segments(sort: str) -> list[_Segment]:
+    if sort == "due":
+        return [
+            _Segment(False, (("due_date", False), ("id", False))),
+            _Segment(True, NEWEST),
+        ]
+    return [_Segment(None, NEWEST)]
+
+
+class _Columns:
+    """Names for the filtered columns: the column itself, or on SQLite an alias `+column`,
+    which SQLite may not use to choose an index (its documented way to steer a plan)."""
+
+    def __init__(self, visible: set[str] | None) -> None:
+        self.visible = visible
+
+    def __call__(self, name: str) -> str:
+        if self.visible is None or name in self.visible:
+            return name
+        return f"steered_{name}"
+
+    def aliases(self) -> dict[str, Any]:
+        if self.visible is None:
+            return {}
+        return {
+            f"steered_{name}": Func(F(name), template="+%(expressions)s", output_field=_field(name))
+            for name in STEERED
+            if name not in self.visible
+        }
+
+
+def _field(name: str) -> Any:
+    field = Dispute._meta.get_field(name.removesuffix("_id"))
+    return field.target_field if field.is_relation else field
+
+
+def _filtered(actor: Any, filters: dict[str, Any], today: date, col: _Columns) -> QuerySet[Dispute]:
+    qs: QuerySet[Dispute] = disputes_for(
+        actor, Dispute.objects.alias(**col.aliases()), region_field=col("region_code")
+    )
     status = filters.get("status")
     if status == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
+        qs = qs.filter(**{f"{col('status')}__in": OPEN_STATUSES})
     elif status:
-        qs = qs.filter(status=status)
+        qs = qs.filter(**{col("status"): status})
     if filters.get("category"):
-        qs = qs.filter(category=filters["category"])
+        qs = qs.filter(**{col("category_id"): filters["category"].pk})
     if filters.get("region"):
         region = Region.objects.filter(code=filters["region"]).first()
-        qs = qs.none() if region is None else qs.filter(region_code__range=region.span)
+        qs = (
+            qs.none()
+            if region is None
+            else qs.filter(**{f"{col('region_code')}__range": region.span})
+        )
     if filters.get("holder"):
-        qs = qs.filter(holder_id=filters["holder"])
+        qs = qs.filter(**{col("holder_id"): filters["holder"]})
     warning = filters.get("warning")
     if warning == "overdue":
-        qs = qs.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+        qs = qs.filter(**{f"{col('status')}__in": OPEN_STATUSES, f"{col('due_date')}__lt": today})
     elif warning:
-        qs = qs.filter(warning=int(warning))
+        qs = qs.filter(**{col("warning"): int(warning)})
     for field, start_key, end_key in (
         ("registered_at", "registered_from", "registered_to"),
         ("accepted_at", "accepted_from", "accepted_to"),
     ):
         if filters.get(start_key):
-            qs = qs.filter(**{f"{field}__gte": _local_start(filters[start_key])})
+            qs = qs.filter(**{f"{col(field)}__gte": _local_start(filters[start_key])})
         if filters.get(end_key):
-            qs = qs.filter(**{f"{field}__lt": _day_after(filters[end_key])})
+            qs = qs.filter(**{f"{col(field)}__lt": _day_after(filters[end_key])})
     if filters.get("ids"):
         qs = qs.filter(id__in=list(filters["ids"]))
     if filters.get("mass"):
-        qs = qs.filter(mass=True)
+        qs = qs.filter(**{col("mass"): True})
     qs = _by_event_or_result(qs, filters)
     text = (filters.get("q") or "").strip()
     if text:
         qs = qs.filter(
             Q(number__startswith=text) | Q(title__contains=text) | Q(description__contains=text)
         )
-    qs = qs.select_related("category", "holder", "region")
-    if before is not None:
-        rows = list(qs.filter(id__gt=before).order_by("id")[: size + 1])
-        has_more = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        return Page(
+    return qs
+
+
+# Filters the probe does not cover: with one of them the count of a large jurisdiction is not
+# known (only that of the jurisdiction and status).
+_NARROWING = (
+    "category",
+    "region",
+    "holder",
+    "warning",
+    "registered_from",
+    "registered_to",
+    "accepted_from",
+    "accepted_to",
+    "ids",
+    "mass",
+    "event",
+    "outcome",
+    "tier",
+    "satisfaction",
+    "q",
+)
+
+
+def dispute_list(
+    actor: Any,
+    filters: dict[str, Any],
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    sort: str = "registered",
+    today: date | None = None,
+    size: int = PAGE_SIZE,
+    count: bool = False,
+) -> Page:
+    """A page of the disputes the filters select in the actor's jurisdiction, newest
+    registration first (sort "registered") or soonest deadline first (sort "due", undated
+    ones after), `after` / `before` the id of the last / first row of the page before; with
+    `count`, how many there are where that is cheap (never a COUNT over the table)."""
+    today = today or timezone.localdate()
+    sort = sort if sort in SORTS else "registered"
+    segments = _segments(sort)
+    sqlite = connection.vendor == "sqlite"
+    small = None
+    if sqlite:
+        small = bool(filters.get("ids")) or _probe(actor, filters, today) < PROBE
+
+    def ids_of(segment: _Segment, cursor: dict[str, Any] | None, forward: bool, n: int) -> list:
+        if not sqlite:
+            col = _Columns(None)
+        elif small:
+            # The jurisdiction's index range, sorted: keep the sort's columns out of the choice.
+            col = _Columns({"region_code", "status", "warning", "holder_id"})
+        else:
+            col = _Columns({segment.key[0][0]})
+        qs = _filtered(actor, filters, today, col).filter(segment.where_for(col))
+        if cursor is not None:
+            qs = qs.filter(segment.past(cursor, forward, col))
+        # The ids alone: the sort then handles narrow rows, and the joins are made for the
+        # page only.
+        return list(qs.order_by(*segment.order(forward)).values_list("id", flat=True)[:n])
+
+    cursor_id = before if before is not None else after
+    position = _cursor(actor, cursor_id, segments) if cursor_id is not None else None
+    forward = before is None
+    if position is None:  # the first page, or a cursor no longer in reach: start afresh
+        forward, start, values = True, 0, None
+    else:
+        start, values = position
+    wanted = size + 1
+    found: list[int] = []
+    index = start
+    while 0 <= index < len(segments) and len(found) < wanted:
+        found += ids_of(segments[index], values, forward, wanted - len(found))
+        values = None
+        index += 1 if forward else -1
+    has_more = len(found) > size
+    by_id = Dispute.objects.select_related("category", "holder", "region").in_bulk(found[:size])
+    rows = [by_id[pk] for pk in found[:size] if pk in by_id]
+    if forward:
+        page = Page(
+            rows=rows,
+            next_after=rows[-1].id if has_more else None,
+            prev_before=rows[0].id if position is not None and rows else None,
+            sort=sort,
+        )
+    else:
+        rows.reverse()
+        page = Page(
             rows=rows,
             next_after=rows[-1].id if rows else None,
             prev_before=rows[0].id if has_more and rows else None,
+            sort=sort,
         )
-    if after is not None:
-        qs = qs.filter(id__lt=after)
-    rows = list(qs.order_by("-id")[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
-    return Page(
-        rows=rows,
-        next_after=rows[-1].id if has_more else None,
-        prev_before=rows[0].id if after is not None and rows else None,
-    )
+    if count:
+        page.count, page.count_kind = _count(actor, filters, today, page, small)
+    return page
+
+
+def _probe(actor: Any, filters: dict[str, Any], today: date) -> int:
+    """How many disputes of the jurisdiction (and status) there are, up to PROBE: read from
+    the region or status index alone, at most PROBE entries."""
+    core = {key: filters[key] for key in ("status",) if filters.get(key)}
+    visible = _Columns({"region_code", "status"})
+    return _filtered(actor, core, today, visible).values("id")[:PROBE].count()
+
+
+def _cursor(actor: Any, pk: int, segments: list[_Segment]) -> tuple[int, dict[str, Any]] | None:
+    """Which run the row `pk` is in, and its key values there."""
+    row = disputes_for(actor).filter(pk=pk).values("id", "registered_at", "due_date").first()
+    if row is None:
+        return None
+    run = 1 if len(segments) > 1 and row["due_date"] is None else 0
+    return run, row
+
+
+def _count(
+    actor: Any, filters: dict[str, Any], today: date, page: Page, small: bool | None
+) -> tuple[int | None, str]:
+    if page.next_after is None and page.prev_before is None:
+        return len(page.rows), "exact"
+    if small:
+        # The jurisdiction holds fewer than PROBE rows: counting them reads no more.
+        visible = _Columns({"region_code", "status", "warning", "holder_id"})
+        return _filtered(actor, filters, today, visible).values("id")[:PROBE].count(), "exact"
+    if small is False:
+        if any(filters.get(key) for key in _NARROWING):
+            return None, ""
+        return PROBE, "over"
+    return _estimate(_filtered(actor, filters, today, _Columns(None))), "about"
+
+
+def _estimate(qs: QuerySet[Dispute]) -> int | None:
+    """PostgreSQL's planner estimate of the rows a query returns (no rows are read)."""
+    sql, params = qs.values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    rows = int(plan[0]["Plan"]["Plan Rows"])
+    return int(float(f"{rows:.2g}"))  # two significant digits: it is an estimate
 
 
 def queue_for(actor: Any, *, limit: int = 100) -> dict[str, list[Dispute]]:

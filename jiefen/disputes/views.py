@@ -70,7 +70,14 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     after = _int_or_none(request.GET.get("after"))
     before = _int_or_none(request.GET.get("before"))
-    page = dispute_list(request.user, filters, after=after, before=before)
+    page = dispute_list(
+        request.user,
+        filters,
+        after=after,
+        before=before,
+        sort=filters.get("sort") or "registered",
+        count=True,
+    )
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
