@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiefen.audit.services import audit_bulk
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.lifecycle import Forbidden, Invalid, NotFound
 from jiefen.disputes.models import Agreement, Dispute, Event, Outcome, Party, PartyKind
@@ -146,6 +147,7 @@ def party_detail_save(
     errors.raise_if_any()
     if address is not None and address != party.address:
         Party.objects.filter(pk=party.pk).update(address=address)
+        audit_bulk(model=Party, action="update", pks=[party.pk], fields=["address"])
     detail, _created = PartyDetail.objects.update_or_create(
         party=party,
         defaults=values | {"updated_at": at or timezone.now(), "updated_by": actor},
@@ -310,6 +312,7 @@ def agreement_items_save(
         address = items.address.strip()
         if address != party.address:
             Party.objects.filter(pk=pk).update(address=address)
+            audit_bulk(model=Party, action="update", pks=[pk], fields=["address"])
         values = {name: (getattr(items, name) or "").strip() for name in DETAIL_TEXTS} | {
             "gender": items.gender or "",
             "age": items.age,
@@ -471,6 +474,7 @@ def acceptance_with_code(
         replaced = bool(dispute.query_digest)
         dispute.query_digest = query_digest(code)
         Dispute.objects.filter(pk=dispute.pk).update(query_digest=dispute.query_digest)
+        audit_bulk(model=Dispute, action="update", pks=[dispute.pk], fields=["query_digest"])
         event_append(
             dispute=dispute,
             action=QUERY_CODE,

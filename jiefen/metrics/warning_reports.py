@@ -111,6 +111,7 @@ def report_compute(*, region: Region, start: date, end: date, today: date) -> Wa
         row.save()
         for item in items:
             item.report = row
+        # audit-exempt: derived from the events, recomputed and checked by `warnings check`
         WarningItem.objects.bulk_create(items, batch_size=500)
     return row
 
@@ -170,6 +171,7 @@ def _seed(today: date) -> int:
         for code in codes
         if code not in have
     ]
+    # audit-exempt: derived from the events, recomputed and checked by `warnings check`
     WarningReport.objects.bulk_create(missing, ignore_conflicts=True)
     return len(missing)
 
@@ -193,6 +195,7 @@ def reports_due(*, today: date) -> list[WarningReport]:
     waiting = {row.pk for row in due}
     fresh = [row.pk for row in rows if row.pk not in waiting and row.watermark < seen]
     if fresh:
+        # audit-exempt: derived from the events, recomputed and checked by `warnings check`
         WarningReport.objects.filter(pk__in=fresh, watermark__lt=seen).update(watermark=seen)
     due.sort(key=lambda r: (r.as_of is not None, levels.get(r.region_code, 9), r.region_code))
     return due

@@ -179,7 +179,7 @@ def notifications_settle(event: Any, dispute: Any) -> int:
     if event.action == ORDER_ANSWER and (event.params or {}).get("order"):
         done |= Q(kind__in=(Kind.ORDER, Kind.ORDER_OVERDUE), key=str(event.params["order"]))
     rows = Notification.objects.filter(dispute=dispute, read_at__isnull=True).filter(done)
-    return rows.update(read_at=event.at)
+    return _mark_read(rows, event.at)
 
 
 def notifications_settle_for(*, user: Any, at: datetime | None = None) -> int:
@@ -207,8 +207,16 @@ def notifications_settle_for(*, user: Any, at: datetime | None = None) -> int:
         | Q(kind__in=WHILE_OPEN) & ~Q(dispute__status__in=OPEN_STATUSES)
         | Q(pk__in=[pk for pk, order in orders.items() if order in answered])
     )
-    rows = unread.filter(done)
-    return rows.update(read_at=at or timezone.now())
+    return _mark_read(unread.filter(done), at or timezone.now())
+
+
+def _mark_read(rows: Any, at: datetime) -> int:
+    pks = list(rows.values_list("pk", flat=True))
+    if not pks:
+        return 0
+    marked = Notification.objects.filter(pk__in=pks, read_at__isnull=True).update(read_at=at)
+    audit_bulk(model=Notification, action="update", pks=pks, fields=["read_at"])
+    return marked
 
 
 def notifications_read(*, user: Any, ids: Iterable[int] | None = None, at=None) -> int:
