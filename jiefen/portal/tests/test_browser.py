@@ -55,7 +55,7 @@ def test_it_walks_a_party_through_the_portal(live_server, phone_page, world, vil
     assert "等待答复" in page.inner_text("#requests")
     assert EscalationRequest.objects.get().dispute == dispute
 
-    # Staff resolve it, through the services.
+    # Staff resolve it, through the services, answering the waiting request as they must.
     services.dispute_accept(actor=village_clerk, dispute_id=dispute.pk, version=None)
     services.dispute_resolve(
         actor=village_clerk,
@@ -63,9 +63,11 @@ def test_it_walks_a_party_through_the_portal(live_server, phone_page, world, vil
         version=None,
         outcome="no_agreement",
         route="arbitration",
+        answer="已告知可申请劳动仲裁，不再上移",
     )
     page.reload()
     assert page.inner_text("#status") == "已办结"
+    assert "等待答复" not in page.inner_text("#requests")
     page.check("#rate input[name=score][value='4']")
     page.fill("#rate textarea[name=comment]", "答复及时")
     page.click("#rate button[type=submit]")
