@@ -218,6 +218,21 @@ def may_answer(actor: Any, dispute: Dispute) -> bool:
     return bool(roles_by_body(actor).get(dispute.holder_id, set()) & ANSWER_ROLES)
 
 
+def _request_locked(model: Any, actor: Any, request_id: Any, not_found: str) -> tuple[Any, Any]:
+    """A party's request and its dispute, both locked, for an actor who may see the dispute;
+    a request of another jurisdiction is answered exactly as a missing one. Inside a
+    transaction."""
+    try:
+        dispute_id = model.objects.values_list("dispute_id", flat=True).get(pk=int(request_id))
+    except (model.DoesNotExist, TypeError, ValueError):
+        raise NotFound(not_found) from None
+    try:
+        dispute = dispute_for(actor, dispute_id, for_update=True)
+    except NotFound:
+        raise NotFound(not_found) from None
+    return dispute, model.objects.select_for_update().get(pk=int(request_id))
+
+
 def escalation_answer(
     *, actor: Any, request_id: int, answer: str, transfer: bool, at: datetime | None = None
 ) -> EscalationRequest:
@@ -228,19 +243,10 @@ def escalation_answer(
     answer = _text(
         answer, field="answer", limit=ANSWER_MAX, required=True, empty=_("请填写答复内容")
     )
-    not_found = _("上移申请不存在或不在您的管辖范围内")
-    try:
-        dispute_id = EscalationRequest.objects.values_list("dispute_id", flat=True).get(
-            pk=int(request_id)
-        )
-    except (EscalationRequest.DoesNotExist, TypeError, ValueError):
-        raise NotFound(not_found) from None
     with transaction.atomic():
-        try:
-            dispute = dispute_for(actor, dispute_id, for_update=True)
-        except NotFound:
-            raise NotFound(not_found) from None
-        request = EscalationRequest.objects.select_for_update().get(pk=int(request_id))
+        dispute, request = _request_locked(
+            EscalationRequest, actor, request_id, _("上移申请不存在或不在您的管辖范围内")
+        )
         if not request.is_waiting:
             raise Conflict(_("该申请已经答复，或已逾期自动上移"))
         if not may_answer(actor, dispute):
@@ -485,19 +491,10 @@ def review_answer(
     answer = _text(
         answer, field="answer", limit=ANSWER_MAX, required=True, empty=_("请填写答复内容")
     )
-    not_found = _("复核申请不存在或不在您的管辖范围内")
-    try:
-        dispute_id = ReviewRequest.objects.values_list("dispute_id", flat=True).get(
-            pk=int(request_id)
-        )
-    except (ReviewRequest.DoesNotExist, TypeError, ValueError):
-        raise NotFound(not_found) from None
     with transaction.atomic():
-        try:
-            dispute = dispute_for(actor, dispute_id, for_update=True)
-        except NotFound:
-            raise NotFound(not_found) from None
-        request = ReviewRequest.objects.select_for_update().get(pk=int(request_id))
+        dispute, request = _request_locked(
+            ReviewRequest, actor, request_id, _("复核申请不存在或不在您的管辖范围内")
+        )
         if not request.is_waiting:
             raise Conflict(_("该复核申请已经答复，或已逾期自动处理"))
         if not may_review(actor, request):
