@@ -22,6 +22,9 @@ def _messages(error: DisputeError) -> str:
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name, subcommand, **kwargs):
         self.help = _("接口令牌：创建（只显示一次）、吊销、列出")
         return super().create_parser(prog_name, subcommand, **kwargs)

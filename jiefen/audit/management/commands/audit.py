@@ -11,6 +11,9 @@ from jiefen.audit import chain
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     help = _("审计日志：verify 校验哈希链；prune 按保留期剪除旧记录")
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -30,6 +30,9 @@ def _int(value: str, message: str) -> int:
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name, subcommand, **kwargs):
         # argparse needs a real string, so translate when the parser is made.
         self.help = _("工作日历：推算期限、计算工作日数、查看一年的节假日与调休")

@@ -9,6 +9,9 @@ from jiefen.demo.services import PASSWORD, demo_load_foundation
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         # argparse needs a real string, so translate when the parser is made.
         self.help = _("载入演示数据（绍兴市的真实区划、调处主体和演示账号）；可重复运行")

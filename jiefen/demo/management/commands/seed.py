@@ -20,6 +20,9 @@ NO_BODIES = gettext_lazy(
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         # argparse needs a real string, so translate when the parser is made.
         self.help = _("生成模拟纠纷（含当事人、办理记录、层级办理和时限），用于演示和性能测试")

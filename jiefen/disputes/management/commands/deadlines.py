@@ -15,6 +15,9 @@ from jiefen.disputes.services import deadlines_recompute
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name, subcommand, **kwargs):  # type: ignore[no-untyped-def]
         self.help = _("时限：刷新预警颜色，或在日历、规则变更后重新计算时限")
         return super().create_parser(prog_name, subcommand, **kwargs)

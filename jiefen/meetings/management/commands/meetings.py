@@ -13,6 +13,9 @@ from jiefen.meetings.services import meetings_sweep, series_defaults
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         self.help = _(
             "会议安排：schedule 建立默认例会安排；sweep 生成会议、更新议程、提醒未报送排查的村"

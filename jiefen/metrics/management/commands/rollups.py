@@ -14,6 +14,9 @@ from jiefen.metrics.rollups import rollups_check, rollups_rebuild
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name, subcommand, **kwargs):  # type: ignore[no-untyped-def]
         self.help = _("考核统计汇总表：从办理记录重建，或与原始数据核对")
         return super().create_parser(prog_name, subcommand, **kwargs)

@@ -23,6 +23,9 @@ from jiefen.regions.models import Region
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name, subcommand, **kwargs):  # type: ignore[no-untyped-def]
         self.help = _("预警研判结果：计算到期的结果，或与重新计算的结果核对")
         return super().create_parser(prog_name, subcommand, **kwargs)

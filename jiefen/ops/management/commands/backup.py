@@ -16,6 +16,9 @@ from jiefen.ops.backup import BackupError, backup_create, engine_of
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         self.help = _("备份正在使用的数据库到文件（PostgreSQL 用 pg_dump，SQLite 用在线备份）")
         return super().create_parser(prog_name, subcommand, **kwargs)

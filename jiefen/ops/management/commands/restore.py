@@ -17,6 +17,9 @@ from jiefen.ops.backup import BackupError, backup_restore, target_config
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         self.help = _("把备份文件恢复到一个新数据库（不会覆盖正在使用的数据库）")
         return super().create_parser(prog_name, subcommand, **kwargs)

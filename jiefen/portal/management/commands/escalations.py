@@ -10,6 +10,9 @@ from jiefen.portal.services import escalations_overdue
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name, subcommand, **kwargs):  # type: ignore[no-untyped-def]
         self.help = _("逾期未答复的上移申请：自动移送上一级")
         return super().create_parser(prog_name, subcommand, **kwargs)

@@ -19,6 +19,9 @@ def _today() -> date:
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name, subcommand, **kwargs):  # type: ignore[no-untyped-def]
         self.help = _("个人信息保护：按保存期限匿名化当事人信息；重建查询摘要")
         return super().create_parser(prog_name, subcommand, **kwargs)

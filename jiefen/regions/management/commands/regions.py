@@ -10,6 +10,9 @@ from jiefen.regions.services import ZHEJIANG, RegionImportError, regions_import
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         # argparse needs a real string, so translate when the parser is made.
         self.help = _("行政区划：import 从 china-division 的 CSV 文件夹导入区划代码")

@@ -14,6 +14,9 @@ from jiefen.spreadsheets.models import ImportJob
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name, subcommand, **kwargs):  # type: ignore[no-untyped-def]
         self.help = _("从 .xlsx 或 .csv 文件导入历史纠纷")
         return super().create_parser(prog_name, subcommand, **kwargs)

@@ -15,6 +15,9 @@ from jiefen.supervision.tasks import CannotSchedule, sweep_interval, sweep_sched
 
 
 class Command(BaseCommand):
+    # The system checks belong to runserver and migrate; without them a command starts at once.
+    requires_system_checks: list[str] = []
+
     def create_parser(self, prog_name, subcommand, **kwargs):  # type: ignore[no-untyped-def]
         self.help = _("督办巡检：刷新预警，生成通知、督办逾期提醒和包案提醒")
         return super().create_parser(prog_name, subcommand, **kwargs)
