@@ -18,8 +18,8 @@ from jiefen.disputes.models import Party, Reveal
 from jiefen.documents import services
 from jiefen.documents.models import PartyDetail
 from jiefen.documents.tests.conftest import at, register, session
-from jiefen.documents.tests.test_documents import docx_text
 from jiefen.documents.tests.pdftext import pdf_text
+from jiefen.documents.tests.test_documents import docx_text
 
 PLAIN = ["汉族", "农民", "枫桥镇五金厂"]
 
