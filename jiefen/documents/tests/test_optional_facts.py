@@ -57,12 +57,9 @@ def not_marked(page: str) -> None:
 
 
 def test_the_details_and_resolve_pages_do_not_mark_ethnicity_required(
-    client,
-    agreed,
-    mediating,
-    town_head,
-    village_clerk,  # noqa: F811
+    client, agreed, request, town_head, village_clerk
 ):
+    mediating = request.getfixturevalue("mediating")
     client.force_login(town_head)
     not_marked(client.get(reverse("documents:details", args=[agreed.pk])).content.decode())
     client.force_login(village_clerk)
