@@ -59,11 +59,11 @@ def not_marked(page: str) -> None:
 def test_the_details_and_resolve_pages_do_not_mark_ethnicity_required(
     client, agreed, request, town_head, village_clerk
 ):
-    mediating = request.getfixturevalue("mediating")
+    mediated = request.getfixturevalue("mediating")
     client.force_login(town_head)
     not_marked(client.get(reverse("documents:details", args=[agreed.pk])).content.decode())
     client.force_login(village_clerk)
-    not_marked(client.get(reverse("disputes:detail", args=[mediating.pk])).content.decode())
+    not_marked(client.get(reverse("disputes:detail", args=[mediated.pk])).content.decode())
 
 
 def test_the_agreement_is_made_with_no_personal_fact_recorded(agreed, town_head):
