@@ -60,6 +60,9 @@ def _detail(event: Event) -> str:
         parts.append(_("答复期限 %(due)s") % {"due": p["answer_due"]})
     if event.action == REVIEW_ANSWER and p.get("outcome") in ReviewOutcome.values:
         parts.append(str(ReviewOutcome(p["outcome"]).label))
+    if event.action in ("review_reopen", "transfer") and event.actor_id is None:
+        # The system's move: a request or review left unanswered past its deadline.
+        parts.append(_("逾期未答复，依规自动处理"))
     return "；".join(parts)
 
 
@@ -67,7 +70,9 @@ def public_timeline(dispute: Dispute) -> list[PublicEvent]:
     rows = (
         Event.objects.filter(dispute=dispute, public=True)
         .select_related("body")
-        .only("at", "action", "from_status", "to_status", "params", "reason", "body__name")
+        .only(
+            "at", "action", "actor_id", "from_status", "to_status", "params", "reason", "body__name"
+        )
         .order_by("id")
     )
     return [

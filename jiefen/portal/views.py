@@ -63,7 +63,9 @@ def _attach(error: DisputeError, form: Any, mapping: dict[str, str] | None = Non
 # --- filing -------------------------------------------------------------------------------------
 
 
-def _render_file(request: HttpRequest, form: FileForm, status: int = 200) -> HttpResponse:
+def _render_file(
+    request: HttpRequest, form: FileForm, status: int = 200, limited: str = ""
+) -> HttpResponse:
     county = form["county"].value() or ""
     town = form["town"].value() or ""
     towns = selectors.children(county, Level.TOWN) if county else []
@@ -84,6 +86,7 @@ def _render_file(request: HttpRequest, form: FileForm, status: int = 200) -> Htt
                 "village": str(form["village"].value() or ""),
             },
             "challenge": guard.challenge_new(),
+            "limited": limited,
         },
         status=status,
     )
@@ -126,7 +129,7 @@ def _limit_message(limit: guard.FilingLimit, form: FileForm) -> str:
             "也可以直接到所在村（社区）调解委员会或乡镇（街道）矛盾纠纷调处化解中心当面反映，"
             "或拨打 12345 政务服务便民热线。"
         )
-    return " ".join(
+    return "".join(
         [first % values, where, _("已提交的纠纷，随时可以用编号和查询码查看进度、评价或申请上移。")]
     )
 
@@ -149,9 +152,8 @@ def file(request: HttpRequest) -> HttpResponse:
         return _render_filed(request, earlier, nonce, again=True)
     limit = guard.filing_used_up(request)
     if limit is not None:
-        form.is_valid()
-        form.add_error(None, _limit_message(limit, form))
-        return _render_file(request, form, status=429)
+        # Not an error of the form (nothing in it is wrong): said above it, the text kept.
+        return _render_file(request, form, status=429, limited=_limit_message(limit, form))
     if not form.is_valid():
         return _render_file(request, form, status=400)
     data = form.cleaned_data

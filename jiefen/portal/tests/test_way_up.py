@@ -2,6 +2,8 @@
 its deadline, or — once the level above upheld it, or where there is no level above — the ways
 left (asking again to go up, court or arbitration, the body in person or 12345, a petition)."""
 
+from datetime import date
+
 import pytest
 
 from jiefen.org.models import Body
@@ -10,6 +12,7 @@ from jiefen.portal.services import (
     escalation_request,
     review_answer,
     review_request,
+    reviews_overdue,
 )
 from jiefen.portal.tests.conftest import at, follow
 from jiefen.portal.tests.test_review import declined  # noqa: F401  (fixture)
@@ -70,3 +73,15 @@ def test_a_no_with_no_level_above_names_the_ways_left(client, world, declined): 
     assert 'action="/public/follow/review/"' not in section
     assert 'id="other-ways"' in section and "人民法院起诉" in section
     assert "属于劳动仲裁受理范围" in section
+
+
+def test_the_timeline_says_an_automatic_reopening_was_for_want_of_an_answer(
+    client,
+    declined,  # noqa: F811
+):
+    dispute, code = declined
+    review_request(dispute=dispute, reason="请镇里看看", at=at(2026, 3, 3))
+    reviews_overdue(today=date(2026, 3, 11), at=at(2026, 3, 11, 8))
+    follow(client, dispute.number, code)
+    timeline = client.get("/public/follow/").content.decode().split('id="timeline"')[1]
+    assert "复核后重新受理" in timeline and "逾期未答复，依规自动处理" in timeline
