@@ -59,7 +59,7 @@ class PartyDetail(models.Model):
     def recorded(self) -> list[str]:
         """The labels of the sealed facts recorded, for a masked summary (never the values)."""
         return [
-            str(self._meta.get_field(name).verbose_name)
+            str(self._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
             for name in SEALED
             if getattr(self, name) not in ("", None)
         ]

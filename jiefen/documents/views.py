@@ -169,14 +169,14 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
                 reveal_form = RevealForm(request.POST, prefix=f"reveal-{pk}")
                 reveal_forms[pk] = reveal_form
                 if reveal_form.is_valid():
-                    party = next(p for p in parties if p.pk == pk)
-                    party.document_detail = services.party_detail_reveal(  # type: ignore[attr-defined]
+                    shown = next(p for p in parties if p.pk == pk)
+                    shown.document_detail = services.party_detail_reveal(  # type: ignore[attr-defined]
                         actor=request.user,
                         party_id=pk,
                         reason=reveal_form.cleaned_data["reason"],
                     )
                     # Shown in this response only, as the numbers' reveal is.
-                    party_forms[pk] = _party_form(party)
+                    party_forms[pk] = _party_form(shown)
                     sealed.discard(pk)
                     return _details_page(
                         request,

@@ -111,9 +111,10 @@ def _limit_message(limit: guard.FilingLimit, form: FileForm) -> str:
             "本网络地址一小时内网上提交的纠纷已达 %(count)s 件的上限，"
             "请于 %(time)s 后（约 %(minutes)s 分钟）再提交。"
         )
-    village = Region.objects.filter(
-        code=_code_or_none(form["village"].value()), level=Level.VILLAGE
-    ).first()
+    code = _code_or_none(form["village"].value())
+    village = (
+        Region.objects.filter(code=code, level=Level.VILLAGE).first() if code is not None else None
+    )
     bodies = []
     if village is not None:
         for region in (village, village.parent):
