@@ -152,6 +152,13 @@ def test_a_booking_for_a_new_matter_is_found_by_its_contact_phone(
     booking_model.objects.filter(pk=booking.pk).update(dispute=None)
     day = booking.slot.day
     type(day).objects.filter(pk=day.pk).update(region_code=one.region_code)
+    # The same phone booked at 永安社区's reception: outside this clerk's village.
+    MADE.clear()
+    elsewhere = make(booking_model, world, her, village_clerk, contact_phone="13957012468")
+    booking_model.objects.filter(pk=elsewhere.pk).update(dispute=None)
+    type(day).objects.filter(pk=elsewhere.slot.day_id).update(
+        region_code=world.regions["永安社区"].code
+    )
     client.force_login(village_clerk)
     client.post("/privacy/access/", {"key": "13957012468", "reason": "本人现场申请"})
     data = json.loads(client.post(reverse("privacy:access_export"), {"fmt": "json"}).content)
