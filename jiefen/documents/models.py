@@ -8,6 +8,13 @@ Agreement, and used for that document alone: never listed, filtered or counted (
 no register of people by ethnicity or anything else), and erased with the party
 (services.party_details_erase).
 
+A person's facts (sex, age, ethnicity, occupation, employer) are encrypted at rest and in dumps
+like Party's phone and ID (jiefen.privacy.fields), masked on screen and shown only through a
+logged reveal (services.party_detail_reveal). Unlike phone and ID they have no lookup digest on
+purpose: nothing may search or group people by them. An organisation's legal representative
+and title stay plain: they are the public facts of its registration, like the party's name.
+An empty value is stored as NULL (the encrypted fields write nothing for nothing).
+
 The judicial confirmation (司法确认, Article 33) of an agreement is tracked per agreement.
 """
 
@@ -16,6 +23,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import Agreement, Dispute, Party
+from jiefen.privacy.fields import SealedCharField, SealedIntegerField
 
 
 class Gender(models.TextChoices):
@@ -27,11 +35,12 @@ class PartyDetail(models.Model):
     """A party's basic facts as the agreement must state them."""
 
     party = models.OneToOneField(Party, on_delete=models.CASCADE, related_name="document_detail")
-    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices, blank=True)
-    age = models.PositiveSmallIntegerField(_("年龄"), null=True, blank=True)
-    ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
-    occupation = models.CharField(_("职业"), max_length=50, blank=True)
-    employer = models.CharField(_("工作单位"), max_length=100, blank=True)
+    gender = SealedCharField(_("性别"), max_length=6, choices=Gender.choices, blank=True, null=True)
+    age = SealedIntegerField(_("年龄"), null=True, blank=True)
+    # Optional everywhere: the agreement prints it when recorded, nothing requires it.
+    ethnicity = SealedCharField(_("民族"), max_length=20, blank=True, null=True)
+    occupation = SealedCharField(_("职业"), max_length=50, blank=True, null=True)
+    employer = SealedCharField(_("工作单位"), max_length=100, blank=True, null=True)
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     representative_title = models.CharField(_("法定代表人职务"), max_length=50, blank=True)
     updated_at = models.DateTimeField(_("更新时间"))
@@ -45,6 +54,19 @@ class PartyDetail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party_id}"
+
+    @property
+    def recorded(self) -> list[str]:
+        """The labels of the sealed facts recorded, for a masked summary (never the values)."""
+        return [
+            str(self._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+            for name in SEALED
+            if getattr(self, name) not in ("", None)
+        ]
+
+
+# The facts of a person kept encrypted, shown masked, revealed with a logged reason.
+SEALED = ("gender", "age", "ethnicity", "occupation", "employer")
 
 
 class AgreementDetail(models.Model):

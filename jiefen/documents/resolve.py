@@ -3,7 +3,8 @@ mediation agreement (人民调解协议书) is ready the moment the dispute is r
 Article 29 the Agreement row does not hold (each party's responsibility, how and by when the
 agreement is performed, the mediators) and each bound party's basic facts, prefilled from what
 the dispute already has (addresses, the sessions' mediators, sex and age from a resident ID
-number, what was recorded before).
+number, what was recorded before — a person's recorded facts are masked: left blank, they
+keep their recorded value).
 
 Registered on jiefen.disputes.forms.ResolveForm when the documents app loads (the disputes app
 does not know this one); the resolve view saves it in the transaction of the resolution.
@@ -21,9 +22,10 @@ from django.utils.translation import gettext_lazy as _
 from jiefen.disputes.models import Dispute, PartyKind
 from jiefen.documents import services
 from jiefen.documents.builders import PRINCIPALS, mediators_of
-from jiefen.documents.models import AgreementDetail, Gender, PartyDetail
+from jiefen.documents.models import SEALED, AgreementDetail, Gender, PartyDetail
 
 REQUIRED = _("达成协议时必填")
+KEPT = _("已记录（已隐藏）；留空则保留原值")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -144,14 +146,21 @@ class AgreementItems:
                     label=_("工作单位"), max_length=100, required=False
                 )
                 names = ["address", "gender", "age", "ethnicity", "occupation", "employer"]
-                gender, age = id_facts(party.id_number or "", today)
-                initial.setdefault(prefix + "gender", gender)
-                initial.setdefault(prefix + "age", age)
+                # Sex shows in the masked ID number's last four digits already; the age (from
+                # the birth date, which the mask hides) is not prefilled.
+                gender, _age = id_facts(party.id_number or "", today)
+                if not (known and known.gender):
+                    initial.setdefault(prefix + "gender", gender)
             initial[prefix + "address"] = party.address
             if known is not None:
                 for name in names[1:]:
                     value = getattr(known, name)
-                    if value not in ("", None):
+                    if value in ("", None):
+                        continue
+                    if name in SEALED:
+                        # Masked on screen: the value is not put in the page.
+                        fields[prefix + name].help_text = KEPT
+                    else:
                         initial[prefix + name] = value
             legend = f"{party.get_side_display()} {party.name}（{party.get_kind_display()}）"
             form.groups.append((legend, "agreement-only party", [prefix + n for n in names]))

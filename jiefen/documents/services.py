@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from jiefen.audit.services import audit_bulk
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.lifecycle import Forbidden, Invalid, NotFound
-from jiefen.disputes.models import Agreement, Dispute, Event, Outcome, Party, PartyKind
+from jiefen.disputes.models import Agreement, Dispute, Event, Outcome, Party, PartyKind, Reveal
 from jiefen.disputes.services import deadline_params, event_append, party_reveal
 from jiefen.documents.builders import KINDS, Facts, Identifiers
 from jiefen.documents.models import (
+    SEALED,
     AgreementDetail,
     Confirmation,
     ConfirmationReminder,
@@ -153,6 +154,33 @@ def party_detail_save(
         defaults=values | {"updated_at": at or timezone.now(), "updated_by": actor},
     )
     log.info("party details of dispute %s updated by %s", dispute.pk, actor.pk)
+    return detail
+
+
+# The field name a reveal of a person's sealed facts is logged under (Reveal.field).
+DETAIL_REVEAL = "document_detail"
+
+
+def party_detail_reveal(*, actor: Any, party_id: Any, reason: str) -> PartyDetail | None:
+    """A party's recorded facts in full, for staff who may edit them, with the reason logged
+    as a Reveal (as for phone and ID numbers; the values themselves are never logged). None
+    when nothing is recorded (then nothing is logged either)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("请填写查看理由"), fields={"reason": [_("查看完整信息必须说明理由")]})
+    if len(reason) > 200:
+        raise Invalid(_("理由过长"), fields={"reason": [_("不能超过 200 个字")]})
+    try:
+        party = Party.objects.get(pk=int(party_id))
+        dispute = _editable(actor, party.dispute_id)
+    except (Party.DoesNotExist, NotFound, TypeError, ValueError):
+        raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
+    detail = PartyDetail.objects.filter(party=party).first()
+    if detail is None or not detail.recorded:
+        return None
+    Reveal.objects.create(
+        actor=actor, dispute=dispute, party=party, field=DETAIL_REVEAL, reason=reason
+    )
     return detail
 
 
@@ -321,6 +349,13 @@ def agreement_items_save(
             values.update(gender="", age=None, ethnicity="", occupation="", employer="")
         else:
             values.update(legal_representative="", representative_title="")
+            # The resolve form shows recorded facts masked, never their values: a field left
+            # blank there keeps what is recorded (the details page, after a reveal, clears).
+            known = PartyDetail.objects.filter(party=party).first()
+            if known is not None:
+                for name in SEALED:
+                    if values[name] in ("", None):
+                        values[name] = getattr(known, name)
         PartyDetail.objects.update_or_create(
             party=party, defaults=values | {"updated_at": now, "updated_by": actor}
         )

@@ -156,11 +156,41 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
         party.document_detail = facts.details.get(party.pk)  # type: ignore[attr-defined]
     agreement_form = _agreement_form(facts)
     party_forms = {p.pk: _party_form(p) for p in parties}
+    # A person's recorded facts are masked: their form is shown only after a logged reveal.
+    recorded = {pk: detail.recorded for pk, detail in facts.details.items()}
+    sealed = {p.pk for p in parties if p.kind != PartyKind.ORGANISATION and recorded.get(p.pk)}
+    reveal_forms = {pk: RevealForm(prefix=f"reveal-{pk}") for pk in sealed}
     status = 200
     if request.method == "POST":
         target = request.POST.get("target", "")
         try:
-            if target == "agreement" and agreement_form is not None:
+            if target.startswith("reveal-") and target[7:].isdigit() and int(target[7:]) in sealed:
+                pk = int(target[7:])
+                reveal_form = RevealForm(request.POST, prefix=f"reveal-{pk}")
+                reveal_forms[pk] = reveal_form
+                if reveal_form.is_valid():
+                    shown = next(p for p in parties if p.pk == pk)
+                    shown.document_detail = services.party_detail_reveal(  # type: ignore[attr-defined]
+                        actor=request.user,
+                        party_id=pk,
+                        reason=reveal_form.cleaned_data["reason"],
+                    )
+                    # Shown in this response only, as the numbers' reveal is.
+                    party_forms[pk] = _party_form(shown)
+                    sealed.discard(pk)
+                    return _details_page(
+                        request,
+                        dispute,
+                        facts,
+                        agreement_form,
+                        parties,
+                        party_forms,
+                        sealed,
+                        reveal_forms,
+                        recorded,
+                        200,
+                    )
+            elif target == "agreement" and agreement_form is not None:
                 agreement_form = _agreement_form(facts, request.POST)
                 assert agreement_form is not None
                 if agreement_form.is_valid():
@@ -191,16 +221,56 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         except DisputeError as error:
-            bound = agreement_form if target == "agreement" else party_forms[int(target[6:])]
-            _attach(error, bound)
+            if target.startswith("reveal-"):
+                reveal_forms[int(target[7:])].add_error("reason", str(error.message))
+            else:
+                bound = agreement_form if target == "agreement" else party_forms[int(target[6:])]
+                _attach(error, bound)
+        if target.startswith("party-"):
+            sealed.discard(int(target[6:]))  # what they typed is shown back, not masked
         status = 400
+    return _details_page(
+        request,
+        dispute,
+        facts,
+        agreement_form,
+        parties,
+        party_forms,
+        sealed,
+        reveal_forms,
+        recorded,
+        status,
+    )
+
+
+def _details_page(
+    request: HttpRequest,
+    dispute: Dispute,
+    facts: Facts,
+    agreement_form: Any,
+    parties: list[Any],
+    party_forms: dict[int, Any],
+    sealed: set[int],
+    reveal_forms: dict[int, Any],
+    recorded: dict[int, list[str]],
+    status: int,
+) -> HttpResponse:
+    rows = [
+        (
+            p,
+            party_forms[p.pk],
+            reveal_forms.get(p.pk) if p.pk in sealed else None,
+            recorded.get(p.pk),
+        )
+        for p in parties
+    ]
     return render(
         request,
         "documents/details.html",
         {
             "dispute": dispute,
             "agreement_form": agreement_form,
-            "parties": [(p, party_forms[p.pk]) for p in parties],
+            "parties": rows,
             "agreement_missing": KINDS["agreement"].missing(facts),
         },
         status=status,

@@ -11,6 +11,8 @@ production (a per-process LocMemCache lets each worker count on its own).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 from django_ratelimit.core import get_usage
 
+log = logging.getLogger(__name__)
+
 CHALLENGE_SALT = "jiefen.portal.challenge"
 CHALLENGE_MAX_AGE = 30 * 60
 
@@ -30,8 +34,15 @@ FOLLOW_COOKIE = "jiefen_follow"
 FOLLOW_SALT = "jiefen.portal.follow"
 FOLLOW_MAX_AGE = 30 * 60
 
-# Successful filings per IP.
+# Successful filings, counted per browser and per address so that a family on one phone
+# line or a village's shared terminal is not shut out by its neighbours: a browser files up to
+# FILE_RATE an hour, an address (every browser behind it) up to ADDRESS_FILE_RATE, and an
+# address of a staff-operated reception terminal (settings.JIEFEN_RECEPTION_TERMINALS) up to
+# RECEPTION_FILE_RATE, whatever the browser. A request with no browser cookie counts as the
+# address alone, at FILE_RATE. Following, rating and asking about one's own case never count.
 FILE_RATE = "5/h"
+ADDRESS_FILE_RATE = "30/h"
+RECEPTION_FILE_RATE = "300/h"
 
 # Wrong query codes, counted in the same counters by the portal and Open311's status queries,
 # and keyed by the guesser, never by the dispute alone (which would let a stranger lock a party
@@ -152,12 +163,62 @@ def _used_up(request: HttpRequest, group: str, key: Any, rate: str, increment: b
     return usage["count"] >= usage["limit"]
 
 
-def filing_used_up(request: HttpRequest) -> bool:
-    return _used_up(request, "portal.file", "ip", FILE_RATE, increment=False)
+def reception_terminal(request: HttpRequest) -> bool:
+    """Whether the request comes from a staff-operated reception terminal."""
+    address = _address(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for net in getattr(settings, "JIEFEN_RECEPTION_TERMINALS", []):
+        try:
+            if ip in ipaddress.ip_network(net, strict=False):
+                return True
+        except ValueError:
+            log.warning("JIEFEN_RECEPTION_TERMINALS: %r is not a network", net)
+    return False
+
+
+def _filing_counters(request: HttpRequest) -> list[tuple[str, Any, str]]:
+    address = _address(request)
+    if reception_terminal(request):
+        return [("portal.file.reception", _key(address), RECEPTION_FILE_RATE)]
+    who = _browser(request)
+    counters = [("portal.file.address", _key(address), ADDRESS_FILE_RATE)]
+    if who is None:
+        counters.append(("portal.file.address_alone", _key(address), FILE_RATE))
+    else:
+        counters.append(("portal.file.browser", _key(f"{address}|{who}"), FILE_RATE))
+    return counters
+
+
+@dataclass(frozen=True)
+class FilingLimit:
+    """A refused filing: which limit, and in how many seconds it lifts."""
+
+    rate: str
+    browser: bool
+    seconds: int
+
+
+def filing_used_up(request: HttpRequest) -> FilingLimit | None:
+    """The limit this filing would pass, or None when it may be filed."""
+    for group, key, rate in _filing_counters(request):
+        usage = get_usage(request, group=group, key=key, rate=rate, increment=False)
+        if usage is None:  # rate limiting switched off
+            continue
+        if usage["limit"] == 0:  # the cache failed: refuse rather than let everything through
+            return FilingLimit(rate=rate, browser=False, seconds=3600)
+        if usage["count"] >= usage["limit"]:
+            seconds = max(60, int(usage.get("time_left") or 3600))
+            browser = group in ("portal.file.browser", "portal.file.address_alone")
+            return FilingLimit(rate=rate, browser=browser, seconds=seconds)
+    return None
 
 
 def filing_counted(request: HttpRequest) -> None:
-    _used_up(request, "portal.file", "ip", FILE_RATE, increment=True)
+    for group, key, rate in _filing_counters(request):
+        _used_up(request, group, key, rate, increment=True)
 
 
 def _number(number: str) -> str:

@@ -60,6 +60,9 @@ def _detail(event: Event) -> str:
         parts.append(_("答复期限 %(due)s") % {"due": p["answer_due"]})
     if event.action == REVIEW_ANSWER and p.get("outcome") in ReviewOutcome.values:
         parts.append(str(ReviewOutcome(p["outcome"]).label))
+    if event.action in ("review_reopen", "transfer") and event.actor_id is None:
+        # The system's move: a request or review left unanswered past its deadline.
+        parts.append(_("逾期未答复，依规自动处理"))
     return "；".join(parts)
 
 
@@ -67,7 +70,9 @@ def public_timeline(dispute: Dispute) -> list[PublicEvent]:
     rows = (
         Event.objects.filter(dispute=dispute, public=True)
         .select_related("body")
-        .only("at", "action", "from_status", "to_status", "params", "reason", "body__name")
+        .only(
+            "at", "action", "actor_id", "from_status", "to_status", "params", "reason", "body__name"
+        )
         .order_by("id")
     )
     return [
@@ -191,11 +196,31 @@ def public_reviews(dispute: Dispute) -> list[PublicReview]:
 
 @dataclass(frozen=True)
 class PublicNo:
-    """A "no" the party was given: what, by whom, why."""
+    """A "no" the party was given: what, by whom, why, and where its review stands: "" (none
+    asked), "waiting" (with the reviewer and the deadline) or "upheld" (by the reviewer)."""
 
     what: str
     body: str
     why: str
+    review: str = ""
+    reviewer: str = ""
+    due_date: date | None = None
+
+
+def _review_of(dispute: Dispute, no: PublicNo, **match: Any) -> PublicNo:
+    asked = (
+        ReviewRequest.objects.filter(dispute=dispute, **match)
+        .select_related("reviewer")
+        .order_by("-id")
+        .first()
+    )
+    if asked is None:
+        return no
+    if asked.outcome == ReviewOutcome.UPHELD:
+        return PublicNo(no.what, no.body, no.why, "upheld", asked.reviewer.name)
+    if asked.is_waiting:
+        return PublicNo(no.what, no.body, no.why, "waiting", asked.reviewer.name, asked.due_date)
+    return no
 
 
 def public_no(dispute: Dispute) -> PublicNo | None:
@@ -212,7 +237,8 @@ def public_no(dispute: Dispute) -> PublicNo | None:
         p = (event.params or {}) if event else {}
         if p.get("route") in Route.values:
             why = f"{why}（{_('建议途径：%(route)s') % {'route': Route(p['route']).label}}）"
-        return PublicNo(what=_("不予受理"), body=dispute.holder.name, why=why)
+        no = PublicNo(what=_("不予受理"), body=dispute.holder.name, why=why)
+        return _review_of(dispute, no, kind=ReviewKind.DECLINE, body_id=dispute.holder_id)
     refused = (
         EscalationRequest.objects.filter(
             dispute=dispute, body_id=dispute.holder_id, answered_at__isnull=False, transferred=False
@@ -221,7 +247,8 @@ def public_no(dispute: Dispute) -> PublicNo | None:
         .first()
     )
     if refused is not None and dispute.is_open and dispute.transfer_to_id is None:
-        return PublicNo(what=_("不同意移送上一级"), body=dispute.holder.name, why=refused.answer)
+        no = PublicNo(what=_("不同意移送上一级"), body=dispute.holder.name, why=refused.answer)
+        return _review_of(dispute, no, escalation=refused)
     return None
 
 

@@ -8,12 +8,15 @@ sees.
 from __future__ import annotations
 
 import hmac
+import math
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jiefen.disputes.access import dispute_for
 from jiefen.disputes.lifecycle import DisputeError, NotFound
 from jiefen.disputes.models import Dispute
-from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file
+from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file, receiving_body
 from jiefen.disputes.services import PartyInput
 from jiefen.portal import guard, selectors, services
 from jiefen.portal.forms import (
@@ -60,7 +63,9 @@ def _attach(error: DisputeError, form: Any, mapping: dict[str, str] | None = Non
 # --- filing -------------------------------------------------------------------------------------
 
 
-def _render_file(request: HttpRequest, form: FileForm, status: int = 200) -> HttpResponse:
+def _render_file(
+    request: HttpRequest, form: FileForm, status: int = 200, limited: str = ""
+) -> HttpResponse:
     county = form["county"].value() or ""
     town = form["town"].value() or ""
     towns = selectors.children(county, Level.TOWN) if county else []
@@ -81,9 +86,57 @@ def _render_file(request: HttpRequest, form: FileForm, status: int = 200) -> Htt
                 "village": str(form["village"].value() or ""),
             },
             "challenge": guard.challenge_new(),
+            "limited": limited,
         },
         status=status,
     )
+
+
+def _limit_message(limit: guard.FilingLimit, form: FileForm) -> str:
+    """When the party may file online again, and where to go meanwhile: the village's
+    mediation committee and the town's centre of the place chosen, or 12345."""
+    until = timezone.localtime() + timedelta(seconds=limit.seconds)
+    values = {
+        "count": limit.rate.split("/")[0],
+        "time": f"{until:%H:%M}",
+        "minutes": math.ceil(limit.seconds / 60),
+    }
+    if limit.browser:
+        first = _(
+            "本浏览器一小时内已在网上提交 %(count)s 件纠纷，"
+            "请于 %(time)s 后（约 %(minutes)s 分钟）再提交。"
+        )
+    else:
+        first = _(
+            "本网络地址一小时内网上提交的纠纷已达 %(count)s 件的上限，"
+            "请于 %(time)s 后（约 %(minutes)s 分钟）再提交。"
+        )
+    code = _code_or_none(form["village"].value())
+    village = (
+        Region.objects.filter(code=code, level=Level.VILLAGE).first() if code is not None else None
+    )
+    bodies = []
+    if village is not None:
+        for region in (village, village.parent):
+            body = receiving_body(region) if region is not None else None
+            if body is not None:
+                bodies.append(body.name)
+    if bodies:
+        where = _("也可以直接到%(bodies)s当面反映，或拨打 12345 政务服务便民热线。") % {
+            "bodies": _("或").join(bodies)
+        }
+    else:
+        where = _(
+            "也可以直接到所在村（社区）调解委员会或乡镇（街道）矛盾纠纷调处化解中心当面反映，"
+            "或拨打 12345 政务服务便民热线。"
+        )
+    return "".join(
+        [first % values, where, _("已提交的纠纷，随时可以用编号和查询码查看进度、评价或申请上移。")]
+    )
+
+
+def _code_or_none(value: Any) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
 
 
 @never_cache
@@ -98,12 +151,10 @@ def file(request: HttpRequest) -> HttpResponse:
     earlier = guard.filed_with(nonce)
     if earlier is not None:
         return _render_filed(request, earlier, nonce, again=True)
-    if guard.filing_used_up(request):
-        form.is_valid()
-        form.add_error(
-            None, _("提交次数过多，请一小时后再试；如情况紧急，请直接到村（社区）或拨打 12345")
-        )
-        return _render_file(request, form, status=429)
+    limit = guard.filing_used_up(request)
+    if limit is not None:
+        # Not an error of the form (nothing in it is wrong): said above it, the text kept.
+        return _render_file(request, form, status=429, limited=_limit_message(limit, form))
     if not form.is_valid():
         return _render_file(request, form, status=400)
     data = form.cleaned_data

@@ -8,6 +8,12 @@ and evaluators cannot: their work needs no one's full record.
 
 Every search and every export is recorded (AccessRequest): who, when, the reason given, and a
 keyed digest of the number entered — never the number.
+
+The export covers every table that holds anything about the person: COVERED names the model of
+each section, EXEMPT every other model linked to a party or a dispute, or holding a personal
+field, with the reason it is left out (tests/test_subject_coverage.py walks every installed
+model and fails on one in neither). Models of other apps are reached by their label
+(django.apps), so this module imports none of them.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from jiefen.disputes.lifecycle import Forbidden, Invalid, event_label
 from jiefen.disputes.models import Event, Party, Reveal, Status
@@ -124,7 +132,7 @@ def subject_export(*, actor: Any, digest: str, reason: str, fmt: str) -> Export:
     if fmt not in ("json", "xlsx"):
         raise Invalid(_("不支持的导出格式"))
     parties = list(parties_of(actor, digest)[:LIMIT])
-    data = subject_data(parties, digest)
+    data = subject_data(parties, digest, actor)
     kind = AccessKind.EXPORT_JSON if fmt == "json" else AccessKind.EXPORT_XLSX
     _log(actor, kind, reason, digest, parties)
     from jiefen.audit.services import audit_export
@@ -151,7 +159,279 @@ def _who(user: Any) -> str:
     return getattr(user, "full_name", "") or user.get_username()
 
 
-def subject_data(parties: list[Party], digest: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Section:
+    """One kind of record of the export: the rows of `model` linked by `path` to the person's
+    disputes (or, with `by_party`, to their party rows), with these fields."""
+
+    key: str
+    title: Any
+    model: str
+    path: str
+    fields: tuple[str, ...]
+    by_party: bool = False
+
+
+SECTIONS = (
+    Section(
+        "party_details",
+        _lazy("当事人基本情况"),
+        "documents.PartyDetail",
+        "party",
+        (
+            "gender",
+            "age",
+            "ethnicity",
+            "occupation",
+            "employer",
+            "legal_representative",
+            "representative_title",
+            "updated_at",
+        ),
+        by_party=True,
+    ),
+    Section(
+        "sessions",
+        _lazy("调解记录"),
+        "disputes.Session",
+        "dispute",
+        ("held_on", "place", "mediators", "attendees", "record", "agreed"),
+    ),
+    Section(
+        "agreements",
+        _lazy("调解协议"),
+        "disputes.Agreement",
+        "dispute",
+        ("facts", "terms", "performance", "signed_on"),
+    ),
+    Section(
+        "agreement_details",
+        _lazy("调解协议书信息"),
+        "documents.AgreementDetail",
+        "agreement__dispute",
+        (
+            "responsibility",
+            "performance_method",
+            "performance_deadline",
+            "performed_on_signing",
+            "mediators",
+            "committee",
+        ),
+    ),
+    Section(
+        "confirmations",
+        _lazy("司法确认"),
+        "documents.Confirmation",
+        "dispute",
+        ("applied_on", "court", "result", "result_on"),
+    ),
+    Section(
+        "escalation_requests",
+        _lazy("上移申请"),
+        "portal.EscalationRequest",
+        "dispute",
+        (
+            "requested_at",
+            "reason",
+            "due_date",
+            "answered_at",
+            "answer",
+            "transferred",
+            "auto_escalated_at",
+        ),
+    ),
+    Section(
+        "review_requests",
+        _lazy("复核申请"),
+        "portal.ReviewRequest",
+        "dispute",
+        (
+            "kind",
+            "requested_at",
+            "reason",
+            "due_date",
+            "answered_at",
+            "answer",
+            "outcome",
+            "auto_escalated_at",
+        ),
+    ),
+    Section("ratings", _lazy("评价"), "portal.Rating", "dispute", ("score", "comment", "rated_at")),
+    Section(
+        "reception_bookings",
+        _lazy("接访预约"),
+        "meetings.ReceptionBooking",
+        "dispute",
+        (
+            "title",
+            "description",
+            "contact_name",
+            "contact_phone",
+            "public",
+            "booked_at",
+            "status",
+            "record",
+            "recorded_at",
+        ),
+    ),
+    Section(
+        "attachments",
+        _lazy("附件（仅元数据）"),
+        "attachments.Attachment",
+        "dispute",
+        (
+            "display_name",
+            "description",
+            "kind",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "withdrawn_at",
+            "withdraw_reason",
+        ),
+    ),
+    Section(
+        "notifications",
+        _lazy("工作提醒"),
+        "supervision.Notification",
+        "dispute",
+        ("kind", "created_at", "sent_at"),
+    ),
+    Section(
+        "supervision_orders",
+        _lazy("督办"),
+        "supervision.SupervisionOrder",
+        "dispute",
+        ("requirement", "days", "issued_at", "due_date", "answered_at", "report", "escalated_at"),
+    ),
+    Section(
+        "leader_ownerships",
+        _lazy("领导包案"),
+        "supervision.LeaderOwnership",
+        "dispute",
+        (
+            "plan",
+            "target_date",
+            "status",
+            "assigned_at",
+            "signed_off_at",
+            "sign_off_note",
+            "ended_at",
+        ),
+    ),
+    Section(
+        "progress_notes",
+        _lazy("包案进展"),
+        "supervision.ProgressNote",
+        "ownership__dispute",
+        ("at", "text"),
+    ),
+    Section(
+        "extensions",
+        _lazy("包案延期"),
+        "supervision.Extension",
+        "ownership__dispute",
+        ("requested_at", "reason", "old_date", "new_date", "status", "decided_at", "decision_note"),
+    ),
+    Section(
+        "meeting_decisions",
+        _lazy("会议决定"),
+        "meetings.Decision",
+        "dispute",
+        ("kind", "text", "effect", "decided_at"),
+    ),
+    Section(
+        "level_stays",
+        _lazy("各层级办理"),
+        "disputes.LevelStay",
+        "dispute",
+        ("tier", "arrived_at", "left_at", "left_how", "due_date", "met"),
+    ),
+)
+
+# The sections built by subject_data itself.
+COVERED = {
+    "disputes.Party": "parties",
+    "disputes.Dispute": "disputes",
+    "disputes.Event": "events",
+    "disputes.Reveal": "reveals",
+    "privacy.AccessRequest": "searches",
+    **{section.model: section.key for section in SECTIONS},
+}
+
+# Models linked to a party or a dispute, or holding a personal field, that the export leaves
+# out, and why.
+EXEMPT = {
+    "accounts.User": "staff accounts: the phone and e-mail of staff, not of parties",
+    "axes.AccessAttempt": "staff sign-in attempts (address, browser), not parties",
+    "axes.AccessFailureLog": "staff sign-in failures (address, browser), not parties",
+    "axes.AccessLog": "staff sign-ins (address, browser), not parties",
+    "audit.Record": "names of the changed fields and row ids, never values: nothing about the "
+    "person beyond what the sections above export",
+    "documents.ConfirmationReminder": "a marker that staff were reminded once; the reminder is "
+    "a notification, exported",
+    "supervision.SweepMark": "a marker that the sweep acted once on a deadline; the deadline "
+    "is the dispute's, exported",
+    "supervision.CampaignItem": "a snapshot of the dispute's status and owner for a clean-up "
+    "campaign; no fact about the person",
+    "meetings.ScreeningFinding": "links a screening return to the dispute; no fact of its own",
+    "api.IdempotencyKey": "an API client's retry key and a digest of its request; nothing readable",
+    "metrics.StayMark": "a deadline marker of the rollups, derived from the level stays (exported)",
+    "spreadsheets.ImportJob": "a staff member's uploaded file, erased when the import ends or "
+    "after a day when refused; its rows became the party rows exported",
+}
+
+
+def _value(obj: Any, name: str) -> Any:
+    field = obj._meta.get_field(name)
+    value = getattr(obj, field.attname)
+    if isinstance(value, datetime):
+        return _when(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if field.choices and value not in (None, ""):
+        return str(getattr(obj, f"get_{name}_display")())
+    return value
+
+
+def _section_rows(section: Section, dispute_ids: list[int], party_ids: list[int]) -> list[dict]:
+    model = apps.get_model(section.model)
+    ids = party_ids if section.by_party else dispute_ids
+    rows = model._default_manager.filter(**{f"{section.path}__in": ids}).order_by(
+        f"{section.path}_id" if "__" not in section.path else section.path, "pk"
+    )
+    number_path = "party__dispute__number" if section.by_party else f"{section.path}__number"
+    numbers = dict(rows.values_list("pk", number_path))
+    out = []
+    for obj in rows:
+        row = {"dispute": numbers[obj.pk]}
+        if section.by_party:
+            row["party"] = obj.party.name
+        row |= {name: _value(obj, name) for name in section.fields}
+        out.append(row)
+    return out
+
+
+def _bookings_by_phone(actor: Any, digest: str) -> list[dict]:
+    """Reception bookings for a new matter (no dispute yet) with this contact phone, in the
+    actor's scope. The phone is encrypted without a digest: the bookings of the scope, few,
+    are read and compared."""
+    if actor is None or not digest:
+        return []
+    model = apps.get_model("meetings.ReceptionBooking")
+    section = next(s for s in SECTIONS if s.model == "meetings.ReceptionBooking")
+    rows = access_scope(actor).filter(
+        model._default_manager.filter(dispute__isnull=True),
+        field="slot__day__region_code",
+    )
+    return [
+        {"dispute": ""} | {name: _value(obj, name) for name in section.fields}
+        for obj in rows.order_by("pk")
+        if obj.contact_phone and lookup.digest(obj.contact_phone) == digest
+    ]
+
+
+def subject_data(parties: list[Party], digest: str, actor: Any = None) -> dict[str, Any]:
     """Everything held about the person: their party rows (unmasked: it is for them), the
     disputes' facts, the events of those disputes, who revealed their numbers, and the
     subject-access searches made for them."""
@@ -172,7 +452,7 @@ def subject_data(parties: list[Party], digest: str) -> dict[str, Any]:
         if digest
         else AccessRequest.objects.none()
     )
-    return {
+    data: dict[str, Any] = {
         "generated_at": _when(timezone.now()),
         "parties": [
             {
@@ -234,6 +514,10 @@ def subject_data(parties: list[Party], digest: str) -> dict[str, Any]:
             for s in searches
         ],
     }
+    for section in SECTIONS:
+        data[section.key] = _section_rows(section, list(disputes), party_ids)
+    data["reception_bookings"] += _bookings_by_phone(actor, digest)
+    return data
 
 
 def _cell(value: Any) -> Any:
@@ -301,6 +585,15 @@ def _xlsx(data: dict[str, Any]) -> bytes:
             [("at", _("时间")), ("by", _("经办人")), ("kind", _("操作")), ("reason", _("理由"))],
         ),
     ]
+    for section in SECTIONS:
+        columns = [("dispute", _("纠纷编号"))]
+        if section.by_party:
+            columns.append(("party", _("姓名或名称")))
+        model = apps.get_model(section.model)
+        columns += [
+            (name, str(model._meta.get_field(name).verbose_name)) for name in section.fields
+        ]
+        sheets.append((section.title, section.key, columns))
     book = Workbook()
     book.remove(book.active)
     for title, key, columns in sheets:

@@ -2,12 +2,15 @@
 the parties' application for judicial confirmation — on a phone, in Chromium."""
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from jiefen.conftest import sign_in
+from jiefen.disputes.models import Reveal
 from jiefen.documents.models import Confirmation, PartyDetail
 from jiefen.documents.pdf import embedded
 from jiefen.documents.tests.pdftext import fonts_of, pdf_text
@@ -18,6 +21,15 @@ pytestmark = [
 ]
 
 FITS = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+
+
+def shoot(page, name: str) -> None:
+    """A screenshot into $JIEFEN_SHOTS when it is set."""
+    folder = os.environ.get("JIEFEN_SHOTS")
+    if folder:
+        size = page.viewport_size
+        path = Path(folder) / f"{name}-{size['width']}x{size['height']}.png"
+        page.screenshot(path=str(path), full_page=True)
 
 
 def downloaded(page, link) -> tuple[str, bytes]:
@@ -57,6 +69,17 @@ def test_a_town_head_completes_and_downloads_the_agreement_and_records_the_appli
         form.locator("button:has-text('保存')").click()
         page.wait_for_selector(f"text=已保存 {party.name} 的信息")
     assert PartyDetail.objects.filter(party__dispute=agreed).count() == 2
+    # Saved, the facts are masked; a reveal with a reason shows them to correct, once.
+    first = page.locator(f"#party-{agreed.parties.order_by('id').first().pk}")
+    assert "已记录：性别、年龄、民族、职业、工作单位" in first.inner_text()
+    assert "汉族" not in page.content() and "枫桥镇五金厂" not in page.content()
+    shoot(page, "details-masked")
+    first.locator("input[name$=reason]").fill("核对调解协议书")
+    first.locator("button:has-text('查看并修改')").click()
+    page.wait_for_selector("input[name$=ethnicity][value='汉族']")
+    assert Reveal.objects.filter(field="document_detail", reason="核对调解协议书").count() == 1
+    shoot(page, "details-revealed")
+    page.goto(live_server.url + reverse("documents:details", args=[agreed.pk]))
 
     agreement = page.locator("#agreement")
     # Proposed from the sessions' mediators, in the order they first mediated.

@@ -127,7 +127,16 @@ def test_the_excel_export_opens_with_a_sheet_per_kind_of_record(
     search(client, village_clerk, PHONE)
     response = client.post(reverse("privacy:access_export"), {"fmt": "xlsx"})
     book = load_workbook(BytesIO(response.content))
-    assert book.sheetnames == ["当事人信息", "纠纷", "办理记录", "信息查看记录", "查询记录"]
+    from jiefen.privacy.subject import SECTIONS
+
+    assert book.sheetnames == [
+        "当事人信息",
+        "纠纷",
+        "办理记录",
+        "信息查看记录",
+        "查询记录",
+        *(str(section.title) for section in SECTIONS),
+    ]
     rows = list(book["当事人信息"].values)
     assert rows[0][:3] == ("纠纷编号", "身份", "姓名或名称")
     assert rows[1][3] == PHONE and rows[1][4] == RESIDENT_ID
