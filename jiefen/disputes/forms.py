@@ -19,6 +19,7 @@ from jiefen.disputes.models import (
     Tier,
     Warning,
 )
+from jiefen.org.choices import group_departments
 
 
 def _date_input():
@@ -325,7 +326,7 @@ class AssignForm(ReasonForm):
 
     def __init__(self, *args, departments=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments
+        group_departments(self.fields["department"], departments)
 
 
 class ResolveForm(ReasonForm):

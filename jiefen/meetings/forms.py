@@ -13,6 +13,7 @@ from jiefen.accounts.models import User
 from jiefen.disputes.models import Category, Risk
 from jiefen.meetings.models import Cadence, DayRule, ReceptionKind, Weekday
 from jiefen.meetings.services import Person
+from jiefen.org.choices import group_departments
 from jiefen.org.models import Body
 
 DATE = {"type": "date"}
@@ -165,7 +166,7 @@ class DepartmentDecisionForm(DecisionForm):
 
     def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set(self, "department", queryset=departments)
+        group_departments(self.fields["department"], departments)
 
 
 class LeaderDecisionForm(DecisionForm):
