@@ -63,7 +63,10 @@ class RegisterForm(forms.Form):
             self.initial["once"] = once_new()
         self.fields["body"].queryset = bodies
         self.fields["region"] = forms.TypedChoiceField(
-            choices=[(r.code, f"{r.name}（{r.code}）") for r in regions],
+            choices=[
+                (r.code, _("%(name)s（%(code)s）") % {"name": r.name, "code": r.code})
+                for r in regions
+            ],
             coerce=int,
             label=_("发生地（村/社区）"),
         )

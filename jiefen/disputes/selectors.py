@@ -435,6 +435,12 @@ def _bodies_in_reach(actor: Any) -> QuerySet[Any]:
     return bodies_for(actor)
 
 
+def _named(name: str, code: int) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("%(name)s（%(code)s）") % {"name": name, "code": code}
+
+
 def region_by_name(actor: Any, name: str, code: int | None = None) -> list[int]:
     """Codes of the places in the actor's jurisdiction called `name` (and coded `code`)."""
     qs = _regions_in_reach(actor).filter(name=name)
@@ -458,7 +464,7 @@ def region_named(actor: Any, code: int) -> str | None:
     if region is None:
         return None
     if _regions_in_reach(actor).filter(name=region.name).exclude(code=code).exists():
-        return f"{region.name}（{region.code}）"
+        return _named(region.name, region.code)
     return region.name
 
 
@@ -467,7 +473,7 @@ def body_named(actor: Any, pk: int) -> str | None:
     if body is None:
         return None
     if _bodies_in_reach(actor).filter(name=body.name).exclude(pk=pk).exists():
-        return f"{body.name}（{body.region_code}）"
+        return _named(body.name, body.region_code)
     return body.name
 
 
@@ -495,7 +501,7 @@ def filter_suggestions(actor: Any, field: str, text: str) -> list[dict[str, str]
         shared = _shared_names(_regions_in_reach(actor), [r.name for r in regions])
         return [
             {
-                "value": f"{r.name}（{r.code}）" if r.name in shared else r.name,
+                "value": _named(r.name, r.code) if r.name in shared else r.name,
                 "label": r.parent.name if r.parent is not None else "",
             }
             for r in regions
@@ -511,7 +517,7 @@ def filter_suggestions(actor: Any, field: str, text: str) -> list[dict[str, str]
         shared = _shared_names(_bodies_in_reach(actor), [b.name for b in bodies])
         return [
             {
-                "value": f"{b.name}（{b.region_code}）" if b.name in shared else b.name,
+                "value": _named(b.name, b.region_code) if b.name in shared else b.name,
                 "label": b.region.name,
             }
             for b in bodies

@@ -149,7 +149,14 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, disputes: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(d.pk, f"{d.number} {d.title}（{d.get_status_display()}）") for d in disputes]
+        choices = [
+            (
+                d.pk,
+                _("%(number)s %(title)s（%(status)s）")
+                % {"number": d.number, "title": d.title, "status": d.get_status_display()},
+            )
+            for d in disputes
+        ]
         _set(self, "dispute", choices=[("", "—"), *choices])
 
 
@@ -344,5 +351,7 @@ class ReceptionRecordForm(forms.Form):
 
     def __init__(self, *args: Any, regions: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+        choices = [
+            (r.code, _("%(name)s（%(code)s）") % {"name": r.name, "code": r.code}) for r in regions
+        ]
         _set(self, "region", choices=[("", "—"), *choices])

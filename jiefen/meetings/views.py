@@ -261,6 +261,9 @@ def _render_detail(
         if agenda
         else "",
         "trends": trend_lines(agenda.get("trends", [])),
+        "warnings": [
+            (w, services.integration.warning_words(w)) for w in agenda.get("warnings") or []
+        ],
         "attendance": list(meeting.attendance.all()),
         "supervision_ready": services.integration.supervision_services() is not None,
     }
