@@ -276,7 +276,9 @@ def _render_detail(
     status: int = 200,
     revealed: dict[str, Any] | None = None,
     conflict: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    """The dispute page; `extra` is more context (another app's form sent back with errors)."""
     moves = available_moves(request.user, dispute)
     if conflict is not None:
         conflict["available"] = any(m.action == conflict["move"].action for m in moves)
@@ -300,6 +302,7 @@ def _render_detail(
             "provisional_years": _provisional_years([dispute.due_date]),
             "revealed": revealed,
             "conflict": conflict,
+            **(extra or {}),
         },
         status=status,
     )

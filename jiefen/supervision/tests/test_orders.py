@@ -279,7 +279,7 @@ def _receivers_offered(client, user, dispute):
 
     client.force_login(user)
     html = client.get(f"/disputes/{dispute.pk}/").content.decode()
-    select = re.search(r'<select name="to_body"[^>]*>(.*?)</select>', html, re.S).group(1)
+    select = re.search(r'<select [^>]*name="to_body"[^>]*>(.*?)</select>', html, re.S).group(1)
     # The choices are grouped by kind and region; the one chosen by default comes first here.
     options = re.findall(r'<option value="(\d+)"( selected)?', select)
     chosen = [int(pk) for pk, selected in options if selected]
