@@ -1,5 +1,6 @@
 """Forms of the staff UI. They only shape input; the services validate and decide."""
 
+import re
 import secrets
 from typing import Any, ClassVar
 
@@ -19,6 +20,7 @@ from jiefen.disputes.models import (
     Tier,
     Warning,
 )
+from jiefen.org.choices import group_departments
 
 
 def _date_input():
@@ -61,7 +63,10 @@ class RegisterForm(forms.Form):
             self.initial["once"] = once_new()
         self.fields["body"].queryset = bodies
         self.fields["region"] = forms.TypedChoiceField(
-            choices=[(r.code, f"{r.name}（{r.code}）") for r in regions],
+            choices=[
+                (r.code, _("%(name)s（%(code)s）") % {"name": r.name, "code": r.code})
+                for r in regions
+            ],
             coerce=int,
             label=_("发生地（村/社区）"),
         )
@@ -153,6 +158,35 @@ def _event_choices() -> list[tuple[str, Any]]:
     return [(str(key), label) for key, label in EVENT_LABELS.items()]
 
 
+NAMED = re.compile(r"^(?P<name>.*?)\s*[（(]\s*(?P<code>\d{1,12})\s*[)）]\s*$")
+
+
+def _by_name(text: str | None, actor: Any, lookup: Any) -> int | None:
+    """A code or id as typed, or the one place or body of that name within the actor's reach
+    ("name（code）" as the suggestions give it narrows a name shared by several)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    found = NAMED.match(text)
+    name, code = (found["name"], int(found["code"])) if found else (text, None)
+    matches = lookup(actor, name, code) if actor is not None else []
+    if not matches:
+        raise forms.ValidationError(
+            _("管辖范围内没有名为“%(name)s”的单位或区划，请从提示中选择"),
+            code="unknown",
+            params={"name": name},
+        )
+    if len(matches) > 1:
+        raise forms.ValidationError(
+            _("有 %(n)d 个名为“%(name)s”的单位或区划，请从提示中选择其中一个"),
+            code="ambiguous",
+            params={"n": len(matches), "name": name},
+        )
+    return int(matches[0])
+
+
 class FilterForm(forms.Form):
     """The list's filters. Besides what a person picks here, the dashboard links each figure to
     the list with the filters that select the disputes behind it (metrics.dashboard.links);
@@ -166,8 +200,24 @@ class FilterForm(forms.Form):
     category = forms.ModelChoiceField(
         queryset=Category.objects.all(), required=False, label=_("类别"), empty_label=_("全部类别")
     )
-    region = forms.IntegerField(required=False, label=_("区划代码"))
-    holder = forms.IntegerField(required=False, label=_("承办主体"))
+    # Chosen by name: a place or a body typed, or picked from the suggestions app.js fetches
+    # (disputes:suggest); a dashboard link still gives the code or the id.
+    region = forms.CharField(
+        required=False,
+        max_length=120,
+        label=_("发生地"),
+        widget=forms.TextInput(
+            attrs={"list": "region-options", "autocomplete": "off", "data-suggest": "region"}
+        ),
+    )
+    holder = forms.CharField(
+        required=False,
+        max_length=120,
+        label=_("承办主体"),
+        widget=forms.TextInput(
+            attrs={"list": "holder-options", "autocomplete": "off", "data-suggest": "holder"}
+        ),
+    )
     warning = forms.ChoiceField(
         choices=[("", _("全部")), ("overdue", _("已超期")), (str(Warning.YELLOW), _("黄色预警"))],
         required=False,
@@ -212,9 +262,30 @@ class FilterForm(forms.Form):
         required=False, max_length=2000, widget=forms.HiddenInput, label=_("指定纠纷")
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, actor=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        self.actor = actor
         self.fields["event"].allowed = dict(_event_choices())
+        if self.is_bound:
+            # A code or an id from a link is shown by its name.
+            from jiefen.disputes.selectors import body_named, region_named
+
+            data = self.data.copy()
+            for name, shown in (("region", region_named), ("holder", body_named)):
+                value = (data.get(name) or "").strip()
+                if value.isdigit() and actor is not None:
+                    data[name] = shown(actor, int(value)) or value
+            self.data = data
+
+    def clean_region(self) -> int | None:
+        from jiefen.disputes.selectors import region_by_name
+
+        return _by_name(self.cleaned_data.get("region"), self.actor, region_by_name)
+
+    def clean_holder(self) -> int | None:
+        from jiefen.disputes.selectors import body_by_name
+
+        return _by_name(self.cleaned_data.get("holder"), self.actor, body_by_name)
 
     def clean_ids(self) -> list[int]:
         parts = [p.strip() for p in (self.cleaned_data.get("ids") or "").split(",") if p.strip()]
@@ -325,7 +396,7 @@ class AssignForm(ReasonForm):
 
     def __init__(self, *args, departments=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments
+        group_departments(self.fields["department"], departments)
 
 
 class ResolveForm(ReasonForm):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiefen.disputes.models import Status
 from jiefen.org.models import Role
@@ -159,8 +160,23 @@ TABLE: dict[Action, Move] = {
     ]
 }
 
-EVENT_LABELS = {action: move.label for action, move in TABLE.items()} | {
-    Action.REGISTER: _("登记"),
+# An event says what was done (past tense in English: "Registered", not the button's
+# "Register"); the Chinese words are the moves' own.
+EVENT_LABELS = {
+    Action.ACCEPT: pgettext_lazy("event", "受理"),
+    Action.DECLINE: pgettext_lazy("event", "不予受理"),
+    Action.SESSION: pgettext_lazy("event", "记录调解"),
+    Action.TRANSFER: pgettext_lazy("event", "移送上级"),
+    Action.RECEIVE: pgettext_lazy("event", "接收移送"),
+    Action.RETURN: pgettext_lazy("event", "退回"),
+    Action.ASSIGN: pgettext_lazy("event", "交办部门"),
+    Action.REPORT: pgettext_lazy("event", "反馈办理结果"),
+    Action.RESOLVE: pgettext_lazy("event", "办结"),
+    Action.VISIT: pgettext_lazy("event", "回访"),
+    Action.CLOSE: pgettext_lazy("event", "结案"),
+    Action.REOPEN: pgettext_lazy("event", "重启"),
+    Action.REVIEW_REOPEN: pgettext_lazy("event", "复核后重新受理"),
+    Action.REGISTER: pgettext_lazy("event", "登记"),
     # Follow-up records that change no state, written by other apps through event_append.
     "escalation_request": _("当事人申请上移"),
     "escalation_answer": _("答复上移申请"),

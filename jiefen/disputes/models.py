@@ -20,6 +20,14 @@ from jiefen.privacy.fields import SealedCharField
 from jiefen.regions.models import Region
 
 
+def category_label(name: str) -> str:
+    """A category's name in the reader's language: the seeded statistical categories have their
+    English names in the catalogue; one an administrator added reads as typed."""
+    from django.utils.translation import gettext
+
+    return gettext(name) if name else name
+
+
 class Category(models.Model):
     """People's-mediation statistical categories; editable by administrators."""
 
@@ -34,7 +42,7 @@ class Category(models.Model):
         ordering = ["sort", "key"]
 
     def __str__(self) -> str:
-        return self.name
+        return category_label(self.name)
 
 
 class Channel(models.TextChoices):

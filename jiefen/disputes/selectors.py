@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from jiefen.disputes.access import disputes_for, roles_by_body
@@ -416,3 +416,110 @@ def timeline(dispute: Dispute) -> QuerySet[Event]:
 
 def red_count(page_rows: list[Dispute]) -> int:
     return sum(1 for d in page_rows if d.warning == Warning.RED)
+
+
+# --- places and bodies chosen by name (the list's filters) ------------------------------------
+
+SUGGESTIONS = 15
+
+
+def _regions_in_reach(actor: Any) -> QuerySet[Region]:
+    from jiefen.org.scope import scope_of
+
+    return scope_of(actor).filter(Region.objects.all(), "code")
+
+
+def _bodies_in_reach(actor: Any) -> QuerySet[Any]:
+    from jiefen.org.scope import bodies_for
+
+    return bodies_for(actor)
+
+
+def _named(name: str, code: int) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("%(name)s（%(code)s）") % {"name": name, "code": code}
+
+
+def region_by_name(actor: Any, name: str, code: int | None = None) -> list[int]:
+    """Codes of the places in the actor's jurisdiction called `name` (and coded `code`)."""
+    qs = _regions_in_reach(actor).filter(name=name)
+    if code is not None:
+        qs = qs.filter(code=code)
+    return list(qs.values_list("code", flat=True)[:10])
+
+
+def body_by_name(actor: Any, name: str, code: int | None = None) -> list[int]:
+    """Ids of the bodies in the actor's jurisdiction called `name` (at region `code`)."""
+    qs = _bodies_in_reach(actor).filter(name=name)
+    if code is not None:
+        qs = qs.filter(region_code=code)
+    return list(qs.values_list("pk", flat=True)[:10])
+
+
+def region_named(actor: Any, code: int) -> str | None:
+    """How the filter shows place `code`: its name, with the code when another place in reach
+    has the same name."""
+    region = _regions_in_reach(actor).filter(code=code).first()
+    if region is None:
+        return None
+    if _regions_in_reach(actor).filter(name=region.name).exclude(code=code).exists():
+        return _named(region.name, region.code)
+    return region.name
+
+
+def body_named(actor: Any, pk: int) -> str | None:
+    body = _bodies_in_reach(actor).filter(pk=pk).first()
+    if body is None:
+        return None
+    if _bodies_in_reach(actor).filter(name=body.name).exclude(pk=pk).exists():
+        return _named(body.name, body.region_code)
+    return body.name
+
+
+def _shared_names(qs: QuerySet[Any], names: list[str]) -> set[str]:
+    """Those of `names` that more than one row of `qs` bears."""
+    rows = qs.filter(name__in=names).values("name").annotate(n=Count("pk")).filter(n__gt=1)
+    return {row["name"] for row in rows}
+
+
+def filter_suggestions(actor: Any, field: str, text: str) -> list[dict[str, str]]:
+    """Up to SUGGESTIONS places or bodies in the actor's jurisdiction whose name contains
+    `text`, shortest name first: `value` is what the filter takes, `label` says where it is."""
+    text = (text or "").strip()[:50]
+    if not text:
+        return []
+    if field == "region":
+        regions = list(
+            _regions_in_reach(actor)
+            .filter(name__contains=text)
+            .select_related("parent")
+            .order_by("level", "code")[: SUGGESTIONS * 2]
+        )
+        regions.sort(key=lambda r: (len(r.name), r.level, r.code))
+        regions = regions[:SUGGESTIONS]
+        shared = _shared_names(_regions_in_reach(actor), [r.name for r in regions])
+        return [
+            {
+                "value": _named(r.name, r.code) if r.name in shared else r.name,
+                "label": r.parent.name if r.parent is not None else "",
+            }
+            for r in regions
+        ]
+    if field == "holder":
+        bodies = list(
+            _bodies_in_reach(actor)
+            .filter(name__contains=text, active=True)
+            .order_by("region_code", "kind", "name")[: SUGGESTIONS * 2]
+        )
+        bodies.sort(key=lambda b: (len(b.name), b.region_code, b.pk))
+        bodies = bodies[:SUGGESTIONS]
+        shared = _shared_names(_bodies_in_reach(actor), [b.name for b in bodies])
+        return [
+            {
+                "value": _named(b.name, b.region_code) if b.name in shared else b.name,
+                "label": b.region.name,
+            }
+            for b in bodies
+        ]
+    return []

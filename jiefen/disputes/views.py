@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from jiefen.disputes.forms import (
 )
 from jiefen.disputes.lifecycle import Action, Conflict, DisputeError, NotFound
 from jiefen.disputes.models import Dispute
-from jiefen.disputes.selectors import dispute_list, queue_for, timeline
+from jiefen.disputes.selectors import dispute_list, filter_suggestions, queue_for, timeline
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import bodies_for
 from jiefen.regions.models import Level, Region, code_span
@@ -66,7 +66,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dispute_list_view(request: HttpRequest) -> HttpResponse:
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET or None, actor=request.user)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     after = _int_or_none(request.GET.get("after"))
     before = _int_or_none(request.GET.get("before"))
@@ -88,9 +88,24 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
+            "chosen": sum(
+                1
+                for field in form.visible_fields()
+                if field.name != "sort" and filters.get(field.name) not in (None, "", [], False)
+            ),
             "provisional_years": _provisional_years([d.due_date for d in page.rows]),
         },
     )
+
+
+@login_required
+def suggest(request: HttpRequest) -> JsonResponse:
+    """Places or bodies in the reader's jurisdiction whose name contains `q`, for the list's
+    filters (`field` is region or holder)."""
+    results = filter_suggestions(
+        request.user, request.GET.get("field", ""), request.GET.get("q", "")
+    )
+    return JsonResponse({"results": results})
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -261,7 +276,9 @@ def _render_detail(
     status: int = 200,
     revealed: dict[str, Any] | None = None,
     conflict: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    """The dispute page; `extra` is more context (another app's form sent back with errors)."""
     moves = available_moves(request.user, dispute)
     if conflict is not None:
         conflict["available"] = any(m.action == conflict["move"].action for m in moves)
@@ -285,6 +302,7 @@ def _render_detail(
             "provisional_years": _provisional_years([dispute.due_date]),
             "revealed": revealed,
             "conflict": conflict,
+            **(extra or {}),
         },
         status=status,
     )

@@ -162,7 +162,11 @@ class AgreementItems:
                         fields[prefix + name].help_text = KEPT
                     else:
                         initial[prefix + name] = value
-            legend = f"{party.get_side_display()} {party.name}（{party.get_kind_display()}）"
+            legend = _("%(side)s %(name)s（%(kind)s）") % {
+                "side": party.get_side_display(),
+                "name": party.name,
+                "kind": party.get_kind_display(),
+            }
             form.groups.append((legend, "agreement-only party", [prefix + n for n in names]))
 
     def _inputs(self) -> tuple[dict[int, services.PartyItems], services.AgreementDetailInput]:

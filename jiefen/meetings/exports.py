@@ -11,8 +11,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiefen.disputes.models import Risk, Status
+from jiefen.disputes.models import Risk, Status, category_label
 from jiefen.lib import cells
+from jiefen.meetings import integration
 from jiefen.meetings.agenda import SECTION_LABELS, SECTIONS, meeting_title
 from jiefen.meetings.documents import Word, bar_chart, cn_date, cn_number, workbook_bytes
 from jiefen.meetings.models import AttendanceKind, DecisionKind, Meeting
@@ -94,7 +95,7 @@ def stats_sentence(stats: dict[str, int], previous: dict[str, int]) -> str:
 def trend_lines(trends: list[dict[str, Any]]) -> list[str]:
     return [
         _("%(category)s：本期%(now)d件，上期同期%(before)d件")
-        % {"category": t["category"], "now": t["now"], "before": t["before"]}
+        % {"category": category_label(t["category"]), "now": t["now"], "before": t["before"]}
         for t in trends
     ]
 
@@ -143,7 +144,7 @@ def agenda_docx(meeting: Meeting) -> bytes:
     if agenda.get("warnings"):
         n += 1
         word.heading(f"{cn_number(n)}、{_('预警提示')}")
-        word.text("\n".join(str(w.get("message", "")) for w in agenda["warnings"]))
+        word.text("\n".join(integration.warning_words(w) for w in agenda["warnings"]))
     return word.bytes()
 
 

@@ -13,6 +13,7 @@ from jiefen.accounts.models import User
 from jiefen.disputes.models import Category, Risk
 from jiefen.meetings.models import Cadence, DayRule, ReceptionKind, Weekday
 from jiefen.meetings.services import Person
+from jiefen.org.choices import group_departments
 from jiefen.org.models import Body
 
 DATE = {"type": "date"}
@@ -148,7 +149,14 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, disputes: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(d.pk, f"{d.number} {d.title}（{d.get_status_display()}）") for d in disputes]
+        choices = [
+            (
+                d.pk,
+                _("%(number)s %(title)s（%(status)s）")
+                % {"number": d.number, "title": d.title, "status": d.get_status_display()},
+            )
+            for d in disputes
+        ]
         _set(self, "dispute", choices=[("", "—"), *choices])
 
 
@@ -165,7 +173,7 @@ class DepartmentDecisionForm(DecisionForm):
 
     def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set(self, "department", queryset=departments)
+        group_departments(self.fields["department"], departments)
 
 
 class LeaderDecisionForm(DecisionForm):
@@ -343,5 +351,7 @@ class ReceptionRecordForm(forms.Form):
 
     def __init__(self, *args: Any, regions: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+        choices = [
+            (r.code, _("%(name)s（%(code)s）") % {"name": r.name, "code": r.code}) for r in regions
+        ]
         _set(self, "region", choices=[("", "—"), *choices])

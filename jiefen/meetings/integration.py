@@ -134,8 +134,20 @@ def early_warnings(*, region: Any, start: date, end: date, today: date) -> list[
     items = []
     for item in reader(region=region, start=start, end=end, today=today) or []:
         row = item if isinstance(item, dict) else getattr(item, "__dict__", {})
-        items.append({k: v for k, v in row.items() if _json_ready(v)})
+        # The kind and parameters too, so that the page says it in the reader's language.
+        items.append({k: v for k, v in row.items() if _json_ready(v) or k == "params"})
     return items
+
+
+def warning_words(item: dict[str, Any]) -> str:
+    """An agenda's warning in the reader's language (through
+    jiefen.metrics.early_warning.warning_message), or the words it was stored with."""
+    try:
+        early_warning = importlib.import_module("jiefen.metrics.early_warning")
+    except ImportError:
+        return str(item.get("message", ""))
+    words = getattr(early_warning, "warning_message", None)
+    return str(words(item)) if words is not None else str(item.get("message", ""))
 
 
 def _json_ready(value: Any) -> bool:

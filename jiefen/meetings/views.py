@@ -27,7 +27,7 @@ from jiefen.disputes.services import DisputeInput, PartyInput
 from jiefen.meetings import circulars as circular_services
 from jiefen.meetings import receptions as reception_services
 from jiefen.meetings import screening as screening_services
-from jiefen.meetings import services
+from jiefen.meetings import selectors, services
 from jiefen.meetings.agenda import SECTION_LABELS, SECTIONS, agenda_dispute_ids, meeting_title
 from jiefen.meetings.exports import (
     UNIT_KEYS,
@@ -111,11 +111,8 @@ def _managed_bodies(user: Any, kinds: tuple[str, ...]) -> QuerySet[Body]:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    meetings = list(
-        services.meetings_for(request.user)
-        .filter(date__gte=today - timedelta(days=92))
-        .order_by("date", "id")[:100]
-    )
+    chosen = selectors.meeting_filter(request.user, request.GET)
+    meetings = selectors.meetings_listed(request.user, chosen, since=today - timedelta(days=92))
     upcoming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.date >= today]
     past = [m for m in reversed(meetings) if m not in upcoming]
     managed = list(_managed_bodies(request.user, services.MEETING_KINDS))
@@ -128,6 +125,9 @@ def index(request: HttpRequest) -> HttpResponse:
             "past": [(m, meeting_title(m)) for m in past],
             "managed": [(b, series.get(b.pk)) for b in managed],
             "today": today,
+            "chosen": chosen,
+            "bodies": list(selectors.meeting_bodies(request.user)[:500]),
+            "kinds": [(k, BodyKind(k).label) for k in services.MEETING_KINDS],
         },
     )
 
@@ -246,6 +246,8 @@ def _render_detail(
     bound = bound or {}
     manager = services.may_manage(request.user, meeting.body)
     agenda = meeting.agenda or {}
+    if meeting.status == MeetingStatus.SCHEDULED:
+        agenda = selectors.agenda_live(request.user, agenda)
     sections = [
         (key, SECTION_LABELS[key], (agenda.get("sections") or {}).get(key)) for key in SECTIONS
     ]
@@ -259,6 +261,9 @@ def _render_detail(
         if agenda
         else "",
         "trends": trend_lines(agenda.get("trends", [])),
+        "warnings": [
+            (w, services.integration.warning_words(w)) for w in agenda.get("warnings") or []
+        ],
         "attendance": list(meeting.attendance.all()),
         "supervision_ready": services.integration.supervision_services() is not None,
     }

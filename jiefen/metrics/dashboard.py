@@ -16,7 +16,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from jiefen.disputes.models import Category
+from jiefen.disputes.models import Category, category_label
 from jiefen.evaluation.targets import targets_for
 from jiefen.metrics import selectors
 from jiefen.metrics.indicators import (
@@ -236,7 +236,7 @@ def dashboard(actor: Any, region: Region, period: Period, today: date, sort: str
     names = dict(Category.objects.values_list("id", "name"))
     mix = [
         {
-            "category": names.get(category_id, str(category_id)),
+            "category": category_label(names.get(category_id, str(category_id))),
             "count": count,
             "share": display(Fraction(count, total) if total else None),
             "percent": round(100 * count / total, 1) if total else 0,

@@ -53,6 +53,7 @@ from django.db.models import Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from jiefen.disputes.models import Category, Dispute, Event, Party, PartyKind, Side
 from jiefen.metrics.models import CategoryTally, Tally
@@ -99,13 +100,29 @@ class Warning:
         values: everything but the list of disputes, which "dispute_ids" and "numbers"
         repeat as text)."""
         data = asdict(self)
-        del data["params"]
         data["title"] = self.title
         data["explanation"] = self.explanation
-        data["message"] = f"{self.title}：{self.explanation}"
+        data["message"] = warning_message(data)
         data["dispute_ids"] = ",".join(str(d["id"]) for d in self.disputes)
-        data["numbers"] = "、".join(d["number"] for d in self.disputes)
+        data["numbers"] = list_sep().join(d["number"] for d in self.disputes)
         return data
+
+
+def list_sep() -> str:
+    """What separates the items of a list in a sentence: 、 in Chinese, a comma in English."""
+    return pgettext("list separator", "、")
+
+
+def warning_message(item: dict[str, Any]) -> str:
+    """The one-line words of a warning kept as a dict (on an agenda, say), in the reader's
+    language when it kept its kind and parameters; its stored words otherwise."""
+    if item.get("kind") and isinstance(item.get("params"), dict):
+        fields = ("kind", "region", "region_name", "count", "url", "params")
+        w = Warning(**{k: item.get(k) for k in fields}, disputes=[])  # type: ignore[arg-type]
+        title, explanation = w.title, w.explanation
+    else:
+        return str(item.get("message", ""))
+    return _("%(title)s：%(explanation)s") % {"title": title, "explanation": explanation}
 
 
 @dataclass
@@ -138,7 +155,7 @@ def _ids_url(region_code: int, ids: Iterable[int]) -> str:
 
 
 def _numbers(disputes: list[dict[str, Any]]) -> str:
-    shown = "、".join(d["number"] for d in disputes[:SHOWN])
+    shown = list_sep().join(d["number"] for d in disputes[:SHOWN])
     if len(disputes) > SHOWN:
         shown += _("等")
     return shown
@@ -628,7 +645,7 @@ def method() -> list[str]:
 
 
 def _title(w: Warning) -> str:
-    p = w.params
+    p = _shown(w.params)
     if w.kind == RISE:
         return _("%(place)s%(category)s明显增多") % {"place": p["place"], "category": p["category"]}
     if w.kind == CLUSTER:
@@ -640,11 +657,21 @@ def _title(w: Warning) -> str:
     return _("%(place)s同一事项重复登记") % {"place": p["place"]}
 
 
+def _shown(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with a category's name in the reader's language."""
+    from jiefen.disputes.models import category_label
+
+    p = dict(params)
+    if isinstance(p.get("category"), str):
+        p["category"] = category_label(p["category"])
+    return p
+
+
 def _explanation(w: Warning) -> str:
-    p = dict(w.params)
+    p = _shown(w.params)
     if w.kind == RISE:
         p["n"] = len(p["history"])
-        p["history"] = "、".join(str(h) for h in p["history"])
+        p["history"] = list_sep().join(str(h) for h in p["history"])
         return (
             _(
                 "%(place)s%(category)s本期（%(start)s 至 %(end)s）登记 %(x)d 件；往年同期"
@@ -696,9 +723,12 @@ def _explanation(w: Warning) -> str:
 
 def _note(fact: dict[str, Any]) -> str:
     return (
-        _(
+        ngettext(
             "%(place)s历史数据不足：往年同期有统计数据的只有 %(have)d 年（至少需要 %(need)d "
-            "年），本期不做同比异常（z 分数）研判。"
+            "年），本期不做同比异常（z 分数）研判。",
+            "%(place)s历史数据不足：往年同期有统计数据的只有 %(have)d 年（至少需要 %(need)d "
+            "年），本期不做同比异常（z 分数）研判。",
+            fact["have"],
         )
         % fact
     )

@@ -179,7 +179,7 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, dict[str, Any] | None]:
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET or None, actor=request.user)
     if not form.is_bound:
         return form, {}
     if not form.is_valid():

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Status
+from jiefen.org.choices import body_groups
 from jiefen.org.models import BodyKind
 from jiefen.org.scope import scope_of
 from jiefen.regions.models import Level, Region, code_span
@@ -251,6 +252,9 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
             for order in orders
         ],
         "receivers": receivers,
+        # Grouped and sorted for the choice; the one that should answer first stays chosen.
+        "receiver_groups": body_groups(receivers),
+        "receiver_default": receivers[0].pk if receivers else None,
         "may_urge": is_open
         and (actor.is_superuser or access.urging_seat(actor, dispute) is not None),
         "ownership": ownership,

@@ -68,20 +68,44 @@ def _dispute_or_404(request: HttpRequest, pk: int) -> Any:
         raise Http404 from None
 
 
-def _act(request: HttpRequest, pk: int, form_class: type, write: Any, done: str) -> HttpResponse:
-    """Validate the form, call the service, and go back to the dispute page with a message."""
-    _dispute_or_404(request, pk)
-    form = form_class(request.POST)
-    if not form.is_valid():
+def _act(
+    request: HttpRequest, pk: int, form_class: type, write: Any, done: str, name: str = ""
+) -> HttpResponse:
+    """Validate the form and call the service, then go back to the dispute page with a
+    message. A form the person must correct comes back on the dispute page itself (400), its
+    problems in the page's error summary, linked to its fields, with what they typed."""
+    dispute = _dispute_or_404(request, pk)
+    form = form_class(request.POST, auto_id=f"sv-{name}-%s" if name else "id_%s")
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except DisputeError as error:
+            if not name or not _attach(form, error):
+                _refused(request, error)
+                return _back(pk)
+        else:
+            messages.success(request, done)
+            return _back(pk)
+    elif not name:
         _form_problems(request, form)
         return _back(pk)
-    try:
-        write(form.cleaned_data)
-    except DisputeError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, done)
-    return _back(pk)
+    from jiefen.disputes.views import _render_detail
+
+    return _render_detail(
+        request, dispute, status=400, extra={"supervision_bound": {"name": name, "form": form}}
+    )
+
+
+def _attach(form: Any, error: DisputeError) -> bool:
+    """Put a refusal's problems on the form's fields (or on the form); True when placed."""
+    placed = False
+    for field, problems in (error.fields or {}).items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.message))
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,6 +127,7 @@ def order_issue(request: HttpRequest, pk: int) -> HttpResponse:
             to_body=data["to_body"],
         ),
         _("已下达督办"),
+        name="order",
     )
 
 
@@ -117,6 +142,7 @@ def order_answer(request: HttpRequest, pk: int, order: int) -> HttpResponse:
             actor=request.user, order_id=order, report=data["report"]
         ),
         _("已答复督办"),
+        name=f"answer{order}",
     )
 
 
@@ -129,6 +155,7 @@ def urge(request: HttpRequest, pk: int) -> HttpResponse:
         UrgeForm,
         lambda data: services.dispute_urge(actor=request.user, dispute_id=pk, note=data["note"]),
         _("已催办"),
+        name="urge",
     )
 
 
@@ -147,6 +174,7 @@ def leader_assign(request: HttpRequest, pk: int) -> HttpResponse:
             target_date=data["target_date"],
         ),
         _("已明确包案领导"),
+        name="leader",
     )
 
 
@@ -169,6 +197,7 @@ def ownership_note(request: HttpRequest, ownership: int) -> HttpResponse:
             actor=request.user, ownership_id=ownership, text=data["text"]
         ),
         _("已记录进展"),
+        name="note",
     )
 
 
@@ -187,6 +216,7 @@ def ownership_extend(request: HttpRequest, ownership: int) -> HttpResponse:
             reason=data["reason"],
         ),
         _("已提交延期申请"),
+        name="extend",
     )
 
 
@@ -209,6 +239,7 @@ def extension_decide(request: HttpRequest, extension: int) -> HttpResponse:
             note=data["note"],
         ),
         _("已审批延期申请"),
+        name="decide",
     )
 
 
@@ -224,6 +255,7 @@ def ownership_sign_off(request: HttpRequest, ownership: int) -> HttpResponse:
             actor=request.user, ownership_id=ownership, note=data["note"]
         ),
         _("已销号"),
+        name="signoff",
     )
 
 

@@ -424,8 +424,13 @@ def _search_probes(land: Land, place: str) -> dict[str, Any]:
     return {"q": land.disputes[place].number}
 
 
+def _name_probes(land: Land, place: str) -> dict[str, Any]:
+    return {"field": "holder", "q": land.disputes[place].holder.name}
+
+
 PAGES: dict[str, list[Probe]] = {
     "disputes:queue": [],
+    "disputes:suggest": [_name_probes],
     "disputes:list": [_holder_probes, _search_probes],
     "disputes:register": [],
     "metrics:dashboard": [_region_probes],

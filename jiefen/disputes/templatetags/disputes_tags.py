@@ -1,5 +1,7 @@
 """Rendering helpers: masking, warning colours, and the words for an event."""
 
+from typing import Any
+
 from django import template
 from django.utils.translation import gettext as _
 
@@ -57,7 +59,7 @@ def event_detail(event: Event) -> str:
     extra = supervision_detail(event.action, p)
     if extra:
         parts.append(str(extra))
-    return "；".join(parts)
+    return _("；").join(parts)
 
 
 @register.filter
@@ -75,3 +77,18 @@ def status_label(value: str) -> str:
 @register.filter
 def warning_label(value: int) -> str:
     return str(Warning(value).label)
+
+
+@register.filter
+def paren(value: Any) -> str:
+    """`value` in brackets as the reader's language writes them: （…） in Chinese, " (…)" in
+    English, so that no full-width bracket is left in English text."""
+    return _("（%(text)s）") % {"text": value}
+
+
+@register.filter
+def category_label(value: Any) -> str:
+    """A category's name kept as text (on an agenda, say) in the reader's language."""
+    from jiefen.disputes.models import category_label as label
+
+    return label(str(value)) if value else ""

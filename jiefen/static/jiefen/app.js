@@ -83,3 +83,61 @@
     stack();
   }
 })();
+
+/* The dispute list: its filters fold behind one control on a phone and stand open on a wider
+   screen; the place and body boxes suggest names from the reader's jurisdiction as they type
+   (a native datalist, so the keyboard and screen readers handle the choice). */
+(function () {
+  "use strict";
+  function filters() {
+    var fold = document.getElementById("filters");
+    if (fold && window.matchMedia && window.matchMedia("(min-width: 720px)").matches) {
+      fold.open = true;
+    }
+    var form = fold && fold.querySelector("form[data-suggest-url]");
+    if (!form) {
+      return;
+    }
+    var url = form.getAttribute("data-suggest-url");
+    Array.prototype.forEach.call(form.querySelectorAll("input[data-suggest]"), function (input) {
+      var list = document.getElementById(input.getAttribute("list"));
+      var timer = null;
+      var asked = "";
+      function ask() {
+        var text = input.value.trim();
+        if (!text || text === asked || /[（(]\d+[)）]$/.test(text)) {
+          return;
+        }
+        asked = text;
+        var query = "?field=" + encodeURIComponent(input.getAttribute("data-suggest")) +
+          "&q=" + encodeURIComponent(text);
+        fetch(url + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) {
+            if (input.value.trim() !== text || !list) {
+              return;
+            }
+            list.textContent = "";
+            data.results.forEach(function (item) {
+              var option = document.createElement("option");
+              option.value = item.value;
+              if (item.label) {
+                option.label = item.label;
+              }
+              list.appendChild(option);
+            });
+          })
+          .catch(function () {});
+      }
+      input.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(ask, 200);
+      });
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", filters);
+  } else {
+    filters();
+  }
+})();

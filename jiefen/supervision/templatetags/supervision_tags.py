@@ -17,9 +17,18 @@ def supervision_panel(context: template.Context, dispute: Any) -> dict[str, Any]
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"hidden": True}
+    # A form of this section sent back with errors (supervision.views._act): its name, what
+    # was typed and the problems, so that the hand-written form opens again as it was left.
+    bound = context.get("supervision_bound") or {}
+    form = bound.get("form")
     return panel_for(user, dispute) | {
         "csrf_token": context.get("csrf_token"),
         "request": request,
+        "bound_name": bound.get("name", ""),
+        "typed": {bound["name"]: form.data} if form is not None else {},
+        "errors": {bound["name"]: form.errors} if form is not None else {},
+        "typed_here": form.data if form is not None else {},
+        "errors_here": form.errors if form is not None else {},
     }
 
 

@@ -279,8 +279,12 @@ def _receivers_offered(client, user, dispute):
 
     client.force_login(user)
     html = client.get(f"/disputes/{dispute.pk}/").content.decode()
-    select = re.search(r'<select name="to_body"[^>]*>(.*?)</select>', html, re.S).group(1)
-    return [int(pk) for pk in re.findall(r'<option value="(\d+)"', select)]
+    select = re.search(r'<select [^>]*name="to_body"[^>]*>(.*?)</select>', html, re.S).group(1)
+    # The choices are grouped by kind and region; the one chosen by default comes first here.
+    options = re.findall(r'<option value="(\d+)"( selected)?', select)
+    chosen = [int(pk) for pk, selected in options if selected]
+    assert len(chosen) == 1
+    return chosen + [int(pk) for pk, selected in options if not selected]
 
 
 def test_the_order_form_offers_first_the_department_working_on_the_dispute(
