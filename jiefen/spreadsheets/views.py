@@ -122,6 +122,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
             "rows_checked": job.rows_checked,
             "rows_done": job.rows_done,
             "rows_invalid": job.rows_invalid,
+            "failure": job.failure,
         }
     )
 
