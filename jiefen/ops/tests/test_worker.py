@@ -222,3 +222,29 @@ def test_each_task_kind_has_a_time_limit_and_settings_may_change_it(settings):
     settings.JIEFEN_TASK_TIME_LIMITS = {IMPORT: 120}
     assert worker_module.time_limit(IMPORT) == 120
     assert worker_module.time_limit("elsewhere.task") == worker_module.DEFAULT_LIMIT
+
+
+def test_a_sweep_past_its_time_limit_fails_and_the_sweep_health_says_so(
+    client, settings, monkeypatch, world
+):
+    from jiefen.supervision import tasks as supervision_tasks
+    from jiefen.supervision.models import SweepClock
+
+    settings.JIEFEN_TASK_TIME_LIMITS = {"jiefen.supervision.tasks.sweep_tick": 1}
+    monkeypatch.setattr(supervision_tasks, "sweep_run", lambda now: time.sleep(120))
+    first = supervision_tasks.sweep_schedule(interval=300)
+    assert client.get("/healthz/sweep").json()["checks"]["last_tick"]["ok"] is True
+
+    work()
+
+    tick = DBTaskResult.objects.get(pk=first)
+    assert tick.status == "FAILED"
+    assert tick.exception_class_path == "jiefen.ops.worker.TaskTimedOut"
+    # The chain goes on: the next tick was enqueued before the sweep began.
+    clock = SweepClock.objects.get()
+    assert clock.chain != first
+    assert DBTaskResult.objects.get(pk=clock.chain).status == "READY"
+    response = client.get("/healthz/sweep")
+    assert response.status_code == 503
+    last = response.json()["checks"]["last_tick"]
+    assert last["ok"] is False and last["error"] == "TaskTimedOut"
