@@ -101,7 +101,7 @@ def _last_sweep_tick() -> dict[str, Any]:
         "ok": not failed,
         "status": last["status"],
         "error": last["exception_class_path"].rsplit(".", 1)[-1] if failed else "",
-        "at": last["finished_at"].isoformat(),
+        "at": last["finished_at"].isoformat() if last["finished_at"] else None,
     }
 
 
