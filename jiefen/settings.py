@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    # Before django_tasks_db: its `db_worker` command is replaced by jiefen.ops's (time limits,
+    # a clean stop on SIGTERM).
+    "jiefen.ops",
     "django_tasks",
     "django_tasks_db",
     "jiefen.accounts",
@@ -71,7 +74,6 @@ INSTALLED_APPS = [
     "jiefen.spreadsheets",
     "jiefen.audit",
     "jiefen.privacy",
-    "jiefen.ops",
     "jiefen.attachments",
     "jiefen.portal",
     "jiefen.api",

@@ -74,6 +74,14 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         return _("不能超过 %(limit)d 个字") % {"limit": context.get("max_length", 0)}
     if kind == "string_too_short":
         return _("此项为必填项")
+    if kind == "no_applicant":
+        return _("至少需要一名申请人")
+    if kind == "route_missing":
+        return _("未达成协议的，须告知当事人其他解决途径")
+    if kind == "date_out_of_range":
+        return _("日期应在 2004-01-01 至 2099-12-31 之间")
+    if kind == "date_not_past":
+        return _("日期应在 2004-01-01 至今天之间")
     if kind == "invalid_characters":
         return str(TEXT_MESSAGE)
     if kind in ("int_parsing", "int_type", "int_from_float"):

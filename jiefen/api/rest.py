@@ -16,12 +16,13 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Header, NinjaAPI, Path, Query, Router, Status
+from ninja import Header, Path, Query, Router, Status
 from ninja.security import HttpBearer
 
 from jiefen.api import schemas as s
 from jiefen.api.errors import IdempotencyMismatch, install_handlers
 from jiefen.api.models import ApiToken, IdempotencyKey
+from jiefen.api.openapi import JiefenAPI
 from jiefen.api.tokens import limited_actor, token_check
 from jiefen.disputes import services
 from jiefen.disputes.access import available_moves, dispute_by_number, dispute_for, may_make
@@ -53,7 +54,7 @@ class TokenAuth(HttpBearer):
         return found
 
 
-api = NinjaAPI(
+api = JiefenAPI(
     title="jiefen 解纷 API",
     version="1",
     description=(

@@ -82,9 +82,34 @@ def ready(request: HttpRequest) -> JsonResponse:
     return _answer(all(c["ok"] for c in checks.values()), checks)
 
 
+SWEEP_TASK = "jiefen.supervision.tasks.sweep_tick"
+
+
+def _last_sweep_tick() -> dict[str, Any]:
+    """How the last sweep tick that ended ended: a tick past its time limit, stopped with its
+    worker or left by a killed one is FAILED, and the sweep's duties of that turn undone."""
+    last = (
+        DBTaskResult.objects.filter(task_path=SWEEP_TASK, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values("status", "exception_class_path", "finished_at")
+        .first()
+    )
+    if last is None:
+        return {"ok": True, "status": None}
+    failed = last["status"] == "FAILED"
+    return {
+        "ok": not failed,
+        "status": last["status"],
+        "error": last["exception_class_path"].rsplit(".", 1)[-1] if failed else "",
+        "at": last["finished_at"].isoformat() if last["finished_at"] else None,
+    }
+
+
 @never_cache
 @require_safe
 def sweep(request: HttpRequest) -> JsonResponse:
-    """503 while any sweep hook is missing or failed at its last run, for monitoring."""
+    """503 while any sweep hook is missing or failed at its last run, or the last sweep tick
+    failed (past its time limit, stopped), for monitoring."""
     hooks = _sweep_hooks()
-    return _answer(hooks["ok"], {"sweep_hooks": hooks})
+    tick = _last_sweep_tick()
+    return _answer(hooks["ok"] and tick["ok"], {"sweep_hooks": hooks, "last_tick": tick})

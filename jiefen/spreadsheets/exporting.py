@@ -8,11 +8,14 @@ unless the actor gave a reason for an unmasked export; either way an ExportRecor
 
 from __future__ import annotations
 
+import contextlib
 import io
+import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +28,10 @@ from jiefen.spreadsheets.importing import CHANNELS, COLUMNS, OUTCOMES, ROUTES
 from jiefen.spreadsheets.models import ExportRecord
 
 PAGE = 500
+# Seconds an export may take: it runs in the request, and the app process ends a request
+# after 30 (gunicorn --timeout); past this the person is told to narrow the list instead of
+# meeting a gateway error. The setting JIEFEN_EXPORT_TIME_LIMIT changes it.
+TIME_LIMIT = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -173,6 +180,30 @@ def _rows(actor: Any, filters: dict[str, Any], masked: bool) -> Iterator[list[An
         after = page.next_after
 
 
+def _abandon(sheet: Any) -> None:
+    """Drop a write-only sheet half-written: close its writer and remove its temporary file."""
+    writer = getattr(sheet, "_writer", None)
+    if writer is None:
+        return
+    with contextlib.suppress(Exception):
+        sheet._rows.close()
+    with contextlib.suppress(Exception):
+        writer.close()
+    with contextlib.suppress(Exception):
+        writer.cleanup()
+
+
+class ExportTooSlow(Exception):
+    """The export passed its time limit; nothing was sent or recorded."""
+
+    def __init__(self, seconds: float, rows: int) -> None:
+        super().__init__(seconds, rows)
+        self.message = _(
+            "导出超过 %(seconds)s 秒仍未完成，已停止（已写 %(rows)d 行，未导出）。"
+            "请缩小筛选范围（如按登记日期分段）后分批导出。"
+        ) % {"seconds": f"{seconds:g}", "rows": rows}
+
+
 def export_workbook(
     *, actor: Any, filters: dict[str, Any], masked: bool = True, reason: str = ""
 ) -> tuple[bytes, ExportRecord]:
@@ -187,9 +218,14 @@ def export_workbook(
     sheet = book.create_sheet(_("纠纷"))
     sheet.append(cells.row(sheet, EXPORT_HEADERS))
     count = 0
+    limit = float(getattr(settings, "JIEFEN_EXPORT_TIME_LIMIT", TIME_LIMIT))
+    ends = time.monotonic() + limit
     for row in _rows(actor, filters, masked):
         sheet.append(cells.row(sheet, row))
         count += 1
+        if time.monotonic() > ends:
+            _abandon(sheet)
+            raise ExportTooSlow(limit, count)
     out = io.BytesIO()
     book.save(out)
     record = ExportRecord.objects.create(

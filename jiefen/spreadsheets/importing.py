@@ -53,6 +53,7 @@ from jiefen.lib.archives import ArchiveLimits, archive_problem
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
 from jiefen.lib.text import text_blank, text_problem
 from jiefen.ops.batches import write_batch
+from jiefen.ops.worker import TaskStopped, TaskTimedOut
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import scope_of
 from jiefen.regions.models import Region, code_span
@@ -721,6 +722,10 @@ def import_file(
             with write_batch():
                 for current in chunk:
                     numbers.append(write_row(actor, current, now))
+        except TaskStopped as stop:
+            # The chunk rolled back; what came before it is in. Say so on the job's page.
+            stop.partial = result, chunk[0].number  # type: ignore[attr-defined]
+            raise
         except DisputeError as error:
             # The check should have caught this; name the row, and say the chunk is not in.
             result.errors.append(
@@ -771,7 +776,9 @@ def purge_stale_files(now: datetime | None = None) -> int:
 
 
 def run_job(job_id: int, progress: Progress | None = None) -> Any:
-    """Run an ImportJob to its end, recording progress on it between chunks."""
+    """Run an ImportJob to its end, recording progress on it between chunks. Whatever stops
+    it — an error, the task's time limit, the worker stopping — the job ends "failed" with the
+    reason on its page, and the exception goes on to the task worker."""
     from jiefen.spreadsheets.models import ImportJob
 
     purge_stale_files()
@@ -811,6 +818,13 @@ def run_job(job_id: int, progress: Progress | None = None) -> Any:
             )
         except FileError as error:
             result = Result(errors=[RowError(1, "", str(error))], refused=True)
+        except TaskStopped as stop:
+            partial, from_row = getattr(stop, "partial", (None, 0))
+            job_stopped(job, stop_reason(stop), partial, from_row)
+            raise
+        except BaseException:
+            job_stopped(job, _("导入因系统错误中断。"), None, 0)
+            raise
     job.refresh_from_db()
     job.rows_total = result.total
     job.rows_invalid = result.invalid_rows
@@ -831,3 +845,35 @@ def run_job(job_id: int, progress: Progress | None = None) -> Any:
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+def stop_reason(stop: BaseException) -> str:
+    if isinstance(stop, TaskTimedOut):
+        return _("导入超过 %(minutes)d 分钟的时限，已中止。") % {
+            "minutes": max(1, round(stop.seconds / 60))
+        }
+    return _("导入因系统停止服务而中断。")
+
+
+def job_stopped(job: Any, reason: str, partial: Result | None, from_row: int) -> None:
+    """End a job that was stopped before its end: "failed", with the reason and what is in."""
+    from jiefen.spreadsheets.models import ImportJob
+
+    job.refresh_from_db()
+    if not job.running:
+        return
+    if partial is not None and partial.imported:
+        job.rows_done = partial.imported
+        job.first_number, job.last_number = partial.numbers[0], partial.numbers[-1]
+        reason += " " + _(
+            "已导入的 %(done)d 行见上方编号；第 %(row)d 行起均未导入，请删去已导入的行后重新上传。"
+        ) % {"done": partial.imported, "row": from_row}
+    elif job.status == ImportJob.State.IMPORTING:
+        reason += " " + _("已导入的行见纠纷列表；请核对后只上传未导入的行。")
+    else:
+        reason += " " + _("未导入任何一行，请重新上传。")
+    job.failure = reason[:500]
+    job.status = ImportJob.State.FAILED
+    job.content = b""
+    job.finished_at = timezone.now()
+    job.save()

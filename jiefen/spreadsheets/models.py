@@ -44,6 +44,8 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("错误"), default=list, blank=True)
     first_number = models.CharField(_("首个编号"), max_length=32, blank=True)
     last_number = models.CharField(_("末个编号"), max_length=32, blank=True)
+    # Why a "failed" job stopped (a time limit, the worker stopped, an error), for its page.
+    failure = models.CharField(_("中断原因"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("导入任务")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from jiefen.disputes.forms import FilterForm
 from jiefen.lib import cells
 from jiefen.org.scope import scope_of
-from jiefen.spreadsheets.exporting import XLSX, export_workbook, template_workbook
+from jiefen.spreadsheets.exporting import XLSX, ExportTooSlow, export_workbook, template_workbook
 from jiefen.spreadsheets.importing import MAX_BYTES, STAFF, digest_of
 from jiefen.spreadsheets.models import ImportJob
 
@@ -122,6 +122,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
             "rows_checked": job.rows_checked,
             "rows_done": job.rows_done,
             "rows_invalid": job.rows_invalid,
+            "failure": job.failure,
         }
     )
 
@@ -201,7 +202,11 @@ def export_masked(request: HttpRequest) -> HttpResponse:
     if filters is None:
         messages.error(request, _("筛选条件有误，请修改后再导出"))
         return redirect(reverse("disputes:list") + "?" + request.GET.urlencode())
-    data, _record = export_workbook(actor=request.user, filters=filters, masked=True)
+    try:
+        data, _record = export_workbook(actor=request.user, filters=filters, masked=True)
+    except ExportTooSlow as slow:
+        messages.error(request, slow.message)
+        return redirect(reverse("disputes:list") + "?" + request.GET.urlencode())
     return _xlsx(data, masked=True)
 
 
@@ -217,17 +222,22 @@ def export_unmasked(request: HttpRequest) -> HttpResponse:
     if scope_of(request.user).empty:
         raise Http404
     reason_form = ReasonForm(request.POST or None)
+    too_slow = None
     if request.method == "POST" and reason_form.is_valid():
-        data, _record = export_workbook(
-            actor=request.user,
-            filters=filters,
-            masked=False,
-            reason=reason_form.cleaned_data["reason"],
-        )
-        return _xlsx(data, masked=False)
+        try:
+            data, _record = export_workbook(
+                actor=request.user,
+                filters=filters,
+                masked=False,
+                reason=reason_form.cleaned_data["reason"],
+            )
+        except ExportTooSlow as slow:
+            too_slow = slow.message
+        else:
+            return _xlsx(data, masked=False)
     return render(
         request,
         "spreadsheets/export_unmasked.html",
-        {"form": reason_form, "query": request.GET.urlencode()},
+        {"form": reason_form, "query": request.GET.urlencode(), "too_slow": too_slow},
         status=400 if request.method == "POST" else 200,
     )

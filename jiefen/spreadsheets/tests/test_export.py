@@ -115,3 +115,54 @@ def test_the_list_page_links_to_the_export_with_its_filters(client, world, villa
 
     assert reverse("spreadsheets:export") + "?status=open" in page
     assert reverse("spreadsheets:import") in page
+
+
+def slow_rows(monkeypatch, seconds_per_row: float):
+    """Each row of the export takes this long to read (a list far too long for one request)."""
+    import time
+
+    from jiefen.spreadsheets import exporting
+
+    rows = exporting._rows
+
+    def slow(*args, **kwargs):
+        for row in rows(*args, **kwargs):
+            time.sleep(seconds_per_row)
+            yield row
+
+    monkeypatch.setattr(exporting, "_rows", slow)
+
+
+def test_an_export_past_its_time_limit_stops_and_says_so_on_the_list(
+    client, world, village_clerk, settings, monkeypatch
+):
+    settings.JIEFEN_EXPORT_TIME_LIMIT = 0.2
+    for i in range(5):
+        register(world, village_clerk, title=f"纠纷{i}")
+    slow_rows(monkeypatch, 0.1)
+    client.force_login(village_clerk)
+
+    response = client.get(reverse("spreadsheets:export") + "?status=open", follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("disputes:list") + "?status=open"
+    page = response.content.decode()
+    assert "导出超过 0.2 秒仍未完成，已停止" in page
+    assert "请缩小筛选范围" in page
+    assert not ExportRecord.objects.exists()
+
+
+def test_an_unmasked_export_past_its_time_limit_keeps_the_reason_and_says_so(
+    client, world, village_clerk, settings, monkeypatch
+):
+    settings.JIEFEN_EXPORT_TIME_LIMIT = 0.2
+    for i in range(5):
+        register(world, village_clerk, title=f"纠纷{i}")
+    slow_rows(monkeypatch, 0.1)
+    client.force_login(village_clerk)
+
+    response = client.post(reverse("spreadsheets:export_unmasked"), {"reason": "核对台账"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "仍未完成，已停止" in page and 'value="核对台账"' in page
+    assert not ExportRecord.objects.exists()
