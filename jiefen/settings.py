@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "jiefen.calendars",
     "jiefen.rules",
     "jiefen.disputes",
+    "jiefen.search",
     "jiefen.supervision",
     "jiefen.meetings",
     "jiefen.metrics",

@@ -34,6 +34,7 @@ from jiefen.disputes.selectors import dispute_list, queue_for, timeline
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import bodies_for
 from jiefen.regions.models import Level, Region, code_span
+from jiefen.search.views import search_box_mask
 
 
 def _provisional_years(dates: list[Any]) -> list[int]:
@@ -81,6 +82,8 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
+    # The search box shows a phone or ID number masked and keeps it out of the page's links.
+    masked = search_box_mask(request, form, query, page)
     return render(
         request,
         "disputes/list.html",
@@ -89,6 +92,7 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "provisional_years": _provisional_years([d.due_date for d in page.rows]),
+            **masked,
         },
     )
 

@@ -1,0 +1,67 @@
+"""The search box's page hooks, and linking and merging disputes from a dispute's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiefen.disputes.access import dispute_by_number, dispute_for
+from jiefen.disputes.lifecycle import DisputeError, NotFound
+from jiefen.search import services
+from jiefen.search.forms import LinkForm
+
+
+def search_box_mask(request: HttpRequest, form: Any, query: Any, page: Any) -> dict[str, Any]:
+    """After a search for a phone or ID number: the box shows the number masked, and the
+    page's links (next page, exports, the language switch) do not carry it. Returns what the
+    page's context needs for that."""
+    searched = getattr(page, "query", None)
+    if searched is None or not searched.sensitive:
+        return {}
+    form.data = form.data.copy()
+    form.data["q"] = searched.shown
+    query.pop("q", None)
+    return {"masked_path": f"{request.path}?{query.urlencode()}"}
+
+
+@login_required
+@require_POST
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        dispute = dispute_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+        return redirect("disputes:detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        other = dispute_by_number(request.user, data["number"])
+        if data["kind"] == "merge":
+            services.dispute_merge(
+                actor=request.user, source_id=dispute.pk, target_id=other.pk, note=data["note"]
+            )
+            messages.success(
+                request, _("已并入 %(number)s，在该纠纷中继续办理") % {"number": other.number}
+            )
+        else:
+            services.dispute_link(
+                actor=request.user,
+                source_id=dispute.pk,
+                target_id=other.pk,
+                reasons=data["reasons"],
+                note=data["note"],
+            )
+            messages.success(request, _("已关联 %(number)s") % {"number": other.number})
+    except DisputeError as error:
+        messages.error(request, str(error.message))
+    return redirect("disputes:detail", pk=pk)
