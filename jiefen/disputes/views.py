@@ -34,7 +34,7 @@ from jiefen.disputes.selectors import dispute_list, queue_for, timeline
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import bodies_for
 from jiefen.regions.models import Level, Region, code_span
-from jiefen.search.views import search_box_mask
+from jiefen.search.views import intake_link, intake_review, search_box_mask
 
 
 def _provisional_years(dates: list[Any]) -> list[int]:
@@ -160,6 +160,16 @@ def register(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid() and parties.is_valid():
         data = form.cleaned_data
+        # Disputes this one probably repeats or connects to (jiefen.search): shown first.
+        review = intake_review(
+            request, data, [services.PartyInput(**p) for p in parties.cleaned_data if p]
+        )
+        if isinstance(review, HttpResponse):
+            return review
+        if review:
+            return render(
+                request, "disputes/register.html", {"form": form, "parties": parties, **review}
+            )
         try:
             dispute, registered = services.dispute_register_once(
                 actor=request.user,
@@ -185,6 +195,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             if registered:
                 messages.success(request, _("已登记，编号 %(number)s") % {"number": dispute.number})
+                intake_link(request, dispute)
             else:
                 messages.warning(
                     request,

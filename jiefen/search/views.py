@@ -65,3 +65,64 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     except DisputeError as error:
         messages.error(request, str(error.message))
     return redirect("disputes:detail", pk=pk)
+
+
+# --- Related disputes at intake (hooks of disputes.views.register) ------------------------------
+
+
+def _choice(request: HttpRequest) -> tuple[str, int | None]:
+    kind, _sep, pk = (request.POST.get("related_choice") or "").partition(":")
+    return kind, int(pk) if pk.isdigit() else None
+
+
+def intake_review(request: HttpRequest, data: dict[str, Any], parties: list[Any]) -> Any:
+    """Before registering: None to go ahead; the context of the suggestions to show (the form
+    is shown again with them); or, when the clerk chose to add the facts to an existing
+    dispute, the response after doing so."""
+    kind, pk = _choice(request)
+    if kind in ("register", "link"):
+        return None
+    if kind == "attach" and pk is not None:
+        try:
+            dispute = services.dispute_add_facts(
+                actor=request.user, dispute_id=pk, facts=data["description"], parties=parties
+            )
+        except DisputeError as error:
+            return {"related": _suggest(request, data, parties), "related_error": error.message}
+        messages.success(
+            request, _("没有另行登记：情况已补充到 %(number)s") % {"number": dispute.number}
+        )
+        return redirect("disputes:detail", pk=dispute.pk)
+    related = _suggest(request, data, parties)
+    return {"related": related} if related else None
+
+
+def _suggest(request: HttpRequest, data: dict[str, Any], parties: list[Any]) -> list[Any]:
+    from jiefen.regions.models import Region
+    from jiefen.search.intake import related_for
+
+    return related_for(
+        request.user,
+        region=Region.objects.filter(code=data["region"]).first(),
+        title=data["title"],
+        description=data["description"],
+        project=data.get("project", ""),
+        parties=parties,
+    )
+
+
+def intake_link(request: HttpRequest, dispute: Any) -> None:
+    """After registering: link the new dispute to the one the clerk chose, if any."""
+    kind, pk = _choice(request)
+    if kind != "link" or pk is None:
+        return
+    reasons = [r for r in (request.POST.get(f"related_reasons_{pk}") or "").split(",") if r]
+    try:
+        other = dispute_for(request.user, pk)
+        services.dispute_link(
+            actor=request.user, source_id=dispute.pk, target_id=other.pk, reasons=reasons
+        )
+    except DisputeError as error:
+        messages.warning(request, str(error.message))
+    else:
+        messages.info(request, _("已关联 %(number)s") % {"number": other.number})
