@@ -3,7 +3,8 @@
 Every kind of query is answered from an index and inside the actor's jurisdiction: the
 jurisdiction's code ranges are a condition of each index query, so a foreign dispute is never
 read, and the list's other filters are applied after (disputes.selectors.dispute_list passes
-them as `narrow`). The results are the best CANDIDATES matches, ranked: a number, a phone or ID
+them as `narrow`). The results are at most CANDIDATES matches of each kind (the newest, where
+there are more), ranked: a number, a phone or ID
 number or a credit code first (they name a dispute), then a party's exact name, a name's
 prefix, and the words of the text by relevance (FTS5's bm25, PostgreSQL's ts_rank), newest
 first among equals. Pages follow one another by the id of the row they follow, within that
@@ -84,8 +85,8 @@ def text_hits(
     any_word: bool = False,
     since: datetime | None = None,
 ) -> list[tuple[int, float]]:
-    """(dispute id, score: lower is better) of the disputes whose text holds every word (any
-    word, with `any_word`), best first, at most `limit`."""
+    """(dispute id, score: lower is better) of the newest `limit` disputes whose text holds
+    every word (any word, with `any_word`), best first."""
     if scope.empty or not words:
         return []
     where, params = _spans(scope, "e.region_code")
@@ -102,7 +103,7 @@ def text_hits(
                 "SELECT e.dispute_id, bm25(search_fts, 4.0, 1.0) AS score "
                 "FROM search_fts JOIN search_entry e ON e.dispute_id = search_fts.rowid "
                 f"WHERE search_fts MATCH %s AND {where} "
-                "ORDER BY score, e.registered_at DESC, e.dispute_id DESC LIMIT %s",
+                "ORDER BY search_fts.rowid DESC LIMIT %s",
                 [match, *params, limit],
             )
         else:
@@ -114,10 +115,13 @@ def text_hits(
                 "SELECT e.dispute_id, -ts_rank(e.tsv, query) AS score "
                 "FROM search_entry e, to_tsquery('simple', %s) query "
                 f"WHERE e.tsv @@ query AND {where} "
-                "ORDER BY score, e.registered_at DESC, e.dispute_id DESC LIMIT %s",
+                "ORDER BY e.dispute_id DESC LIMIT %s",
                 [terms, *params, limit],
             )
-        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+        found = [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+    # The newest `limit` matches, read in the index's id order (which stops after `limit`),
+    # ranked here: ranking every match of a common word would read its whole posting list.
+    return sorted(found, key=lambda hit: hit[1])
 
 
 def digest_hits(scope: Scope, digests: list[str], *, limit: int) -> list[int]:
