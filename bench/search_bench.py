@@ -129,7 +129,7 @@ def main() -> None:
         for kind, q in queries.items():
             url = "/disputes/?" + urlencode({"q": q})
 
-            def get(url: str = url) -> Any:
+            def get(url: str = url, client: Client = client) -> Any:
                 response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
                 return response
@@ -179,7 +179,7 @@ def main() -> None:
     for row in table:
         print("| {} | {} | {} | {} | {} |".format(*row))
     print()
-    print(f"| who | former LIKE scan for the rare word, median / p95 ms |")
+    print("| who | former LIKE scan for the rare word, median / p95 ms |")
     print("|---|---:|")
     for username, ms in like:
         print(f"| {username} | {ms} |")

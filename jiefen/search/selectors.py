@@ -93,6 +93,8 @@ def text_hits(
     if since is not None:
         where += " AND e.registered_at >= %s"
         params.append(since)
+    if _small(where, params):
+        return _scanned(where, params, words, limit=limit, any_word=any_word)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             # Each word quoted as an FTS5 string: the words are letters and digits only
@@ -122,6 +124,50 @@ def text_hits(
     # The newest `limit` matches, read in the index's id order (which stops after `limit`),
     # ranked here: ranking every match of a common word would read its whole posting list.
     return sorted(found, key=lambda hit: hit[1])
+
+
+# A jurisdiction of fewer index entries than this is read through the region index and its
+# entries' words tested one by one (at most PROBE rows, as the list does: disputes.selectors):
+# the full-text index would walk the whole posting list of a common word (纠纷 is in nearly
+# every dispute) to find the few of a village.
+PROBE = 5_000
+
+
+def _small(where: str, params: list[Any]) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM search_entry e WHERE {where} LIMIT %s) s",
+            [*params, PROBE],
+        )
+        return cursor.fetchone()[0] < PROBE
+
+
+def _scanned(
+    where: str, params: list[Any], words: list[str], *, limit: int, any_word: bool
+) -> list[tuple[int, float]]:
+    """text_hits over a small jurisdiction: its entries whose words include the query's,
+    scored by how often they occur (the title counting four times), newest first among
+    equals."""
+    joiner = " OR " if any_word else " AND "
+    tests = joiner.join(
+        "(' ' || e.title || ' ' || e.body || ' ') LIKE %s ESCAPE '!'" for _word in words
+    )
+    patterns = [
+        "% " + w.replace("!", "!!").replace("%", "!%").replace("_", "!_") + " %" for w in words
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.dispute_id, e.title, e.body FROM search_entry e WHERE {where} "
+            f"AND ({tests}) ORDER BY e.dispute_id DESC LIMIT %s",
+            [*params, *patterns, limit],
+        )
+        rows = cursor.fetchall()
+    scored = []
+    for pk, title, body in rows:
+        title_words, body_words = title.split(), body.split()
+        hits = sum(4 * title_words.count(w) + body_words.count(w) for w in words)
+        scored.append((int(pk), -hits / (1 + (len(title_words) + len(body_words)) / 50)))
+    return sorted(scored, key=lambda hit: hit[1])
 
 
 def digest_hits(scope: Scope, digests: list[str], *, limit: int) -> list[int]:

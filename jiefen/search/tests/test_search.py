@@ -34,6 +34,17 @@ def _zhang(world, clerk, **overrides):
     return register(world, clerk, **values)
 
 
+@pytest.fixture(autouse=True, params=["small jurisdiction", "full-text index"])
+def plan(request, monkeypatch):
+    """Every test runs both ways a text is searched: a small jurisdiction's entries read one by
+    one, and the full-text index (FTS5 or tsvector) of a large one."""
+    from jiefen.search import selectors
+
+    if request.param == "full-text index":
+        monkeypatch.setattr(selectors, "PROBE", 0)
+    return request.param
+
+
 def _numbers(actor, q, **filters):
     return [d.number for d in dispute_list(actor, {"q": q, **filters}).rows]
 
