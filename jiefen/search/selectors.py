@@ -72,8 +72,11 @@ def _add(hits: dict[int, Hit], pk: int, rank: int, reason: str, score: float = 0
 
 def _keys(scope: Scope, kind: str, value: str, *, prefix: bool, limit: int) -> list[int]:
     qs = scope.filter(SearchKey.objects.filter(kind=kind))
-    bounds = {"value__gte": value, "value__lt": value + _TOP} if prefix else {"value": value}
-    qs = qs.filter(**bounds)
+    if prefix:
+        # Highest first: a number's beginning (a town and year) gives its newest numbers.
+        qs = qs.filter(value__gte=value, value__lt=value + _TOP).order_by("-kind", "-value")
+    else:
+        qs = qs.filter(value=value)
     return list(qs.values_list("dispute_id", flat=True)[:limit])
 
 

@@ -283,6 +283,35 @@ def test_a_session_record_is_searchable_in_its_transaction(registered, village_c
     assert _numbers(village_clerk, "退还押金") == [registered.number]
 
 
+def test_the_numbers_of_a_town_and_year_come_newest_first(world, village_clerk, monkeypatch):
+    from jiefen.search import selectors
+
+    monkeypatch.setattr(selectors, "CANDIDATES", 2)
+    for day in (1, 2, 3):
+        register(world, village_clerk, when=at(2026, 3, day))
+    found = _numbers(village_clerk, "330681109-2026")
+    assert found == ["330681109-2026-000003", "330681109-2026-000002"]
+
+
+def test_an_agreement_is_searchable_once_resolved(registered, village_clerk):
+    from jiefen.disputes.services import AgreementInput, dispute_accept, dispute_resolve
+
+    accepted = dispute_accept(actor=village_clerk, dispute_id=registered.pk, version=None)
+    dispute_resolve(
+        actor=village_clerk,
+        dispute_id=registered.pk,
+        version=accepted.version,
+        outcome="agreement",
+        agreement=AgreementInput(
+            facts="院墙越界。",
+            terms="乙方拆除越界围栏并赔偿八百元。",
+            performance="十日内",
+            signed_on=at(2026, 3, 2).date(),
+        ),
+    )
+    assert _numbers(village_clerk, "围栏") == [registered.number]
+
+
 def test_anonymisation_removes_the_names(zhang, village_clerk):
     from django.utils import timezone
 
