@@ -80,7 +80,7 @@ def intake_review(request: HttpRequest, data: dict[str, Any], parties: list[Any]
     is shown again with them); or, when the clerk chose to add the facts to an existing
     dispute, the response after doing so."""
     kind, pk = _choice(request)
-    if kind in ("register", "link"):
+    if kind in ("register", "link") or _sent_before(request, data):
         return None
     if kind == "attach" and pk is not None:
         try:
@@ -95,6 +95,25 @@ def intake_review(request: HttpRequest, data: dict[str, Any], parties: list[Any]
         return redirect("disputes:detail", pk=dispute.pk)
     related = _suggest(request, data, parties)
     return {"related": related} if related else None
+
+
+def _sent_before(request: HttpRequest, data: dict[str, Any]) -> bool:
+    """The same form sent again (back button, double tap): the registration answers it with the
+    dispute it registered the first time (services.dispute_register_once), not suggestions."""
+    from django.utils import timezone
+
+    from jiefen.disputes.models import Event
+    from jiefen.disputes.services import ONCE_WINDOW
+
+    once = data.get("once")
+    if not once:
+        return False
+    return Event.objects.filter(
+        actor=request.user,
+        action="register",
+        at__gte=timezone.now() - ONCE_WINDOW,
+        params__once=once,
+    ).exists()
 
 
 def _suggest(request: HttpRequest, data: dict[str, Any], parties: list[Any]) -> list[Any]:
