@@ -332,3 +332,15 @@ def test_rebuild_restores_the_index(zhang, registered, village_clerk):
     assert seen == [(1, 2), (2, 2)]
     assert _numbers(village_clerk, "张三丰") == [zhang.number]
     assert _numbers(village_clerk, "包工头") == [zhang.number]
+
+
+def test_an_imported_ledger_is_searchable(world, village_clerk):
+    from jiefen.spreadsheets.importing import import_file
+    from jiefen.spreadsheets.tests.conftest import row, xlsx
+
+    result = import_file(village_clerk, xlsx([row()]), "ledger.xlsx")
+    assert result.imported == 1
+    (number,) = _numbers(village_clerk, "张三")
+    assert _numbers(village_clerk, "公共通道") == [number]
+    assert _numbers(village_clerk, "13812345678") == [number]
+    assert _numbers(village_clerk, "拆除 占道") == [number]  # the agreement's terms
