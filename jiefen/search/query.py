@@ -28,6 +28,7 @@ _LANDLINE = re.compile(r"^0\d{9,11}$")
 _RESIDENT_ID = re.compile(r"^(\d{17}[\dX]|\d{15})$")
 # A dispute number or a part of one: 330681109-2026-000441, 2026-000441, 000441, 441.
 _NUMBER_PART = re.compile(r"^[\d-]+$")
+_MASKED = re.compile(r"\d\*{3,}\d")
 
 
 @dataclass
@@ -63,6 +64,9 @@ def parse(raw: str | None) -> Query:
             shown=lookup_safe(text[:MAX_LENGTH]),
             message=_("查找内容不能超过 %(max)d 个字，请缩短后再查") % {"max": MAX_LENGTH},
         )
+    if _MASKED.search(text):
+        # The box showing back a number searched before, masked: it finds nothing as it is.
+        return Query(shown=text, message=_("号码已隐去，请重新输入完整的电话或证件号码"))
     compact = lookup.normalise(text)
     if _MOBILE.match(compact) or _LANDLINE.match(compact):
         return Query(digests=[lookup.digest(compact)], shown=mask_phone(compact), sensitive=True)

@@ -186,6 +186,7 @@ def test_the_other_filters_narrow_the_search(zhang, village_clerk):
         ("纠", "至少输入两个字"),
         ("，。！？、", "没有可查的字词"),
         ("张" * 100 + "三" * 100, "不能超过"),
+        ("139****1234", "号码已隐去"),
     ],
 )
 def test_bad_input_gets_a_clear_message(q, message):
