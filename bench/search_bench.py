@@ -12,7 +12,8 @@ Side by side, in the same run: the list's former text filter (number prefix OR t
 description LIKE, the first 51 ids newest first, the query the list ran before the index) for
 the rare word, timed as a query beside the search's own selector (dispute_list with q).
 Then the time the index adds to one registration (rewriting one dispute's index rows, as the
-event follower does in the registration's transaction) and the index's size on disk. It asserts that no COUNT over the dispute table runs.
+event follower does in the registration's transaction) and the index's size on disk. It
+asserts that no COUNT over the dispute table runs.
 
     make setup && .venv/bin/jiefen demo && .venv/bin/jiefen search rebuild
     .venv/bin/python bench/search_bench.py                       # SQLite var/jiefen.sqlite3
