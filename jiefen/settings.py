@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jiefen.calendars",
     "jiefen.rules",
     "jiefen.disputes",
+    "jiefen.search",
     "jiefen.supervision",
     "jiefen.meetings",
     "jiefen.metrics",

@@ -50,6 +50,9 @@ EXCLUDED_MODELS = frozenset(
         "rules.rulesstamp",
         "api.idempotencykey",
         "disputes.numbercounter",
+        # The search index: derived from the audited records, rebuilt by `jiefen search rebuild`.
+        "search.searchentry",
+        "search.searchkey",
     }
 )
 OTP_PREFIX = "django_otp"

@@ -246,7 +246,8 @@ class FilterForm(forms.Form):
         label=_("满意度"),
     )
     mass = forms.BooleanField(required=False, label=_("仅群体性（10人以上）"))
-    q = forms.CharField(required=False, max_length=100, label=_("编号或内容"))
+    # Names, phone and ID numbers, number parts and words: jiefen.search.query.
+    q = forms.CharField(required=False, max_length=100, label=_("查找"))
     sort = forms.ChoiceField(
         choices=[("registered", _("登记时间（新的在前）")), ("due", _("办理时限（近的在前）"))],
         required=False,

@@ -6,6 +6,7 @@ what page 1 costs.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -234,11 +235,6 @@ def _filtered(actor: Any, filters: dict[str, Any], today: date, col: _Columns) -
     if filters.get("mass"):
         qs = qs.filter(**{col("mass"): True})
     qs = _by_event_or_result(qs, filters)
-    text = (filters.get("q") or "").strip()
-    if text:
-        qs = qs.filter(
-            Q(number__startswith=text) | Q(title__contains=text) | Q(description__contains=text)
-        )
     return qs
 
 
@@ -280,6 +276,8 @@ def dispute_list(
     `count`, how many there are where that is cheap (never a COUNT over the table)."""
     today = today or timezone.localdate()
     sort = sort if sort in SORTS else "registered"
+    if (filters.get("q") or "").strip():
+        return _searched(actor, filters, today, after=after, before=before, size=size, sort=sort)
     segments = _segments(sort)
     sqlite = connection.vendor == "sqlite"
     small = None
@@ -336,6 +334,28 @@ def dispute_list(
     if count:
         page.count, page.count_kind = _count(actor, filters, today, page, small)
     return page
+
+
+# The search box (q): jiefen.search registers its search_page here when it loads (a lower
+# layer does not import a higher one). It finds the matches in its index within the
+# jurisdiction and ranks them; the list's other filters narrow them through `narrow`.
+TEXT_SEARCH: Callable[..., Page] | None = None
+
+
+def _searched(actor: Any, filters: dict[str, Any], today: date, **paging: Any) -> Page:
+    if TEXT_SEARCH is None:
+        raise RuntimeError("jiefen.search is not installed: the list cannot search")
+    rest = {key: value for key, value in filters.items() if key != "q"}
+
+    def narrow(ids: list[int]) -> Any:
+        if rest.get("ids"):
+            ids = sorted(set(ids) & set(rest["ids"]))
+        if not ids:
+            return []
+        qs = _filtered(actor, {**rest, "ids": ids}, today, _Columns(None))
+        return qs.values_list("id", "registered_at")
+
+    return TEXT_SEARCH(actor, filters["q"], narrow, **paging)
 
 
 def _probe(actor: Any, filters: dict[str, Any], today: date) -> int:

@@ -34,6 +34,7 @@ from jiefen.disputes.selectors import dispute_list, filter_suggestions, queue_fo
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import bodies_for
 from jiefen.regions.models import Level, Region, code_span
+from jiefen.search.views import intake_link, intake_review, search_box_mask
 
 
 def _provisional_years(dates: list[Any]) -> list[int]:
@@ -81,6 +82,8 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
+    # The search box shows a phone or ID number masked and keeps it out of the page's links.
+    masked = search_box_mask(request, form, query, page)
     return render(
         request,
         "disputes/list.html",
@@ -94,6 +97,7 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
                 if field.name != "sort" and filters.get(field.name) not in (None, "", [], False)
             ),
             "provisional_years": _provisional_years([d.due_date for d in page.rows]),
+            **masked,
         },
     )
 
@@ -171,6 +175,16 @@ def register(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid() and parties.is_valid():
         data = form.cleaned_data
+        # Disputes this one probably repeats or connects to (jiefen.search): shown first.
+        review = intake_review(
+            request, data, [services.PartyInput(**p) for p in parties.cleaned_data if p]
+        )
+        if isinstance(review, HttpResponse):
+            return review
+        if review:
+            return render(
+                request, "disputes/register.html", {"form": form, "parties": parties, **review}
+            )
         try:
             dispute, registered = services.dispute_register_once(
                 actor=request.user,
@@ -196,6 +210,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             if registered:
                 messages.success(request, _("已登记，编号 %(number)s") % {"number": dispute.number})
+                intake_link(request, dispute)
             else:
                 messages.warning(
                     request,

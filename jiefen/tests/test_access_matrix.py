@@ -428,10 +428,34 @@ def _name_probes(land: Land, place: str) -> dict[str, Any]:
     return {"field": "holder", "q": land.disputes[place].holder.name}
 
 
+# The search box, by each kind of query that names a place's dispute (jiefen.search).
+def _search_name_probes(land: Land, place: str) -> dict[str, Any]:
+    return {"q": f"{place}甲方"}
+
+
+def _search_phone_probes(land: Land, place: str) -> dict[str, Any]:
+    return {"q": land.secrets[place][4]}
+
+
+def _search_word_probes(land: Land, place: str) -> dict[str, Any]:
+    return {"q": f"{place}秘事"}
+
+
+def _search_suffix_probes(land: Land, place: str) -> dict[str, Any]:
+    return {"q": land.disputes[place].number[-11:]}
+
+
 PAGES: dict[str, list[Probe]] = {
     "disputes:queue": [],
     "disputes:suggest": [_name_probes],
-    "disputes:list": [_holder_probes, _search_probes],
+    "disputes:list": [
+        _holder_probes,
+        _search_probes,
+        _search_name_probes,
+        _search_phone_probes,
+        _search_word_probes,
+        _search_suffix_probes,
+    ],
     "disputes:register": [],
     "metrics:dashboard": [_region_probes],
     "metrics:export": [_region_probes],
@@ -476,6 +500,7 @@ OBJECTS: dict[str, dict[str, str]] = {
     "disputes:detail": {"pk": "dispute"},
     "disputes:act": {"pk": "dispute", "action": "=accept"},
     "disputes:reveal": {"pk": "dispute", "party": "party", "field": "=phone"},
+    "search:link": {"pk": "dispute"},
     "portal:staff_answer": {"pk": "escalation"},
     "portal:staff_review_answer": {"pk": "review"},
     "supervision:campaign": {"pk": "campaign"},

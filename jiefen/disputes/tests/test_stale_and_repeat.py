@@ -57,8 +57,12 @@ def test_it_registers_a_form_sent_twice_once_and_says_so(client, world, village_
     assert again.redirect_chain[-1][0] == reverse("disputes:detail", args=[dispute.pk])
     html = again.content.decode()
     assert "已经提交过" in html and dispute.number in html
-    # A fresh form (a new token) registers a new dispute.
-    client.post(reverse("disputes:register"), _registration(world, client))
+    # A fresh form (a new token) of the same matter first proposes the dispute just registered
+    # (jiefen.search.intake), then registers a new one when the clerk says it is another.
+    fresh = _registration(world, client)
+    proposed = client.post(reverse("disputes:register"), fresh)
+    assert dispute.number in proposed.content.decode() and Dispute.objects.count() == 1
+    client.post(reverse("disputes:register"), {**fresh, "related_choice": "register"})
     assert Dispute.objects.count() == 2
 
 

@@ -90,6 +90,16 @@ class Command(BaseCommand):
         if generated is None:
             return
         rollups_rebuild()
+        # The search index too: the rows bypassed the services that keep it.
+        from jiefen.search.index import index_rebuild
+
+        def indexed(done: int, total: int) -> None:
+            if done == total or done % 20000 == 0:
+                self.stdout.write(
+                    _("检索索引：%(done)d / %(total)d") % {"done": done, "total": total}
+                )
+
+        index_rebuild(progress=indexed)
         self.stdout.write(
             _("演示纠纷已生成，用时 %(seconds).1f 秒") % {"seconds": time.monotonic() - started}
         )

@@ -83,8 +83,12 @@ class Command(BaseCommand):
         )
         agreement_items_fill()
         generated = time.perf_counter() - began
-        # The rows bypassed the services, and with them the rollups behind the figures.
+        # The rows bypassed the services, and with them the rollups behind the figures and the
+        # search index.
         rollups_rebuild()
+        from jiefen.search.index import index_rebuild
+
+        index_rebuild()
         seconds = time.perf_counter() - began
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchConfig(AppConfig):
+    name = "jiefen.search"
+    verbose_name = _("查找与关联")
+
+    def ready(self) -> None:
+        from jiefen.disputes import selectors
+        from jiefen.disputes.lifecycle import EVENT_LABELS
+        from jiefen.disputes.services import EVENT_FOLLOWERS
+        from jiefen.search import index
+        from jiefen.search import selectors as search_selectors
+        from jiefen.search.events import EVENT_LABELS as SEARCH_LABELS
+
+        EVENT_LABELS.update(SEARCH_LABELS)  # type: ignore[arg-type]
+        if index.index_follow not in EVENT_FOLLOWERS:
+            EVENT_FOLLOWERS.append(index.index_follow)
+        selectors.TEXT_SEARCH = search_selectors.search_page

@@ -1,0 +1,188 @@
+"""Keeping the search index: one dispute at a time in the transaction of its write, or all.
+
+`index_follow` is registered in disputes.services.EVENT_FOLLOWERS, so every event whose action
+changes what is searched (registration, a session record, a resolution with its agreement,
+anonymisation, facts added at intake) rewrites the dispute's index rows in the same
+transaction: a search never finds a name anonymisation removed, and finds a registration as soon
+as it is committed. `index_rebuild` rewrites everything, in batches, for `jiefen search rebuild`
+(after a bulk load that bypassed the services, such as the demo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import connection, transaction
+
+from jiefen.disputes.models import Agreement, Dispute, Event, Party, PartyKind, Session
+from jiefen.search.models import KeyKind, SearchEntry, SearchKey
+from jiefen.search.segment import clean, index_tokens
+
+TEXT_ACTIONS = {"register", "session", "resolve", "anonymise", "facts_added", "merged_from"}
+
+
+def _keys(dispute: Any, parties: Iterable[Any]) -> list[SearchKey]:
+    keys = [
+        SearchKey(
+            dispute_id=dispute.pk,
+            region_code=dispute.region_code,
+            kind=KeyKind.NUMBER,
+            value=dispute.number[::-1],
+        ),
+        SearchKey(
+            dispute_id=dispute.pk,
+            region_code=dispute.region_code,
+            kind=KeyKind.NUMBER_START,
+            value=dispute.number,
+        ),
+    ]
+    if dispute.project:
+        keys.append(
+            SearchKey(
+                dispute_id=dispute.pk,
+                region_code=dispute.region_code,
+                kind=KeyKind.PROJECT,
+                value=clean(dispute.project)[:100],
+            )
+        )
+    for party in parties:
+        if party.anonymised_at is not None:
+            continue  # a label (当事人甲), not a name
+        name = clean(party.name).replace(" ", "")[:100]
+        if name:
+            keys.append(
+                SearchKey(
+                    dispute_id=dispute.pk,
+                    region_code=dispute.region_code,
+                    kind=KeyKind.NAME,
+                    value=name,
+                    side=party.side,
+                )
+            )
+        if party.kind == PartyKind.ORGANISATION and party.id_number:
+            keys.append(
+                SearchKey(
+                    dispute_id=dispute.pk,
+                    region_code=dispute.region_code,
+                    kind=KeyKind.CODE,
+                    value=party.id_number.strip().upper()[:100],
+                    side=party.side,
+                )
+            )
+    return keys
+
+
+def _texts(disputes: list[Any]) -> dict[int, list[str]]:
+    ids = [d.pk for d in disputes]
+    texts: dict[int, list[str]] = {d.pk: [d.description, d.project] for d in disputes}
+    for pk, record, agreed in Session.objects.filter(dispute_id__in=ids).values_list(
+        "dispute_id", "record", "agreed"
+    ):
+        texts[pk] += [record, agreed]
+    for pk, facts, terms in Agreement.objects.filter(dispute_id__in=ids).values_list(
+        "dispute_id", "facts", "terms"
+    ):
+        texts[pk] += [facts, terms]
+    added = Event.objects.filter(dispute_id__in=ids, action="facts_added").values_list(
+        "dispute_id", "reason"
+    )
+    for pk, reason in added:
+        texts[pk].append(reason)
+    return texts
+
+
+def _write(disputes: list[Any]) -> None:
+    ids = [d.pk for d in disputes]
+    parties: dict[int, list[Any]] = {pk: [] for pk in ids}
+    for party in Party.objects.filter(dispute_id__in=ids).only(
+        "dispute_id", "name", "side", "kind", "id_number", "anonymised_at"
+    ):
+        parties[party.dispute_id].append(party)
+    texts = _texts(disputes)
+    SearchKey.objects.filter(dispute_id__in=ids).delete()
+    SearchEntry.objects.filter(dispute_id__in=ids).delete()
+    # audit-exempt: derived index rows, rebuilt from the audited records
+    SearchEntry.objects.bulk_create(
+        SearchEntry(
+            dispute_id=d.pk,
+            region_code=d.region_code,
+            registered_at=d.registered_at,
+            title=index_tokens(d.title),
+            body=index_tokens("\n".join(t for t in texts[d.pk] if t)),
+        )
+        for d in disputes
+    )
+    # audit-exempt: derived index rows, rebuilt from the audited records
+    SearchKey.objects.bulk_create(
+        [key for d in disputes for key in _keys(d, parties[d.pk])], batch_size=500
+    )
+
+
+_FIELDS = ("id", "number", "region_code", "registered_at", "title", "description", "project")
+
+
+def dispute_index(dispute_id: int) -> None:
+    """Rewrite one dispute's index rows from what is in the database now (in the caller's
+    transaction)."""
+    dispute = Dispute.objects.filter(pk=dispute_id).only(*_FIELDS).first()
+    if dispute is None:
+        SearchKey.objects.filter(dispute_id=dispute_id).delete()
+        SearchEntry.objects.filter(dispute_id=dispute_id).delete()
+        return
+    _write([dispute])
+
+
+def index_follow(event: Any, dispute: Any) -> None:
+    if event.action in TEXT_ACTIONS:
+        dispute_index(dispute.pk)
+
+
+def index_rebuild(*, batch: int = 1000, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rewrite the whole index, `batch` disputes per transaction; `progress(done, total)` after
+    each batch. Returns how many disputes were indexed."""
+    total = Dispute.objects.count()  # a command, not a request: it says how far it has come
+    with transaction.atomic():
+        # Entries of disputes that no longer exist (none are deleted today, but cheaply safe).
+        SearchEntry.objects.exclude(dispute_id__in=Dispute.objects.values("id")).delete()
+    done, last = 0, 0
+    while True:
+        rows = list(Dispute.objects.filter(pk__gt=last).order_by("pk").only(*_FIELDS)[:batch])
+        if not rows:
+            break
+        with transaction.atomic():
+            _write(rows)
+        done += len(rows)
+        last = rows[-1].pk
+        if progress is not None:
+            progress(done, total)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+        elif connection.vendor == "postgresql":
+            # Fresh statistics of the words: for a word in nearly every dispute (纠纷) the planner
+            # then reads the newest entries in id order instead of the whole posting list.
+            cursor.execute("ANALYZE search_entry")
+            cursor.execute("ANALYZE search_key")
+    return done
+
+
+def index_size() -> dict[str, int]:
+    """Bytes on disk of the index's tables and indexes, where the database says."""
+    sizes: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            try:
+                cursor.execute(
+                    "SELECT name, SUM(pgsize) FROM dbstat WHERE name LIKE 'search%' GROUP BY name"
+                )
+            except Exception:  # dbstat is not compiled in
+                return {}
+            sizes = {name: int(size) for name, size in cursor.fetchall()}
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT relname, pg_total_relation_size(oid) FROM pg_class "
+                "WHERE relname IN ('search_entry', 'search_key') "
+            )
+            sizes = {name: int(size) for name, size in cursor.fetchall()}
+    return sizes

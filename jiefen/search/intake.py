@@ -1,0 +1,157 @@
+"""Related disputes at intake: what a registration (or an online filing) probably repeats.
+
+While a clerk registers, the form proposes the disputes in the clerk's jurisdiction that are
+probably the same matter or connected to it: one with the same party (by the phone or ID
+digest), the same respondent organisation (name or credit code), the same project, or a similar
+text in the same town in the last 180 days. It is about the matter: the reasons name what
+matched, never a count or a history of the person, and no phone or ID number is shown.
+
+The clerk then registers anyway, registers and links the new dispute to one of them, or adds
+the new facts to one of them instead of registering (views in register_review).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jiefen.disputes.models import Dispute, Party, PartyKind, Side
+from jiefen.org.scope import Scope, scope_of
+from jiefen.privacy import lookup
+from jiefen.regions.models import Level, code_span
+from jiefen.search.models import KeyKind, SearchKey
+from jiefen.search.segment import clean, similar_words
+from jiefen.search.selectors import text_hits
+
+SIMILAR_DAYS = 180
+PER_REASON = 5
+MOST = 8
+
+REASON_LABELS = {
+    "same_party": _("同一当事人（电话或证件号码相同）"),
+    "same_respondent": _("同一被申请单位"),
+    "same_project": _("同一项目"),
+    "similar_text": _("同一乡镇近半年内事由相近"),
+    "staff": _("工作人员认定"),
+}
+
+
+@dataclass
+class Suggestion:
+    dispute: Dispute
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(REASON_LABELS[r]) for r in self.reasons]
+
+    @property
+    def reason_keys(self) -> str:
+        return ",".join(self.reasons)
+
+
+def _within(scope: Scope, span: tuple[int, int]) -> Scope:
+    """The part of `scope` inside `span`."""
+    if scope.everything:
+        return Scope(spans=(span,))
+    low, high = span
+    parts = tuple((max(a, low), min(b, high)) for a, b in scope.spans if a <= high and low <= b)
+    return Scope(spans=parts)
+
+
+def related_for(
+    actor: Any,
+    *,
+    region: Any,
+    title: str,
+    description: str = "",
+    project: str = "",
+    parties: list[Any],
+    exclude: int | None = None,
+    now: datetime | None = None,
+    scope: Scope | None = None,
+) -> list[Suggestion]:
+    """Disputes of the actor's jurisdiction (or of `scope`) probably related to the one
+    described, most reasons first, then newest."""
+    scope = scope if scope is not None else scope_of(actor)
+    if scope.empty:
+        return []
+    now = now or timezone.now()
+    found: dict[int, list[str]] = {}
+
+    def add(ids: Any, reason: str) -> None:
+        for pk in ids:
+            if pk != exclude:
+                reasons = found.setdefault(pk, [])
+                if reason not in reasons:
+                    reasons.append(reason)
+
+    digests = [
+        d
+        for p in parties
+        for d in (
+            lookup.digest(getattr(p, "phone", "")),
+            lookup.digest(getattr(p, "id_number", "")),
+        )
+        if d
+    ]
+    if digests:
+        matches = Party.objects.filter(Q(phone_digest__in=digests) | Q(id_digest__in=digests))
+        matches = matches.filter(scope.q("dispute__region_code"))
+        add(
+            matches.order_by("-dispute_id").values_list("dispute_id", flat=True)[:PER_REASON],
+            "same_party",
+        )
+    for p in parties:
+        if getattr(p, "kind", "") != PartyKind.ORGANISATION or p.side != Side.RESPONDENT:
+            continue
+        condition = Q(kind=KeyKind.NAME, value=clean(p.name).replace(" ", ""), side=Side.RESPONDENT)
+        if p.id_number:
+            condition |= Q(kind=KeyKind.CODE, value=p.id_number.strip().upper())
+        keys = scope.filter(SearchKey.objects.filter(condition))
+        add(
+            keys.order_by("-dispute_id").values_list("dispute_id", flat=True)[:PER_REASON],
+            "same_respondent",
+        )
+    if project and clean(project):
+        keys = scope.filter(
+            SearchKey.objects.filter(kind=KeyKind.PROJECT, value=clean(project)[:100])
+        )
+        add(
+            keys.order_by("-dispute_id").values_list("dispute_id", flat=True)[:PER_REASON],
+            "same_project",
+        )
+    if region is not None:
+        level = min(region.level, Level.TOWN)
+        town = code_span(code_span(region.code, level)[0], level)
+        words = similar_words(f"{title} {title} {description}")
+        hits = text_hits(
+            _within(scope, town),
+            words,
+            limit=PER_REASON,
+            any_word=True,
+            since=now - timedelta(days=SIMILAR_DAYS),
+        )
+        # A single common word (纠纷) is not a similar text: at least two of its words.
+        add([pk for pk, score in hits if _shared(pk, words) >= 2], "similar_text")
+    if not found:
+        return []
+    disputes = Dispute.objects.select_related("category", "holder", "region").in_bulk(list(found))
+    suggestions = [Suggestion(disputes[pk], found[pk]) for pk in found if pk in disputes]
+    suggestions.sort(key=lambda s: (-len(s.reasons), -s.dispute.registered_at.timestamp()))
+    return suggestions[:MOST]
+
+
+def _shared(pk: int, words: list[str]) -> int:
+    from jiefen.search.models import SearchEntry
+
+    entry = SearchEntry.objects.filter(pk=pk).values_list("title", "body").first()
+    if entry is None:
+        return 0
+    tokens = set(f"{entry[0]} {entry[1]}".split())
+    return sum(1 for w in words if w in tokens)
