@@ -167,6 +167,16 @@ def _done(status: str, due: str) -> Q:
     return done
 
 
+# Other apps' notifications and the events that do their work: an event action → a function
+# of the event giving the notifications it settles (registered when the app loads).
+_SETTLERS: dict[str, Callable[[Any], Q]] = {}
+
+
+def settle_register(action: str, settles: Callable[[Any], Q]) -> None:
+    """Let another app say which of its notifications an event of `action` has done."""
+    _SETTLERS[action] = settles
+
+
 def notifications_settle(event: Any, dispute: Any) -> int:
     """After an event of `dispute` (called by event_append, in its transaction): mark as read
     the dispute's unread notifications whose work is now done, for every recipient."""
@@ -178,6 +188,8 @@ def notifications_settle(event: Any, dispute: Any) -> int:
     done = _done(dispute.status, due)
     if event.action == ORDER_ANSWER and (event.params or {}).get("order"):
         done |= Q(kind__in=(Kind.ORDER, Kind.ORDER_OVERDUE), key=str(event.params["order"]))
+    if event.action in _SETTLERS:
+        done |= _SETTLERS[event.action](event)
     rows = Notification.objects.filter(dispute=dispute, read_at__isnull=True).filter(done)
     return _mark_read(rows, event.at)
 

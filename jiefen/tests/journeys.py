@@ -38,9 +38,20 @@ class Sweeps:
     """The sweep running in the background: how many passes finished, what any raised."""
 
     runs: int = 0
+    started: int = 0
     errors: list[BaseException] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
+    passed: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_pass(self, timeout: float = 30) -> None:
+        """Until a pass that started after this call has finished: what was written before
+        the call has been swept (as the worker's next tick would)."""
+        with self.passed:
+            target = self.started + 1
+            assert self.passed.wait_for(lambda: self.runs >= target or self.errors, timeout)
+        if self.errors:
+            raise self.errors[0]
 
     def loop(self) -> None:
         from django.utils import timezone
@@ -49,12 +60,18 @@ class Sweeps:
 
         try:
             while not self.stop.is_set():
+                with self.passed:
+                    self.started += 1
                 try:
                     sweep_run(now=timezone.now())
                 except BaseException as error:  # reported by the fixture
-                    self.errors.append(error)
+                    with self.passed:
+                        self.errors.append(error)
+                        self.passed.notify_all()
                     return
-                self.runs += 1
+                with self.passed:
+                    self.runs += 1
+                    self.passed.notify_all()
                 self.finished.set()
                 # Between passes, as the worker's interval would; short, so that the walk
                 # meets a pass under way at nearly every step.
