@@ -158,6 +158,10 @@ def _done(status: str, due: str) -> Q:
     done = Q(pk__in=[])
     if status != Status.TRANSFERRING:
         done |= Q(kind=Kind.TRANSFERRED)
+    else:
+        done |= Q(kind=Kind.RETURNED)  # sent up again
+    if status not in OPEN_STATUSES:
+        done |= Q(kind=Kind.RETURNED)
     if status != Status.ASSIGNED:
         done |= Q(kind=Kind.ASSIGNED)
     if status not in OPEN_STATUSES:
@@ -215,6 +219,8 @@ def notifications_settle_for(*, user: Any, at: datetime | None = None) -> int:
     )
     done = (
         Q(kind=Kind.TRANSFERRED) & ~Q(dispute__status=Status.TRANSFERRING)
+        | Q(kind=Kind.RETURNED) & Q(dispute__status=Status.TRANSFERRING)
+        | Q(kind=Kind.RETURNED) & ~Q(dispute__status__in=OPEN_STATUSES)
         | Q(kind=Kind.ASSIGNED) & ~Q(dispute__status=Status.ASSIGNED)
         | Q(kind__in=WHILE_OPEN) & ~Q(dispute__status__in=OPEN_STATUSES)
         | Q(pk__in=[pk for pk, order in orders.items() if order in answered])
@@ -306,6 +312,8 @@ def _render(kind: str, p: dict[str, Any]) -> str:
         }
     if kind == Kind.TRANSFERRED:
         return _("纠纷 %(number)s 已移送至 %(body)s，请及时接收") % p
+    if kind == Kind.RETURNED:
+        return _("纠纷 %(number)s 的移送被上级退回 %(body)s，请查看退回理由并继续办理") % p
     if kind == Kind.ASSIGNED:
         return _("纠纷 %(number)s 已交办 %(body)s，请于 %(due)s 前反馈办理结果") % p
     if kind == Kind.ORDER:

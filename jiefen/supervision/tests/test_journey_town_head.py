@@ -1,9 +1,9 @@
 """A town head's day in Chromium, on a phone and at a desktop, with the sweep running the whole
 time: a dispute sent up from a village waits in her queue; she returns it with a reason (the
-form refuses, at the top, a return without one), gets it again, learns of it from the sweep's
-notification and receives it; a party then asks for the next level, she is told at once, and
-answers by sending it up to the county. She ends with the notifications in hand, each marked
-done by the work that answered it."""
+form refuses, at the top, a return without one; the village is told), gets it again, learns
+of it from the sweep's notification and receives it; a party then asks for the next level, she
+is told at once, and answers by sending it up to the county. She ends with the notifications
+in hand, each marked done by the work that answered it."""
 
 import pytest
 
@@ -41,6 +41,8 @@ def test_a_town_head_returns_receives_and_answers_a_party(
     page.wait_for_selector("p.msg:has-text('已退回')")
     back = Event.objects.get(dispute=dispute, action="return")
     assert back.reason == "属村内山林承包问题，请村里先行调解"
+    server.sweeps.wait_pass()  # and the village hears it came back
+    returned = Notification.objects.get(recipient=village_clerk, kind="returned")
 
     services.dispute_transfer(
         actor=village_clerk, dispute_id=dispute.pk, version=None, reason="村里调解两次未果"
@@ -50,6 +52,8 @@ def test_a_town_head_returns_receives_and_answers_a_party(
         recipient=town_head, dispute=dispute, kind="transferred"
     ).order_by("id")
     assert first.read_at is not None  # the first arrival was done when she returned it
+    returned.refresh_from_db()
+    assert returned.read_at is not None  # done when the village sent it up again
     open_menu(page)
     page.click("header a.bell")
     page.click(f"#notification-{arrival.pk} a")
