@@ -91,5 +91,6 @@ def test_the_county_assigns_puts_a_leader_on_it_and_supervises(
     assert ownership.leader == leader
     mine.goto(f"{server.url}/supervision/leader/")
     assert dispute.number in mine.inner_text("main")
-    mine.screenshot(path=str(tmp_path / f"leader-{page.size_name}.png"), full_page=True)
+    mine.size_name = page.size_name
+    shot(mine, tmp_path, "leader-cases")
     context.close()
