@@ -184,7 +184,12 @@ def settle_register(action: str, settles: Callable[[Any], Q]) -> None:
 def notifications_settle(event: Any, dispute: Any) -> int:
     """After an event of `dispute` (called by event_append, in its transaction): mark as read
     the dispute's unread notifications whose work is now done, for every recipient."""
-    from jiefen.supervision.events import ORDER_ANSWER
+    from jiefen.supervision.events import (
+        LEADER_EXTEND_ASK,
+        LEADER_NOTE,
+        LEADER_SIGN_OFF,
+        ORDER_ANSWER,
+    )
 
     if event.action == "register":
         return 0  # nothing can have been sent about it yet
@@ -192,6 +197,9 @@ def notifications_settle(event: Any, dispute: Any) -> int:
     done = _done(dispute.status, due)
     if event.action == ORDER_ANSWER and (event.params or {}).get("order"):
         done |= Q(kind__in=(Kind.ORDER, Kind.ORDER_OVERDUE), key=str(event.params["order"]))
+    if event.action in (LEADER_NOTE, LEADER_EXTEND_ASK, LEADER_SIGN_OFF) and event.actor_id:
+        # The leader took the case on: his notice of it is done (another's note is not).
+        done |= Q(kind=Kind.LEADER_ASSIGNED, recipient_id=event.actor_id)
     if event.action in _SETTLERS:
         done |= _SETTLERS[event.action](event)
     rows = Notification.objects.filter(dispute=dispute, read_at__isnull=True).filter(done)

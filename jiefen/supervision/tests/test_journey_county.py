@@ -89,6 +89,8 @@ def test_the_county_assigns_puts_a_leader_on_it_and_supervises(
     mine.wait_for_selector("#supervision .timeline li:has-text('已约谈双方')")
     ownership = LeaderOwnership.objects.get(dispute=dispute)
     assert ownership.leader == leader
+    told.refresh_from_db()
+    assert told.read_at is not None  # done: he has taken the case on
     mine.goto(f"{server.url}/supervision/leader/")
     assert dispute.number in mine.inner_text("main")
     mine.size_name = page.size_name
