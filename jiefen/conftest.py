@@ -242,3 +242,7 @@ def _force_login_passes_second_factor(monkeypatch):
     from jiefen.accounts.testing import client_login_with_second_factor
 
     monkeypatch.setattr(Client, "_login", client_login_with_second_factor(Client._login))
+
+
+# The journey tests' server, sweep and page (see jiefen/tests/journeys.py).
+from jiefen.tests.journeys import journey_page, journey_server  # noqa: E402, F401

@@ -63,15 +63,17 @@ def _forms_in(value: Any, depth: int = 0) -> list[Any]:
     return []
 
 
-def _problems(form: Any) -> list[tuple[str, str]]:
+def _problems(form: Any, item: str = "") -> list[tuple[str, str]]:
     """(anchor, message) for each error of a bound form or formset; anchor '' when the error
-    belongs to no field."""
+    belongs to no field. A formset's forms are told apart by `item_label` of the formset
+    ("当事人 %(n)s", as its fieldsets are headed), else by their position."""
     if isinstance(form, forms.BaseFormSet):
         if not form.is_bound:
             return []
         found = [("", str(e)) for e in form.non_form_errors()]
-        for sub in form.forms:
-            found += _problems(sub)
+        label = getattr(form, "item_label", None) or _("第 %(n)s 项")
+        for n, sub in enumerate(form.forms, start=1):
+            found += _problems(sub, str(label) % {"n": n} if len(form.forms) > 1 else "")
         return found
     if not form.is_bound or not form.errors:
         return []
@@ -82,6 +84,8 @@ def _problems(form: Any) -> list[tuple[str, str]]:
         field = form[name]
         anchor = "" if field.is_hidden else field.id_for_label or field.auto_id or ""
         label = str(field.label or name)
+        if item:
+            label = f"{item} {label}"
         found += [
             (anchor, _("%(field)s：%(error)s") % {"field": label, "error": e}) for e in errors
         ]

@@ -1055,7 +1055,7 @@ class _Case:
             self.transfer_to = None
             self.accepted_at = self.accepted_at or now
             self._arrive(self.holder, "returned", now)
-            return {"from_body": from_body}
+            return {"from_body": from_body, "holder": self.holder}
 
         return self.move(
             ACTION.RETURN,

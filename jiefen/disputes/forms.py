@@ -117,6 +117,8 @@ class PartyForm(forms.Form):
 PartyFormSet = forms.formset_factory(
     PartyForm, extra=0, min_num=1, max_num=20, validate_min=True, validate_max=True
 )
+# How the error summary names each party's fields (as the page heads their fieldsets).
+PartyFormSet.item_label = _("当事人 %(n)s")  # type: ignore[attr-defined]
 
 
 MAX_IDS = 200

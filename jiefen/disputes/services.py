@@ -763,7 +763,8 @@ def dispute_return(
         d.transfer_to = None
         d.accepted_at = d.accepted_at or now
         _arrive(d, d.holder, "returned", now)
-        return {"from_body": from_body}
+        # `holder`: the body it went back to, told by the sweep (supervision's arrivals).
+        return {"from_body": from_body, "holder": d.holder_id}
 
     return _move(
         actor=actor,

@@ -189,6 +189,21 @@ class Fonts:
                 self.face_for(char, self.body)
 
 
+# Marks that may not begin a line in Chinese (避头点). reportlab's list is Japanese: it has the
+# ideographic full stop and comma (。、) and ASCII marks but not the full-width ，：；！？ set
+# in every Chinese sentence, so a line could begin with one of them.
+CANNOT_START_LINE = "，：；！？”’》〉｝"
+
+
+def _forbid_at_line_start() -> None:
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    marks = "".join(c for c in CANNOT_START_LINE if c not in textsplit.ALL_CANNOT_START)
+    textsplit.ALL_CANNOT_START += marks
+    paragraph.ALL_CANNOT_START = textsplit.ALL_CANNOT_START
+
+
 @lru_cache(maxsize=1)
 def fonts() -> Fonts:
     """Register the fonts once."""
@@ -197,6 +212,7 @@ def fonts() -> Fonts:
     from reportlab.pdfbase.ttfonts import TTFont
 
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+    _forbid_at_line_start()
     configured = getattr(settings, "JIEFEN_PDF_FONT", None)
     body = _first([(configured, 0), *TTF_FONTS])
     if body is None:
@@ -359,16 +375,28 @@ class Pdf:
         self.story += [table, Spacer(1, 8)]
 
     def sign(self, label: str) -> None:
-        """A place to sign by hand: the label, and room under it."""
-        self._add("left", self._markup(label + "：", self.heading_font), indent=True, after=40)
+        """A place to sign by hand: the label, and room under it. The signatures, the line
+        above them and the issuer (`signature`) stay together on one page."""
+        self._keep_last()
+        self._add(
+            "left", self._markup(label + "：", self.heading_font), indent=True, keep=True, after=40
+        )
+
+    def _keep_last(self) -> None:
+        if self.story:
+            self.story[-1].keepWithNext = 1
 
     def signature(self, issuer: str, day: Any, *, seal: bool = False) -> None:
         """The issuer and date at the foot, right-aligned; with `seal`, room above them for the
         seal and the place marked (盖章)."""
-        from reportlab.platypus import CondPageBreak, Spacer
+        from reportlab.platypus import Spacer
 
-        room = 70 if seal else 20
-        self.story += [CondPageBreak(room + 60), Spacer(1, room)]
+        # Kept with the line above (a signature or the last of the text), so the issuer and
+        # the date never stand alone at the top of a page.
+        self._keep_last()
+        room = Spacer(1, 70 if seal else 20)
+        room.keepWithNext = 1
+        self.story.append(room)
         name = issuer + (_("（盖章）") if seal else "")
         self._add("right", self._markup(name + "　　"), keep=True)
         self._add("right", self._markup(cn_date(day) + "　　"))

@@ -82,15 +82,21 @@ class LegalWord(Word):
         """A place to sign by hand: the label, and room under it."""
         from docx.shared import Pt
 
+        # The signatures, the line above them and the issuer stay on one page.
+        if self.doc.paragraphs:
+            self._keep()
         paragraph = self._paragraph("left", indent=True)
         self._run(paragraph, label + "：", font=FONT_HEADING, size=16)
         paragraph.paragraph_format.space_after = Pt(40)
+        paragraph.paragraph_format.keep_with_next = True
 
     def signature(self, issuer: str, day: Any, *, seal: bool = False) -> None:
         """The issuer and date at the foot, right-aligned; with `seal`, room above them for the
         seal and the place marked (盖章)."""
         from docx.shared import Pt
 
+        if self.doc.paragraphs:
+            self._keep()  # the issuer never stands alone at the top of a page
         room = self._paragraph()
         room.paragraph_format.space_before = Pt(70 if seal else 20)
         room.paragraph_format.keep_with_next = True

@@ -24,7 +24,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from jiefen.disputes.services import PendingRequests, pending_register
         from jiefen.portal import services
-        from jiefen.supervision.notifications import register
+        from jiefen.supervision.notifications import register, settle_register
         from jiefen.supervision.sweep import hook_register
 
         hook_register("escalations_overdue", services.escalations_overdue)
@@ -34,3 +34,5 @@ class PortalConfig(AppConfig):
         )
         register(services.NOTIFY_ESCALATION, _("当事人申请上移"), _escalation_text)
         register(services.NOTIFY_REVIEW, _("当事人申请复核"), _review_text)
+        settle_register(services.ESCALATION_ANSWER, services.escalation_answer_settles)
+        settle_register(services.REVIEW_ANSWER, services.review_answer_settles)

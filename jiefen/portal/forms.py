@@ -47,9 +47,9 @@ class FileForm(forms.Form):
             "invalid_choice": _("请选择有效的纠纷类别"),
         },
     )
-    county = forms.CharField(required=False, max_length=12)
-    town = forms.CharField(required=False, max_length=12)
-    village = forms.CharField(required=False, max_length=12)
+    county = forms.CharField(label=_("县（市、区）"), required=False, max_length=12)
+    town = forms.CharField(label=_("乡镇（街道）"), required=False, max_length=12)
+    village = forms.CharField(label=_("村（社区）"), required=False, max_length=12)
     occurred_on = forms.DateField(
         label=_("发生日期"),
         required=False,

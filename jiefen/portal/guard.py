@@ -120,6 +120,60 @@ def challenge_nonce(token: str) -> str | None:
 FILED_WAIT = 10.0  # seconds a second submission waits for the first one to finish
 FILED_POLL = 0.25
 
+# The back button can also make the browser fetch the form anew, with a new challenge. So the
+# browser that filed keeps, in a signed cookie, the challenge it filed with and a digest of what
+# it filed; the same filing sent from that browser with another challenge, while the first
+# challenge's dispute is still remembered, shows that dispute too. The cookie holds no text of
+# the filing, and two people filing the same words from two browsers file two disputes.
+FILED_COOKIE = "jiefen_filed"
+FILED_SALT = "jiefen.portal.filed"
+
+
+def filing_digest(data: dict[str, Any]) -> str:
+    """A digest of what a filing says (not of its challenge or answer)."""
+    parts = [
+        str(getattr(data.get(name), "pk", data.get(name)) or "")
+        for name in (
+            "category",
+            "region",
+            "occurred_on",
+            "title",
+            "description",
+            "other_name",
+            "contact_name",
+            "contact_phone",
+        )
+    ]
+    return salted_hmac(FILED_SALT, "\x1f".join(parts), algorithm="sha256").hexdigest()
+
+
+def filed_cookie_set(response: HttpResponse, nonce: str, data: dict[str, Any]) -> None:
+    value = signing.dumps({"n": nonce, "d": filing_digest(data)}, salt=FILED_SALT)
+    response.set_cookie(
+        FILED_COOKIE,
+        value,
+        max_age=CHALLENGE_MAX_AGE,
+        path="/public/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def filed_earlier(request: HttpRequest, data: dict[str, Any]) -> tuple[int, str] | None:
+    """(dispute id, challenge nonce) of the same filing sent earlier from this browser."""
+    try:
+        value = signing.loads(
+            request.COOKIES.get(FILED_COOKIE, ""), salt=FILED_SALT, max_age=CHALLENGE_MAX_AGE
+        )
+    except signing.BadSignature:
+        return None
+    if not isinstance(value, dict) or value.get("d") != filing_digest(data):
+        return None
+    nonce = str(value.get("n", ""))
+    dispute_id = filed_with(nonce)
+    return (dispute_id, nonce) if dispute_id is not None else None
+
 
 def filing_code(nonce: str) -> str:
     from jiefen.disputes.public import QUERY_ALPHABET, QUERY_LENGTH

@@ -31,7 +31,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -207,6 +207,16 @@ def _notify_staff(
         params={"number": dispute.number, "due": due.isoformat() if due else ""},
         at=at,
     )
+
+
+def escalation_answer_settles(event: Any) -> Q:
+    """The staff's notifications of the requests an answer answered: done once answered."""
+    ids = (event.params or {}).get("requests") or [(event.params or {}).get("request")]
+    return Q(kind=NOTIFY_ESCALATION, key__in=[f"e{pk}" for pk in ids if pk])
+
+
+def review_answer_settles(event: Any) -> Q:
+    return Q(kind=NOTIFY_REVIEW, key=f"r{(event.params or {}).get('review')}")
 
 
 def may_answer(actor: Any, dispute: Dispute) -> bool:

@@ -158,6 +158,10 @@ def file(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _render_file(request, form, status=400)
     data = form.cleaned_data
+    again = guard.filed_earlier(request, data)
+    if again is not None:
+        # Back to a form the browser fetched anew, and the same filing sent again.
+        return _render_filed(request, *again, again=True)
     try:
         guard.challenge_check(data["challenge"], data["answer"])
     except guard.ChallengeFailed as failed:
@@ -201,11 +205,13 @@ def file(request: HttpRequest) -> HttpResponse:
     guard.filed_remember(nonce, dispute.pk)
     # The code is shown in this response (and to this same form sent again) only: it is
     # stored nowhere, not even in the session.
-    return render(
+    response = render(
         request,
         "portal/filed.html",
         {"number": dispute.number, "code": code, "holder": dispute.holder.name},
     )
+    guard.filed_cookie_set(response, nonce, data)
+    return response
 
 
 def _render_filed(request: HttpRequest, dispute_id: int, nonce: str, again: bool) -> HttpResponse:

@@ -211,12 +211,19 @@ def may_note(actor: Any, ownership: LeaderOwnership) -> bool:
 
 
 def heads_of(body_ids: Any) -> dict[int, list[int]]:
-    """The active heads of each body, by body id."""
+    """Who answers for each body, by body id: its active heads; for a body with no head (a
+    village group or a department staffed by clerks alone), its active clerks, so that what
+    the body must do never reaches nobody."""
     found: dict[int, list[int]] = {}
-    for body_id, user_id in (
-        Membership.objects.filter(body_id__in=list(body_ids), role=Role.HEAD, user__is_active=True)
+    clerks: dict[int, list[int]] = {}
+    for body_id, user_id, role in (
+        Membership.objects.filter(
+            body_id__in=list(body_ids), role__in=(Role.HEAD, Role.CLERK), user__is_active=True
+        )
         .order_by("body_id", "user_id")
-        .values_list("body_id", "user_id")
+        .values_list("body_id", "user_id", "role")
     ):
-        found.setdefault(body_id, []).append(user_id)
+        (found if role == Role.HEAD else clerks).setdefault(body_id, []).append(user_id)
+    for body_id, users in clerks.items():
+        found.setdefault(body_id, users)
     return found

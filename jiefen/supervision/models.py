@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     YELLOW = "yellow", _("黄色预警")
     RED = "red", _("超期")
     TRANSFERRED = "transferred", _("移送到达")
+    RETURNED = "returned", _("移送被退回")
     ASSIGNED = "assigned", _("交办到达")
     ORDER = "order", _("督办")
     ORDER_OVERDUE = "order_overdue", _("督办逾期")

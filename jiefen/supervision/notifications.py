@@ -158,6 +158,10 @@ def _done(status: str, due: str) -> Q:
     done = Q(pk__in=[])
     if status != Status.TRANSFERRING:
         done |= Q(kind=Kind.TRANSFERRED)
+    else:
+        done |= Q(kind=Kind.RETURNED)  # sent up again
+    if status not in OPEN_STATUSES:
+        done |= Q(kind=Kind.RETURNED)
     if status != Status.ASSIGNED:
         done |= Q(kind=Kind.ASSIGNED)
     if status not in OPEN_STATUSES:
@@ -167,10 +171,25 @@ def _done(status: str, due: str) -> Q:
     return done
 
 
+# Other apps' notifications and the events that do their work: an event action → a function
+# of the event giving the notifications it settles (registered when the app loads).
+_SETTLERS: dict[str, Callable[[Any], Q]] = {}
+
+
+def settle_register(action: str, settles: Callable[[Any], Q]) -> None:
+    """Let another app say which of its notifications an event of `action` has done."""
+    _SETTLERS[action] = settles
+
+
 def notifications_settle(event: Any, dispute: Any) -> int:
     """After an event of `dispute` (called by event_append, in its transaction): mark as read
     the dispute's unread notifications whose work is now done, for every recipient."""
-    from jiefen.supervision.events import ORDER_ANSWER
+    from jiefen.supervision.events import (
+        LEADER_EXTEND_ASK,
+        LEADER_NOTE,
+        LEADER_SIGN_OFF,
+        ORDER_ANSWER,
+    )
 
     if event.action == "register":
         return 0  # nothing can have been sent about it yet
@@ -178,6 +197,11 @@ def notifications_settle(event: Any, dispute: Any) -> int:
     done = _done(dispute.status, due)
     if event.action == ORDER_ANSWER and (event.params or {}).get("order"):
         done |= Q(kind__in=(Kind.ORDER, Kind.ORDER_OVERDUE), key=str(event.params["order"]))
+    if event.action in (LEADER_NOTE, LEADER_EXTEND_ASK, LEADER_SIGN_OFF) and event.actor_id:
+        # The leader took the case on: his notice of it is done (another's note is not).
+        done |= Q(kind=Kind.LEADER_ASSIGNED, recipient_id=event.actor_id)
+    if event.action in _SETTLERS:
+        done |= _SETTLERS[event.action](event)
     rows = Notification.objects.filter(dispute=dispute, read_at__isnull=True).filter(done)
     return _mark_read(rows, event.at)
 
@@ -203,6 +227,8 @@ def notifications_settle_for(*, user: Any, at: datetime | None = None) -> int:
     )
     done = (
         Q(kind=Kind.TRANSFERRED) & ~Q(dispute__status=Status.TRANSFERRING)
+        | Q(kind=Kind.RETURNED) & Q(dispute__status=Status.TRANSFERRING)
+        | Q(kind=Kind.RETURNED) & ~Q(dispute__status__in=OPEN_STATUSES)
         | Q(kind=Kind.ASSIGNED) & ~Q(dispute__status=Status.ASSIGNED)
         | Q(kind__in=WHILE_OPEN) & ~Q(dispute__status__in=OPEN_STATUSES)
         | Q(pk__in=[pk for pk, order in orders.items() if order in answered])
@@ -294,6 +320,8 @@ def _render(kind: str, p: dict[str, Any]) -> str:
         }
     if kind == Kind.TRANSFERRED:
         return _("纠纷 %(number)s 已移送至 %(body)s，请及时接收") % p
+    if kind == Kind.RETURNED:
+        return _("纠纷 %(number)s 的移送被上级退回 %(body)s，请查看退回理由并继续办理") % p
     if kind == Kind.ASSIGNED:
         return _("纠纷 %(number)s 已交办 %(body)s，请于 %(due)s 前反馈办理结果") % p
     if kind == Kind.ORDER:

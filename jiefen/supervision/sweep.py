@@ -243,7 +243,11 @@ def warnings_notify(warning: int, *, now: datetime, chunk: int = CHUNK) -> int:
     return offered
 
 
-ARRIVALS = {"transfer": ("to_body", Kind.TRANSFERRED), "assign": ("department", Kind.ASSIGNED)}
+ARRIVALS = {
+    "transfer": ("to_body", Kind.TRANSFERRED),
+    "assign": ("department", Kind.ASSIGNED),
+    "return": ("holder", Kind.RETURNED),
+}
 
 
 # Events read per transaction of the arrivals step.

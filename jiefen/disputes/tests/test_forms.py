@@ -70,3 +70,29 @@ def test_it_fills_in_the_registering_body_the_mediator_and_today(client, village
     session = page[page.index('id="action-session"') :]
     assert re.search(r'name="mediators"[^>]*value="陈小梅"', session)
     assert f'value="{timezone.localdate().isoformat()}"' in session
+
+
+def test_the_summary_says_which_party_a_refusal_is_about(client, village_clerk):
+    client.force_login(village_clerk)
+    response = client.post(
+        "/disputes/new/",
+        {
+            "category": Category.objects.first().pk,
+            "channel": "walk_in",
+            "title": "院墙边界争议",
+            "description": "两户因院墙位置发生争执。",
+            "people_involved": "2",
+            "risk": "ordinary",
+            "parties-TOTAL_FORMS": "2",
+            "parties-INITIAL_FORMS": "0",
+            "parties-0-side": "applicant",
+            "parties-0-kind": "person",
+            "parties-0-name": "",
+            "parties-1-side": "respondent",
+            "parties-1-kind": "person",
+            "parties-1-name": "",
+        },
+    )
+    html = response.content.decode()
+    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    assert "当事人 1 姓名或名称" in summary and "当事人 2 姓名或名称" in summary

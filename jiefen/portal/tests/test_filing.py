@@ -76,6 +76,38 @@ def test_it_shows_a_filing_sent_twice_as_the_one_dispute_with_its_code(client, w
     assert dispute_by_query(number=dispute.number, code=code) == dispute
 
 
+def test_the_back_button_on_a_form_fetched_afresh_leads_to_the_dispute_already_filed(client, world):
+    """Back, then submit again: the browser fetched the form anew, so it carries a new
+    challenge; the same filing from the same browser still lands on the one dispute."""
+    first = client.post("/public/", filing_form(world))
+    again = client.post("/public/", filing_form(world))  # a new challenge, the same text
+    html = again.content.decode()
+    assert again.status_code == 200 and 'id="again"' in html
+    (dispute,) = Dispute.objects.all()
+    assert dispute.number in html and _code(again) == _code(first)
+
+
+def test_a_different_filing_from_the_same_browser_is_a_new_dispute(client, world):
+    client.post("/public/", filing_form(world))
+    client.post("/public/", filing_form(world, title="另一件事：拖欠工资"))
+    assert Dispute.objects.count() == 2
+
+
+def test_the_same_text_from_another_browser_is_a_new_dispute(client, world):
+    """Two neighbours may file the same words; only the browser that filed is sent back."""
+    from django.test import Client
+
+    client.post("/public/", filing_form(world))
+    Client().post("/public/", filing_form(world))
+    assert Dispute.objects.count() == 2
+
+
+def test_it_names_the_place_fields_in_chinese_when_it_refuses(client, world):
+    response = client.post("/public/", filing_form(world, village=""))
+    html = response.content.decode()
+    assert "Village" not in html and "村（社区）：请选择纠纷发生的村（社区）" in html
+
+
 def test_it_refuses_an_expired_challenge(client, world, monkeypatch):
     data = filing_form(world)
     monkeypatch.setattr(guard, "CHALLENGE_MAX_AGE", -1)
@@ -85,11 +117,10 @@ def test_it_refuses_an_expired_challenge(client, world, monkeypatch):
 
 def test_it_limits_filings_to_five_an_hour_per_browser(client, world):
     client.get("/public/")  # the form page gives the browser its cookie
-    for _i in range(5):
-        assert (
-            client.post("/public/", filing_form(world), REMOTE_ADDR="10.1.1.1").status_code == 200
-        )
-    refused = client.post("/public/", filing_form(world), REMOTE_ADDR="10.1.1.1")
+    for i in range(5):
+        different = filing_form(world, title=f"第{i + 1}件纠纷")
+        assert client.post("/public/", different, REMOTE_ADDR="10.1.1.1").status_code == 200
+    refused = client.post("/public/", filing_form(world, title="第6件"), REMOTE_ADDR="10.1.1.1")
     assert refused.status_code == 429 and "本浏览器一小时内" in refused.content.decode()
     assert Dispute.objects.count() == 5
     # Another address is not affected (test_shared_terminal.py: other browsers neither).

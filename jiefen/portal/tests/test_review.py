@@ -237,3 +237,42 @@ def test_staff_of_the_level_above_answer_on_the_dispute_page(client, declined, t
     )
     assert response.status_code == 302
     assert ReviewRequest.objects.get().outcome == ReviewOutcome.UPHELD
+
+
+def test_answering_a_request_marks_its_notifications_done(
+    world,
+    village_clerk,
+    village_head,  # noqa: F811
+    asked,
+):
+    escalation_answer(
+        actor=village_clerk, request_id=asked.pk, answer="同意移送镇矛调中心", transfer=True,
+        at=at(2026, 3, 3),
+    )  # fmt: skip
+    told = Notification.objects.filter(kind="escalation_requested")
+    assert told.count() == 2 and not told.filter(read_at__isnull=True).exists()
+
+
+def test_resolving_with_the_answer_marks_the_request_notifications_done(
+    village_clerk, filed, asked
+):
+    dispute, _code = filed
+    services.dispute_accept(actor=village_clerk, dispute_id=dispute.pk, version=None,
+                            at=at(2026, 3, 3))  # fmt: skip
+    services.dispute_resolve(
+        actor=village_clerk, dispute_id=dispute.pk, version=None, outcome=Outcome.NO_AGREEMENT,
+        route="litigation", answer="已调解终结，建议向法院起诉", at=at(2026, 3, 4),
+    )  # fmt: skip
+    told = Notification.objects.filter(kind="escalation_requested", recipient=village_clerk)
+    assert told.get().read_at is not None
+
+
+def test_answering_a_review_marks_its_notifications_done(declined, town_head):
+    dispute, _code = declined
+    asked = review_request(dispute=dispute, reason="请镇里看看", at=at(2026, 3, 3))
+    review_answer(
+        actor=town_head, request_id=asked.pk, answer="经复核，应向劳动仲裁委申请", uphold=True,
+        at=at(2026, 3, 4),
+    )  # fmt: skip
+    told = Notification.objects.get(recipient=town_head, kind="review_requested")
+    assert told.read_at is not None

@@ -246,3 +246,14 @@ def test_the_leaders_page_names_the_next_step(
     perform("resolve", actor=county_officer, dispute=county_dispute, at=at(2026, 3, 11))
     [row] = owned_by(county_leader, today=date(2026, 3, 12))
     assert "销号" in row.next_step
+
+
+def test_the_leaders_notice_is_done_once_he_takes_the_case_on(owned, county_leader, county_officer):
+    told = Notification.objects.get(recipient=county_leader, kind="leader_assigned")
+    assert told.read_at is None
+    ownership_note(actor=county_officer, ownership_id=owned.pk, text="已勘界", at=at(2026, 3, 9))
+    told.refresh_from_db()
+    assert told.read_at is None  # another's note is not his work
+    ownership_note(actor=county_leader, ownership_id=owned.pk, text="已约见双方", at=at(2026, 3, 9))
+    told.refresh_from_db()
+    assert told.read_at is not None

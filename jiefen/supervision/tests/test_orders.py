@@ -79,6 +79,35 @@ def test_it_sends_an_order_to_a_department_of_the_issuers_own_level(
     assert order.to_body == land
 
 
+def test_an_order_to_a_body_without_a_head_reaches_its_clerks(
+    world, county_officer, village_clerk, town_head
+):
+    """A department staffed by clerks alone still hears of the order it must answer."""
+    from jiefen.org.models import Role
+    from jiefen.supervision.tests.conftest import at_county
+
+    land_clerk = world.person("clerk_land", "郑清", "诸暨市自然资源和规划局", Role.CLERK)
+    dispute = at_county(world, village_clerk, town_head, county_officer)
+    land = world.bodies["诸暨市自然资源和规划局"]
+    order_issue(
+        actor=county_officer, dispute_id=dispute.pk, requirement="请牵头核实地界", days=3,
+        to_body=land.pk, at=at(2026, 3, 3),
+    )  # fmt: skip
+    assert Notification.objects.filter(recipient=land_clerk, kind="order").exists()
+
+
+def test_a_body_with_a_head_is_told_through_its_head_alone(world, village_clerk, town_head):
+    from jiefen.org.models import Role
+    from jiefen.supervision.access import heads_of
+
+    centre = world.bodies["枫桥镇"]
+    clerk = world.person("clerk_fengqiao", "钱多", "枫桥镇", Role.CLERK)
+    village = world.bodies["枫一社区"]
+    found = heads_of([centre.pk, village.pk])
+    assert found[centre.pk] == [town_head.pk] and clerk.pk not in found[centre.pk]
+    assert found[village.pk] == [village_clerk.pk]  # no head there: its clerk
+
+
 @pytest.mark.parametrize(
     ("requirement", "days", "field"),
     [

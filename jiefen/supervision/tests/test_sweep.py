@@ -72,6 +72,26 @@ def test_it_announces_a_transfer_to_the_receiving_heads_once(
     assert notification.params["body"] == world.bodies["枫桥镇"].name
 
 
+def test_it_tells_the_village_its_transfer_was_returned_until_it_moves_on(
+    world, complex_dispute, village_clerk, town_head
+):
+    """A return is no silent refusal: the village that sent the dispute up hears of it (its
+    head), and the notice is done once the dispute moves on."""
+    from jiefen.supervision.notifications import notification_text
+
+    sweep_run(now=at(2026, 3, 2, 11))
+    sent = perform("transfer", actor=village_clerk, dispute=complex_dispute, at=at(2026, 3, 3, 9))
+    back = perform("return", actor=town_head, dispute=sent, at=at(2026, 3, 3, 10))
+    sweep_run(now=at(2026, 3, 3, 11))
+    sweep_run(now=at(2026, 3, 3, 11, 5))
+    [returned] = Notification.objects.filter(kind="returned")
+    assert returned.recipient.username == "head_fengyi"
+    assert complex_dispute.number in notification_text(returned)
+    perform("transfer", actor=village_clerk, dispute=back, at=at(2026, 3, 4, 9))
+    returned.refresh_from_db()
+    assert returned.read_at is not None
+
+
 def test_it_escalates_an_unanswered_order_once(
     world, complex_dispute, county_officer, village_head
 ):
