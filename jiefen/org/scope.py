@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -145,8 +146,7 @@ def region_in(scope: Scope, code: Any) -> Region:
 
 def staff_for(user: User | Any) -> QuerySet[User]:
     """Staff who hold at least one role in a body inside the actor's jurisdiction."""
-    from jiefen.accounts.models import User as UserModel
-
+    UserModel = get_user_model()
     scope = scope_of(user)
     if scope.everything:
         return UserModel.objects.all()

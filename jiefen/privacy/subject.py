@@ -26,12 +26,12 @@ from jiefen.disputes.lifecycle import Forbidden, Invalid, event_label
 from jiefen.disputes.models import Event, Party, Reveal, Status
 from jiefen.lib import cells
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
-from jiefen.org.models import Role
+from jiefen.org.context import PRIVACY
 from jiefen.org.scope import Scope, scope_of
 from jiefen.privacy import lookup
 from jiefen.privacy.models import AccessKind, AccessRequest
 
-ROLES = (Role.CLERK, Role.HEAD, Role.ADMIN)
+ROLES = tuple(sorted(PRIVACY))
 # A person is rarely a party to more than a handful of disputes; an organisation may be to many.
 LIMIT = 500
 
