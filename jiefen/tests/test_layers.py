@@ -1,0 +1,20 @@
+"""The upper apps fill, when they load, every slot through which a lower layer reaches up
+(jiefen.lib.registry): without them the lower layer would fail loudly."""
+
+from datetime import date
+
+import pytest
+
+from jiefen.disputes import deadlines
+from jiefen.lib.registry import NotRegistered
+from jiefen.meetings import schedule
+
+
+def test_meetings_give_the_deadlines_the_next_meeting_date():
+    assert deadlines.next_meeting_date._function is schedule.next_meeting_date
+
+
+def test_a_deadline_to_the_next_meeting_fails_loudly_without_the_meetings_app(monkeypatch):
+    monkeypatch.setattr(deadlines.next_meeting_date, "_function", None)
+    with pytest.raises(NotRegistered, match=r"jiefen\.meetings"):
+        deadlines.next_meeting_date(body=1, after=date(2026, 3, 2))
