@@ -52,6 +52,7 @@ from jiefen.disputes.models import (
     Tier,
 )
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
+from jiefen.lib.registry import Slot
 from jiefen.lib.text import text_blank, text_problem
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import scope_of
@@ -348,12 +349,17 @@ def event_append(
         params=dict(params or {}),
         public=public,
     )
-    from jiefen.metrics.rollups import rollup_event
-
     rollup_event(event, dispute)
     for follow in EVENT_FOLLOWERS:
         follow(event, dispute)
     return event
+
+
+# The rollups (jiefen.metrics) fold every event, and every deadline moved without an event, into
+# their counts in the same transaction; metrics registers both when it loads. Writing an event
+# without them would leave the counts wrong, so an empty slot fails loudly.
+rollup_event: Slot[[Event, Dispute], None] = Slot("rollup_event", provider="jiefen.metrics")
+rollup_stays: Slot[[Dispute], None] = Slot("rollup_stays", provider="jiefen.metrics")
 
 
 # What other apps do after every event, in its transaction (supervision: notifications whose
@@ -1042,8 +1048,6 @@ def deadlines_recompute(*, year: int | None = None, batch: int = 2000, at=None) 
     calendar or the rules changed — e.g. when next year's official schedule is confirmed.
     Works in batches of locked rows; returns how many deadlines changed."""
     now = at or timezone.now()
-    from jiefen.metrics.rollups import rollup_stays
-
     changed = 0
     last_id = 0
     base = Dispute.objects.filter(status__in=[Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING])

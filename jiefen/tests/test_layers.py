@@ -18,3 +18,23 @@ def test_a_deadline_to_the_next_meeting_fails_loudly_without_the_meetings_app(mo
     monkeypatch.setattr(deadlines.next_meeting_date, "_function", None)
     with pytest.raises(NotRegistered, match=r"jiefen\.meetings"):
         deadlines.next_meeting_date(body=1, after=date(2026, 3, 2))
+
+
+def test_metrics_fold_every_event_and_moved_deadline_into_the_rollups():
+    from jiefen.disputes import services
+    from jiefen.metrics import rollups
+
+    assert services.rollup_event._function is rollups.rollup_event
+    assert services.rollup_stays._function is rollups.rollup_stays
+
+
+def test_an_event_is_refused_without_the_rollups(monkeypatch, world, village_clerk):
+    from jiefen.disputes import services
+    from jiefen.disputes.models import Dispute, Event
+    from jiefen.disputes.tests.conftest import register
+
+    monkeypatch.setattr(services.rollup_event, "_function", None)
+    with pytest.raises(NotRegistered, match=r"jiefen\.metrics"):
+        register(world, village_clerk)
+    assert not Dispute.objects.exists()
+    assert not Event.objects.exists()
