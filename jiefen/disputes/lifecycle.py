@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import Status
+from jiefen.lib.registry import Slot
 from jiefen.org.models import Role
 
 
@@ -175,6 +176,13 @@ def event_label(action: str) -> str:
     """Words for an event's action. Other apps add their own actions to EVENT_LABELS when they
     load (see supervision.apps), so every page and the API read one registry."""
     return str(EVENT_LABELS.get(action, action))  # type: ignore[call-overload]
+
+
+# Words for the parameters of the events other apps write (supervision orders, leaders'
+# targets), in the reader's language; supervision registers it when it loads.
+event_detail_more: Slot[[str, dict[str, Any]], str] = Slot(
+    "event_detail_more", provider="jiefen.supervision"
+)
 
 
 def moves_from(status: str) -> list[Move]:

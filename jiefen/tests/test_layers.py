@@ -38,3 +38,10 @@ def test_an_event_is_refused_without_the_rollups(monkeypatch, world, village_cle
         register(world, village_clerk)
     assert not Dispute.objects.exists()
     assert not Event.objects.exists()
+
+
+def test_supervision_words_the_parameters_of_its_events_in_the_history():
+    from jiefen.disputes.lifecycle import event_detail_more
+    from jiefen.supervision import events
+
+    assert event_detail_more._function is events.event_detail
