@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Category
-from jiefen.evaluation.targets import targets_for
+from jiefen.lib.registry import Slot
 from jiefen.metrics import selectors
 from jiefen.metrics.indicators import (
     BY_KEY,
@@ -27,6 +27,7 @@ from jiefen.metrics.indicators import (
     Figure,
     Indicator,
     Sums,
+    Target,
     display,
     evaluate,
 )
@@ -35,6 +36,12 @@ from jiefen.org.scope import region_in, scope_of
 from jiefen.regions.models import Level, Region
 
 DEFAULT_SORT = "name"
+
+# The targets in force for the indicators at a level in a year, by key (arguments level, year):
+# the evaluation app, which keeps them, registers it when it loads.
+targets_for: Slot[[int, int], dict[str, Target | None]] = Slot(
+    "targets_for", provider="jiefen.evaluation"
+)
 
 
 # --- whose region ---------------------------------------------------------------------------

@@ -45,3 +45,10 @@ def test_supervision_words_the_parameters_of_its_events_in_the_history():
     from jiefen.supervision import events
 
     assert event_detail_more._function is events.event_detail
+
+
+def test_evaluation_gives_the_dashboard_its_targets():
+    from jiefen.evaluation import targets
+    from jiefen.metrics import dashboard
+
+    assert dashboard.targets_for._function is targets.targets_for
