@@ -76,9 +76,9 @@ from jiefen.disputes.models import (
     Tier,
 )
 from jiefen.disputes.services import MASS_THRESHOLD, TIER_OF_KIND
+from jiefen.lib.sealed import digest
 from jiefen.lib.workdays import WorkCalendar
 from jiefen.org.models import Body, BodyKind, Membership, Role
-from jiefen.privacy.lookup import digest
 from jiefen.regions.models import Level, Region, code_span, short_code
 from jiefen.rules.services import due_date, rule_for
 

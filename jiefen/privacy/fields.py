@@ -1,17 +1,6 @@
-"""An encrypted text field that stays encrypted when the database is dumped.
+"""The encrypted field of personal numbers; it lives in jiefen.lib.sealed (the models below the
+privacy app use it), and the migrations name it here."""
 
-django-fernet-encrypted-fields decrypts on read, and Django's serialisers write what was read:
-`jiefen dumpdata` would print every phone and ID number in plain text. This field serialises
-its ciphertext instead; loading it back decrypts it (to_python) and saving encrypts it again,
-so a dump round-trips with the same keys and is useless without them.
-"""
+from jiefen.lib.sealed import SealedCharField
 
-from typing import Any
-
-from encrypted_fields.fields import EncryptedCharField
-
-
-class SealedCharField(EncryptedCharField):
-    def value_to_string(self, obj: Any) -> Any:
-        value = self.value_from_object(obj)
-        return self.get_prep_value(value) if value else value
+__all__ = ["SealedCharField"]

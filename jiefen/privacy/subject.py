@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 from jiefen.disputes.lifecycle import Forbidden, Invalid, event_label
 from jiefen.disputes.models import Event, Party, Reveal, Status
 from jiefen.lib import cells
+from jiefen.lib import sealed as lookup
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
 from jiefen.org.context import PRIVACY
 from jiefen.org.scope import Scope, scope_of
-from jiefen.privacy import lookup
 from jiefen.privacy.models import AccessKind, AccessRequest
 
 ROLES = tuple(sorted(PRIVACY))
