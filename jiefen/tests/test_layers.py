@@ -52,3 +52,10 @@ def test_evaluation_gives_the_dashboard_its_targets():
     from jiefen.metrics import dashboard
 
     assert dashboard.targets_for._function is targets.targets_for
+
+
+def test_the_api_answers_a_body_too_big_in_its_own_form():
+    from jiefen.api.errors import too_big_api, too_big_open311
+    from jiefen.ops.too_big import DOORS
+
+    assert DOORS == {"/api/": too_big_api, "/open311/": too_big_open311}
