@@ -19,3 +19,8 @@ class SupervisionConfig(AppConfig):
 
         if notifications_settle not in EVENT_FOLLOWERS:
             EVENT_FOLLOWERS.append(notifications_settle)
+
+        from jiefen.ops.views import sweep_hooks_health
+        from jiefen.supervision.sweep import hooks_health
+
+        sweep_hooks_health.register(hooks_health)

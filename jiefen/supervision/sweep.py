@@ -95,6 +95,25 @@ def hooks_missing() -> list[str]:
     return [name for name in HOOKS if name not in _hooks]
 
 
+def hooks_health() -> dict[str, Any]:
+    """How the sweep's hooks fared at their last run, for /healthz/sweep (jiefen.ops.views): a
+    missing or failing hook means a duty (a party's unanswered request rising by itself,
+    anonymisation …) was not done."""
+    failing = {
+        name: {
+            "error": error,
+            "failures": failures,
+            "since": failed.isoformat() if failed else None,
+        }
+        for name, error, failures, failed in SweepHookStatus.objects.exclude(last_error="")
+        .filter(name__in=HOOKS)
+        .values_list("name", "last_error", "failures", "last_failed_at")
+    }
+    for name in hooks_missing():
+        failing.setdefault(name, {"error": "NotRegistered", "failures": None, "since": None})
+    return {"ok": not failing, "failing": failing, "failing_count": len(failing)}
+
+
 def sweep_run(
     *, now: datetime | None = None, chunk: int = CHUNK, timings: dict[str, float] | None = None
 ) -> dict[str, int]:

@@ -58,4 +58,11 @@ def test_the_api_answers_a_body_too_big_in_its_own_form():
     from jiefen.api.errors import too_big_api, too_big_open311
     from jiefen.ops.too_big import DOORS
 
-    assert DOORS == {"/api/": too_big_api, "/open311/": too_big_open311}
+    assert {"/api/": too_big_api, "/open311/": too_big_open311} == DOORS
+
+
+def test_the_sweep_reports_its_hooks_to_the_health_endpoint():
+    from jiefen.ops.views import sweep_hooks_health
+    from jiefen.supervision.sweep import hooks_health
+
+    assert sweep_hooks_health._function is hooks_health
