@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from jiefen.regions.models import Region, code_span
+from jiefen.regions.models import Level, Region, code_span
 
 if TYPE_CHECKING:
     from jiefen.accounts.models import User
@@ -151,3 +151,27 @@ def staff_for(user: User | Any) -> QuerySet[User]:
     if scope.everything:
         return UserModel.objects.all()
     return UserModel.objects.filter(scope.q("memberships__body__region_code")).distinct()
+
+
+def audit_records_q(user: Any) -> Q:
+    """The audit records this user may read (jiefen.audit.views), as a filter on Record; Http404
+    for anyone without the auditor role. City and province auditors also read the records
+    that belong to no region."""
+    from jiefen.org.models import Membership, Role
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404
+    levels = list(
+        Membership.objects.filter(user=user, role=Role.AUDITOR, body__active=True).values_list(
+            "body__region__level", flat=True
+        )
+    )
+    if not levels:
+        raise Http404
+    scope = scope_of(user, roles=[Role.AUDITOR])
+    if scope.everything:
+        return Q()
+    regional = scope.q("region_code")
+    if min(levels) <= Level.CITY:
+        return regional | Q(region_code__isnull=True)
+    return regional

@@ -66,3 +66,12 @@ def test_the_sweep_reports_its_hooks_to_the_health_endpoint():
     from jiefen.supervision.sweep import hooks_health
 
     assert sweep_hooks_health._function is hooks_health
+
+
+def test_org_decides_which_audit_records_an_auditor_reads_and_disputes_word_their_events():
+    from jiefen.audit import views
+    from jiefen.disputes.lifecycle import event_label
+    from jiefen.org.scope import audit_records_q
+
+    assert views.auditor_filter._function is audit_records_q
+    assert views.event_label._function is event_label
