@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiefen.api.models import ApiToken
 from jiefen.api.tokens import token_create, token_revoke
-from jiefen.disputes.lifecycle import DisputeError
+from jiefen.lib.errors import DisputeError
 from jiefen.org.admin import ScopedChoicesMixin, is_superuser, may_manage_user
 from jiefen.org.models import Membership
 from jiefen.org.scope import scope_of

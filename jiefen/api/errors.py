@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from jiefen.disputes.lifecycle import Conflict, DisputeError
+from jiefen.lib.errors import Conflict, DisputeError
 from jiefen.lib.text import MESSAGE as TEXT_MESSAGE
 
 if TYPE_CHECKING:

@@ -28,8 +28,8 @@ from jiefen.attachments.kinds import KINDS
 from jiefen.attachments.selectors import attachment_for, panel_for
 from jiefen.attachments.storage import max_bytes, upload_storage
 from jiefen.disputes.access import dispute_for
-from jiefen.disputes.lifecycle import DisputeError, Forbidden, NotFound
 from jiefen.disputes.models import Dispute
+from jiefen.lib.errors import DisputeError, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import Status
+
+# The error family lives in jiefen.lib.errors; named here too for the imports that predate it.
+from jiefen.lib.errors import (  # noqa: F401
+    Conflict,
+    DisputeError,
+    Forbidden,
+    IllegalMove,
+    Invalid,
+    NotFound,
+)
 from jiefen.lib.registry import Slot
 from jiefen.org.models import Role
 
@@ -193,48 +203,3 @@ def moves_from(status: str) -> list[Move]:
 def is_legal(status: str, action: str) -> bool:
     move = TABLE.get(action)  # type: ignore[call-overload]
     return move is not None and status in move.sources
-
-
-class DisputeError(Exception):
-    """A refused move. `code` is stable for machines; `message` is for people."""
-
-    code = "error"
-
-    def __init__(self, message: str | Promise, *, fields: dict[str, list[str]] | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.fields = fields or {}
-
-
-class NotFound(DisputeError):
-    code = "not_found"
-
-
-class Conflict(DisputeError):
-    """Someone else changed the record since the version the caller read. `current` says
-    what it is now: for a dispute, its version, state and holder and the last change (what,
-    by whom, when) — see jiefen.disputes.services.conflict_on."""
-
-    code = "conflict"
-
-    def __init__(
-        self,
-        message: str | Promise,
-        *,
-        fields: dict[str, list[str]] | None = None,
-        current: dict[str, Any] | None = None,
-    ):
-        super().__init__(message, fields=fields)
-        self.current = current or {}
-
-
-class IllegalMove(DisputeError):
-    code = "illegal_move"
-
-
-class Forbidden(DisputeError):
-    code = "forbidden"
-
-
-class Invalid(DisputeError):
-    code = "invalid"

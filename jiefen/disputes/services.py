@@ -22,16 +22,7 @@ from django.utils.translation import gettext as _
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import deadlines
 from jiefen.disputes.access import dispute_for, roles_by_body
-from jiefen.disputes.lifecycle import (
-    TABLE,
-    Action,
-    Conflict,
-    Forbidden,
-    IllegalMove,
-    Invalid,
-    NotFound,
-    event_label,
-)
+from jiefen.disputes.lifecycle import TABLE, Action, event_label
 from jiefen.disputes.models import (
     Agreement,
     Category,
@@ -50,6 +41,15 @@ from jiefen.disputes.models import (
     Side,
     Status,
     Tier,
+)
+from jiefen.lib.errors import (
+    CORRECT_THE_FORM,
+    Conflict,
+    Errors,
+    Forbidden,
+    IllegalMove,
+    Invalid,
+    NotFound,
 )
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
 from jiefen.lib.registry import Slot
@@ -102,19 +102,7 @@ class DisputeInput:
     parties: list[PartyInput] = field(default_factory=list)
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise Invalid(_("填写有误，请按提示修改"), fields=self.fields)
-
-
-def _check_text(errors: _Errors, name: str, value: str, limit: int, required: bool = True) -> None:
+def _check_text(errors: Errors, name: str, value: str, limit: int, required: bool = True) -> None:
     """The one input rule (jiefen.lib.text) for every door: no control characters; blank —
     spaces or zero-width characters only — is empty."""
     problem = text_problem(value)
@@ -126,7 +114,7 @@ def _check_text(errors: _Errors, name: str, value: str, limit: int, required: bo
         errors.add(name, _("不能超过 %(limit)d 个字") % {"limit": limit})
 
 
-def _check_parties(errors: _Errors, parties: Iterable[PartyInput]) -> None:
+def _check_parties(errors: Errors, parties: Iterable[PartyInput]) -> None:
     parties = list(parties)
     if not any(p.side == Side.APPLICANT for p in parties):
         errors.add("parties", _("至少需要一名申请人"))
@@ -212,7 +200,7 @@ def dispute_register(
     ):
         raise Forbidden(_("您不是该调处主体的工作人员，不能以其名义登记"))
 
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     if data.category is None or not data.category.active:
         errors.add("category", _("请选择有效的纠纷类别"))
     if data.channel not in Channel.values:
@@ -666,7 +654,7 @@ class SessionInput:
 def dispute_record_session(
     *, actor: Any, dispute_id: int, version: int | None, session: SessionInput, at=None
 ) -> Dispute:
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     today = timezone.localdate(at or timezone.now())
     if session.held_on is None:
         errors.add("held_on", _("请填写调解日期"))
@@ -792,7 +780,7 @@ def dispute_assign(
     reason: str = "",
     at=None,
 ) -> Dispute:
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     if department is None or department.kind != BodyKind.DEPARTMENT or not department.active:
         errors.add("department", _("请选择职能部门"))
     if days is None or not 1 <= int(days) <= 60:
@@ -866,7 +854,7 @@ def dispute_resolve(
     at=None,
 ) -> Dispute:
     """`answer`: to the party's requests still waiting, if any (required then)."""
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     today = timezone.localdate(at or timezone.now())
     if outcome not in Outcome.values:
         errors.add("outcome", _("请选择办结结果"))
@@ -1026,7 +1014,7 @@ def party_reveal(*, actor: Any, party_id: int, field: str, reason: str) -> str:
         raise Invalid(_("请填写查看理由"), fields={"reason": [_("查看完整信息必须说明理由")]})
     if len(reason) > 200:
         raise Invalid(_("理由过长"), fields={"reason": [_("不能超过 200 个字")]})
-    from jiefen.disputes.lifecycle import NotFound
+    from jiefen.lib.errors import NotFound
 
     # A party of a dispute outside the jurisdiction gets the same answer as one that does not
     # exist, so party ids cannot be probed.

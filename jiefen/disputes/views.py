@@ -28,9 +28,10 @@ from jiefen.disputes.forms import (
     VisitForm,
     pending_answer_field,
 )
-from jiefen.disputes.lifecycle import Action, Conflict, DisputeError, NotFound
+from jiefen.disputes.lifecycle import Action
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.selectors import dispute_list, queue_for, timeline
+from jiefen.lib.errors import Conflict, DisputeError, NotFound, errors_to_form
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import bodies_for
 from jiefen.regions.models import Level, Region, code_span
@@ -177,7 +178,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except DisputeError as error:
-            _attach_errors(error, form, parties)
+            errors_to_form(error, form, formsets={"parties": parties})
         else:
             if registered:
                 messages.success(request, _("已登记，编号 %(number)s") % {"number": dispute.number})
@@ -189,20 +190,6 @@ def register(request: HttpRequest) -> HttpResponse:
                 )
             return redirect("disputes:detail", pk=dispute.pk)
     return render(request, "disputes/register.html", {"form": form, "parties": parties})
-
-
-def _attach_errors(error: DisputeError, form: Any, parties: Any = None) -> None:
-    if not error.fields:
-        form.add_error(None, str(error.message))
-    for name, problems in error.fields.items():
-        for problem in problems:
-            if name.startswith("parties.") and parties is not None:
-                _, index, field = name.split(".")
-                parties.forms[int(index)].add_error(field, problem)
-            elif name in form.fields:
-                form.add_error(name, problem)
-            else:
-                form.add_error(None, problem)
 
 
 ACTION_FORMS: dict[str, type] = {
@@ -382,7 +369,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             conflict=conflict,
         )
     except DisputeError as error:
-        _attach_errors(error, form)
+        errors_to_form(error, form)
         dispute = _get_dispute(request, pk)
         return _render_detail(request, dispute, (action, form), status=400)
     messages.success(request, _("已%(action)s") % {"action": move.label})

@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiefen.disputes.access import dispute_for
-from jiefen.disputes.lifecycle import DisputeError, Forbidden, NotFound
 from jiefen.disputes.models import Dispute, PartyKind
 from jiefen.documents import services
 from jiefen.documents.builders import KINDS, Facts
@@ -27,6 +26,8 @@ from jiefen.documents.forms import (
     ResultForm,
     RevealForm,
 )
+from jiefen.lib.errors import DisputeError, Forbidden, NotFound
+from jiefen.lib.errors import errors_to_form as _attach
 
 
 def _dispute(request: HttpRequest, pk: int) -> Dispute:
@@ -133,14 +134,6 @@ def _agreement_form(facts: Facts, data: Any = None) -> AgreementDetailForm | Non
             "committee": facts.dispute.holder.name,
         }
     return AgreementDetailForm(data, initial=initial, prefix="agreement")
-
-
-def _attach(error: DisputeError, form: Any) -> None:
-    if not error.fields:
-        form.add_error(None, str(error.message))
-    for name, problems in error.fields.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
 
 
 @login_required

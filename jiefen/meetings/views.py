@@ -20,10 +20,11 @@ from django.views.decorators.http import require_POST
 
 from jiefen.accounts.models import User
 from jiefen.disputes.access import dispute_by_number, disputes_for
-from jiefen.disputes.lifecycle import DisputeError, NotFound
 from jiefen.disputes.models import Dispute, Side
 from jiefen.disputes.public import dispute_by_query
 from jiefen.disputes.services import DisputeInput, PartyInput
+from jiefen.lib.errors import DisputeError, NotFound
+from jiefen.lib.errors import errors_to_form as _attach
 from jiefen.meetings import circulars as circular_services
 from jiefen.meetings import receptions as reception_services
 from jiefen.meetings import screening as screening_services
@@ -74,18 +75,6 @@ from jiefen.regions.models import Level, Region
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _attach(error: DisputeError, form: Any, mapping: dict[str, str] | None = None) -> None:
-    placed = False
-    for name, problems in error.fields.items():
-        target = (mapping or {}).get(name, name)
-        for problem in problems:
-            if target in form.fields:
-                form.add_error(target, problem)
-                placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -517,19 +506,7 @@ def screening(request: HttpRequest) -> HttpResponse:
                     ),
                 )
             except DisputeError as error:
-                placed = False
-                for name, problems in error.fields.items():
-                    if name.startswith("findings."):
-                        _f, index, field = name.split(".", 2)
-                        target = (
-                            findings.forms[int(index)] if int(index) < len(findings.forms) else None
-                        )
-                        for problem in problems:
-                            if target is not None:
-                                target.add_error(field if field in target.fields else None, problem)
-                                placed = True
-                if not placed:
-                    _attach(error, form, {"nil": "nil", "period": "period", "note": "note"})
+                _attach(error, form, formsets={"findings": findings})
             else:
                 if returned.nil:
                     messages.success(request, _("已报送零报告"))

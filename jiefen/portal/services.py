@@ -40,17 +40,9 @@ from jiefen.calendars.services import calendar_current
 from jiefen.disputes import services as dispute_services
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.deadlines import facts_of
-from jiefen.disputes.lifecycle import (
-    TABLE,
-    Action,
-    Conflict,
-    DisputeError,
-    Forbidden,
-    IllegalMove,
-    Invalid,
-    NotFound,
-)
+from jiefen.disputes.lifecycle import TABLE, Action
 from jiefen.disputes.models import Dispute, Status, Tier
+from jiefen.lib.errors import Conflict, DisputeError, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.org.models import Role
 from jiefen.portal.models import (
     EscalationRequest,

@@ -8,7 +8,6 @@ sees.
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,10 +18,11 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.disputes.access import dispute_for
-from jiefen.disputes.lifecycle import DisputeError, NotFound
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file
 from jiefen.disputes.services import PartyInput
+from jiefen.lib.errors import DisputeError, NotFound
+from jiefen.lib.errors import errors_to_form as _attach
 from jiefen.portal import guard, selectors, services
 from jiefen.portal.forms import (
     AnswerForm,
@@ -46,15 +46,6 @@ FILING_FIELDS = {
     "parties.0.phone": "contact_phone",
     "parties.1.name": "other_name",
 }
-
-
-def _attach(error: DisputeError, form: Any, mapping: dict[str, str] | None = None) -> None:
-    if not error.fields:
-        form.add_error(None, str(error.message))
-    for name, problems in error.fields.items():
-        target = (mapping or {}).get(name, name)
-        for problem in problems:
-            form.add_error(target if target in form.fields else None, problem)
 
 
 # --- filing -------------------------------------------------------------------------------------

@@ -22,10 +22,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiefen.disputes.lifecycle import Forbidden, Invalid, event_label
+from jiefen.disputes.lifecycle import event_label
 from jiefen.disputes.models import Event, Party, Reveal, Status
 from jiefen.lib import cells
 from jiefen.lib import sealed as lookup
+from jiefen.lib.errors import Forbidden, Invalid
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
 from jiefen.org.context import PRIVACY
 from jiefen.org.scope import Scope, scope_of

@@ -47,9 +47,10 @@ from django.utils.translation import gettext_lazy
 from jiefen.audit.services import audit_bulk
 from jiefen.disputes import services
 from jiefen.disputes.access import roles_by_body
-from jiefen.disputes.lifecycle import TABLE, Action, DisputeError
+from jiefen.disputes.lifecycle import TABLE, Action
 from jiefen.disputes.models import Category, Channel, Outcome, PartyKind, Route, Side
 from jiefen.lib.archives import ArchiveLimits, archive_problem
+from jiefen.lib.errors import DisputeError
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
 from jiefen.lib.text import text_blank, text_problem
 from jiefen.ops.batches import write_batch

@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current, range_error_message
 from jiefen.disputes.access import dispute_for, disputes_for
-from jiefen.disputes.lifecycle import Conflict, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, LevelStay, Status
 from jiefen.disputes.services import deadline_params, event_append
+from jiefen.lib.errors import Conflict, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.lib.workdays import CalendarRangeError
 from jiefen.org.models import Body, BodyKind, Membership, Role
 from jiefen.org.scope import scope_of
