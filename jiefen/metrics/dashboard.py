@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -32,7 +31,7 @@ from jiefen.metrics.indicators import (
     evaluate,
 )
 from jiefen.metrics.periods import Period
-from jiefen.org.scope import region_in, scope_of
+from jiefen.org.scope import region_for, scope_of  # noqa: F401 (region_for: metrics.views)
 from jiefen.regions.models import Level, Region
 
 DEFAULT_SORT = "name"
@@ -45,34 +44,6 @@ targets_for: Slot[[int, int], dict[str, Target | None]] = Slot(
 
 
 # --- whose region ---------------------------------------------------------------------------
-
-
-def home_region(actor: Any) -> Region:
-    """The widest region of the actor's jurisdiction: a town head's town, a city evaluator's
-    city (the first by code when they hold roles in several units of the same level)."""
-    scope = scope_of(actor)
-    if scope.everything:
-        region = Region.objects.filter(level=Level.PROVINCE).order_by("code").first()
-    else:
-        region = (
-            Region.objects.filter(
-                bodies__memberships__user=actor,
-                bodies__active=True,
-            )
-            .order_by("level", "code")
-            .first()
-        )
-    if region is None or not scope.covers(region.span):
-        raise Http404
-    return region
-
-
-def region_for(actor: Any, code: Any) -> Region:
-    """Region `code` if its whole subtree lies in the actor's jurisdiction; 404 otherwise —
-    the same answer as for a code that does not exist."""
-    if code in (None, ""):
-        return home_region(actor)
-    return region_in(scope_of(actor), code)
 
 
 def trail(actor: Any, region: Region) -> list[Region]:

@@ -144,6 +144,38 @@ def region_in(scope: Scope, code: Any) -> Region:
     return region
 
 
+def home_region(
+    actor: Any, roles: Iterable[str] | None = None, *, widest: int = Level.PROVINCE
+) -> Region:
+    """The widest region of the actor's jurisdiction (through `roles` only, when given): a
+    town head's town, a city evaluator's city — the first by code when they hold roles in
+    several units of the same level. One who sees everything starts at the first region of
+    level `widest`. 404 for anyone without such a role."""
+    scope = scope_of(actor, roles)
+    if scope.everything:
+        region = Region.objects.filter(level=widest).order_by("code").first()
+    else:
+        # One filter() call, so that the role and the active body are those of one membership.
+        through: dict[str, Any] = {"bodies__memberships__user": actor, "bodies__active": True}
+        if roles is not None:
+            through["bodies__memberships__role__in"] = roles
+        region = Region.objects.filter(**through).order_by("level", "code").first()
+    if region is None or not scope.covers(region.span):
+        raise Http404
+    return region
+
+
+def region_for(
+    actor: Any, code: Any, roles: Iterable[str] | None = None, *, widest: int = Level.PROVINCE
+) -> Region:
+    """Region `code` if its whole subtree lies in the actor's jurisdiction (through `roles`
+    only, when given); their home region for no code; 404 otherwise — the same answer as for
+    a code that does not exist."""
+    if code in (None, ""):
+        return home_region(actor, roles, widest=widest)
+    return region_in(scope_of(actor, roles), code)
+
+
 def staff_for(user: User | Any) -> QuerySet[User]:
     """Staff who hold at least one role in a body inside the actor's jurisdiction."""
     UserModel = get_user_model()
