@@ -7,7 +7,7 @@ what page 1 costs.
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -16,17 +16,14 @@ from django.utils import timezone
 
 from jiefen.disputes.access import disputes_for, roles_by_body
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Status, Warning
+from jiefen.lib.days import day_start
 from jiefen.regions.models import Region
 
 PAGE_SIZE = 50
 
 
-def _local_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _day_after(day: date) -> datetime:
-    return _local_start(day + timedelta(days=1))
+    return day_start(day + timedelta(days=1))
 
 
 # What an event records of a dispute's result: a filter on outcome, tier or satisfaction given
@@ -71,7 +68,7 @@ def _by_event_or_result(qs: QuerySet[Dispute], filters: dict[str, Any]) -> Query
             condition |= here
         events = Event.objects.filter(condition, dispute=OuterRef("pk"))
         if filters.get("event_from"):
-            events = events.filter(at__gte=_local_start(filters["event_from"]))
+            events = events.filter(at__gte=day_start(filters["event_from"]))
         if filters.get("event_to"):
             events = events.filter(at__lt=_day_after(filters["event_to"]))
         qs = qs.filter(Exists(events))
@@ -226,7 +223,7 @@ def _filtered(actor: Any, filters: dict[str, Any], today: date, col: _Columns) -
         ("accepted_at", "accepted_from", "accepted_to"),
     ):
         if filters.get(start_key):
-            qs = qs.filter(**{f"{col(field)}__gte": _local_start(filters[start_key])})
+            qs = qs.filter(**{f"{col(field)}__gte": day_start(filters[start_key])})
         if filters.get(end_key):
             qs = qs.filter(**{f"{col(field)}__lt": _day_after(filters[end_key])})
     if filters.get("ids"):
