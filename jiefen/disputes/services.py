@@ -425,11 +425,17 @@ def _refresh_deadline(dispute: Dispute, stay: LevelStay | None, now: datetime) -
 SYSTEM_ACTIONS = frozenset({Action.TRANSFER, Action.REVIEW_REOPEN})
 
 
-def _system_locked(dispute_id: int) -> Dispute:
-    """The dispute, its row locked, for a move of the system."""
+def dispute_lock(dispute_id: Any, *, actor: Any = None) -> Dispute:
+    """The dispute, its row locked for the caller's transaction, the one way every writer of its
+    history takes the lock. For a member of staff (`actor`), only a dispute they may see: a
+    foreign one is answered exactly as a missing one (access.dispute_for). For the system
+    (no actor: the sweep, a party's request unanswered in time), any dispute. The lock is
+    taken by a query without joins (see access.dispute_for for why)."""
+    if actor is not None:
+        return dispute_for(actor, dispute_id, for_update=True)
     try:
         Dispute.objects.select_for_update().values_list("pk", flat=True).get(pk=int(dispute_id))
-        return Dispute.objects.select_related("holder", "region", "category").get(
+        return Dispute.objects.select_related("holder", "holder__region", "region", "category").get(
             pk=int(dispute_id)
         )
     except (Dispute.DoesNotExist, TypeError, ValueError):
@@ -545,7 +551,7 @@ def _move(
         raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
     with transaction.atomic():
         if actor is None:
-            dispute = _system_locked(dispute_id)
+            dispute = dispute_lock(dispute_id)
         else:
             dispute = dispute_for(actor, dispute_id, for_update=True)
         if version is not None and dispute.version != int(version):

@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import services as dispute_services
-from jiefen.disputes.access import dispute_for, roles_by_body
+from jiefen.disputes.access import roles_by_body
 from jiefen.disputes.deadlines import facts_of
 from jiefen.disputes.lifecycle import TABLE, Action
 from jiefen.disputes.models import Dispute, Status, Tier
@@ -78,13 +78,6 @@ RATABLE = frozenset({Status.RESOLVED, Status.VISITED, Status.CLOSED})
 TRANSFERABLE_TIERS = (Tier.VILLAGE, Tier.TOWN)
 
 
-def _locked(dispute_id: int) -> Dispute:
-    """The dispute, its row locked for this transaction. The lock is taken by a query without
-    joins (see jiefen.disputes.access.dispute_for for why)."""
-    Dispute.objects.select_for_update().values_list("pk", flat=True).get(pk=dispute_id)
-    return Dispute.objects.select_related("holder", "holder__region").get(pk=dispute_id)
-
-
 def _text(value: str | None, *, field: str, limit: int, required: bool, empty: str) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -113,7 +106,7 @@ def escalation_request(
         empty=_("请说明希望由上一级处理的理由"),
     )
     with transaction.atomic():
-        locked = _locked(dispute.pk)
+        locked = dispute_services.dispute_lock(dispute.pk)
         if not locked.is_open:
             raise IllegalMove(_("该纠纷已办结或已终止，不能再申请上移"))
         due, due_rule = _guaranteed_due(
@@ -219,7 +212,7 @@ def _request_locked(model: Any, actor: Any, request_id: Any, not_found: str) -> 
     except (model.DoesNotExist, TypeError, ValueError):
         raise NotFound(not_found) from None
     try:
-        dispute = dispute_for(actor, dispute_id, for_update=True)
+        dispute = dispute_services.dispute_lock(dispute_id, actor=actor)
     except NotFound:
         raise NotFound(not_found) from None
     return dispute, model.objects.select_for_update().get(pk=int(request_id))
@@ -318,7 +311,7 @@ def escalations_overdue(*, today: date, at: datetime | None = None) -> list[Esca
     for pk, dispute_id in candidates:
         try:
             with transaction.atomic():
-                _locked(dispute_id)
+                dispute_services.dispute_lock(dispute_id)
                 claimed = EscalationRequest.objects.filter(
                     pk=pk, answered_at__isnull=True, auto_escalated_at__isnull=True
                 ).update(auto_escalated_at=now)
@@ -402,7 +395,7 @@ def review_request(*, dispute: Dispute, reason: str, at: datetime | None = None)
         empty=_("请说明为什么希望上一级复核"),
     )
     with transaction.atomic():
-        locked = _locked(dispute.pk)
+        locked = dispute_services.dispute_lock(dispute.pk)
         found = review_open_for(locked)
         if found is None:
             raise IllegalMove(_("该纠纷目前没有可申请上一级复核的决定"))
@@ -544,7 +537,7 @@ def reviews_overdue(*, today: date, at: datetime | None = None) -> list[ReviewRe
     for pk, dispute_id, kind, body_id in candidates:
         try:
             with transaction.atomic():
-                locked = _locked(dispute_id)
+                locked = dispute_services.dispute_lock(dispute_id)
                 still = (
                     locked.status == Status.DECLINED
                     if kind == ReviewKind.DECLINE
@@ -666,7 +659,7 @@ def dispute_rate(
         raise Invalid(message, fields={"score": [message]})
     comment = _text(comment, field="comment", limit=COMMENT_MAX, required=False, empty="")
     with transaction.atomic():
-        locked = _locked(dispute.pk)
+        locked = dispute_services.dispute_lock(dispute.pk)
         if locked.status not in RATABLE:
             raise IllegalMove(_("纠纷办结后才能评价"))
         if Rating.objects.filter(dispute=locked).exists():
