@@ -17,6 +17,7 @@ test: $(BIN)/.dev $(MO)
 	$(BIN)/ruff check jiefen bench
 	$(BIN)/ruff format --check jiefen bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy jiefen
 	$(JIEFEN) makemigrations --check --dry-run --verbosity 0
 	$(BIN)/pytest
 

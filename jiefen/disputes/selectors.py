@@ -6,6 +6,7 @@ what page 1 costs.
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -137,7 +138,7 @@ class _Segment:
     def order(self, forward: bool) -> list[str]:
         return [f"-{name}" if desc == forward else name for name, desc in self.key]
 
-    def past(self, values: dict[str, Any], forward: bool, col: "_Columns") -> Q:
+    def past(self, values: Mapping[str, Any], forward: bool, col: "_Columns") -> Q:
         """Rows strictly after (forward) or before the row with these key values."""
         (first, first_desc), (second, second_desc) = self.key
 
@@ -190,7 +191,7 @@ class _Columns:
 
 def _field(name: str) -> Any:
     field = Dispute._meta.get_field(name.removesuffix("_id"))
-    return field.target_field if field.is_relation else field
+    return field.target_field if field.is_relation else field  # type: ignore[union-attr]
 
 
 def _filtered(actor: Any, filters: dict[str, Any], today: date, col: _Columns) -> QuerySet[Dispute]:
@@ -283,7 +284,7 @@ def dispute_list(
     if sqlite:
         small = bool(filters.get("ids")) or _probe(actor, filters, today) < PROBE
 
-    def ids_of(segment: _Segment, cursor: dict[str, Any] | None, forward: bool, n: int) -> list:
+    def ids_of(segment: _Segment, cursor: Mapping[str, Any] | None, forward: bool, n: int) -> list:
         if not sqlite:
             col = _Columns(None)
         elif small:
@@ -343,7 +344,7 @@ def _probe(actor: Any, filters: dict[str, Any], today: date) -> int:
     return _filtered(actor, core, today, visible).values("id")[:PROBE].count()
 
 
-def _cursor(actor: Any, pk: int, segments: list[_Segment]) -> tuple[int, dict[str, Any]] | None:
+def _cursor(actor: Any, pk: int, segments: list[_Segment]) -> tuple[int, Mapping[str, Any]] | None:
     """Which run the row `pk` is in, and its key values there."""
     row = disputes_for(actor).filter(pk=pk).values("id", "registered_at", "due_date").first()
     if row is None:

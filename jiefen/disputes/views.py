@@ -225,7 +225,7 @@ def _form_for(action: str, request: HttpRequest, dispute: Dispute, data: Any = N
         kwargs["departments"] = _departments_for(request, dispute)
     if cls is SessionForm:
         kwargs["initial"]["held_on"] = timezone.localdate()
-        kwargs["initial"]["mediators"] = request.user.full_name or request.user.username
+        kwargs["initial"]["mediators"] = request.user.full_name or request.user.username  # type: ignore[union-attr]
     if cls is ResolveForm:
         kwargs["initial"]["signed_on"] = timezone.localdate()
         kwargs.update(dispute=dispute, actor=request.user)

@@ -168,15 +168,15 @@ def agreement_detail_save(
     dispute = _editable(actor, dispute_id)
     agreement = _agreement_of(dispute)
     errors = Errors(CORRECT_THE_FORM)
-    values = {
+    deadline = None if data.performed_on_signing else data.performance_deadline
+    values: dict[str, Any] = {
         "responsibility": errors.text("responsibility", data.responsibility, 3000),
         "performance_method": errors.text("performance_method", data.performance_method, 2000),
         "mediators": errors.text("mediators", data.mediators, 200),
         "committee": errors.text("committee", data.committee, 100),
         "performed_on_signing": bool(data.performed_on_signing),
-        "performance_deadline": None if data.performed_on_signing else data.performance_deadline,
+        "performance_deadline": deadline,
     }
-    deadline = values["performance_deadline"]
     if deadline is not None and deadline < agreement.signed_on:
         errors.add("performance_deadline", _("履行期限不能早于协议签订日期"))
     errors.raise_if_any()
@@ -601,7 +601,7 @@ def confirmation_reminders(*, today: date, at: datetime | None = None) -> int:
         Event.objects.filter(at__gte=since, action="resolve").values_list("dispute_id", flat=True)
     )
     sent = 0
-    agreements = (
+    agreements = list(
         Agreement.objects.filter(
             dispute_id__in=dispute_ids,
             signed_on__gte=earliest,
@@ -611,7 +611,6 @@ def confirmation_reminders(*, today: date, at: datetime | None = None) -> int:
         .select_related("dispute")
         .order_by("dispute_id")
     )
-    agreements = list(agreements)
     # Reminders already sent are skipped before any write is tried.
     done = set(
         ConfirmationReminder.objects.filter(

@@ -100,7 +100,9 @@ def acceptance_with_code(request: HttpRequest, pk: int, fmt: str) -> HttpRespons
 
 def _attachment(document: services.Document) -> HttpResponse:
     response = HttpResponse(document.data, content_type=document.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, document.filename)
+    response["Content-Disposition"] = (
+        content_disposition_header(True, document.filename) or "attachment"
+    )
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -166,18 +168,18 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("已保存调解协议书信息"))
                     return redirect("documents:details", pk=dispute.pk)
             elif target.startswith("party-") and target[6:].isdigit():
-                party = next((p for p in parties if p.pk == int(target[6:])), None)
-                if party is None:
+                chosen = next((p for p in parties if p.pk == int(target[6:])), None)
+                if chosen is None:
                     raise Http404
-                form = _party_form(party, request.POST)
-                party_forms[party.pk] = form
+                form = _party_form(chosen, request.POST)
+                party_forms[chosen.pk] = form
                 if form.is_valid():
                     services.party_detail_save(
                         actor=request.user,
-                        party_id=party.pk,
+                        party_id=chosen.pk,
                         data=services.PartyDetailInput(**form.cleaned_data),
                     )
-                    messages.success(request, _("已保存 %(name)s 的信息") % {"name": party.name})
+                    messages.success(request, _("已保存 %(name)s 的信息") % {"name": chosen.name})
                     return redirect("documents:details", pk=dispute.pk)
             else:
                 raise Http404

@@ -276,7 +276,7 @@ def rate_towns(within: Region, year: int, today: date) -> dict[int, TownRating]:
     """The rating of every town in `within` that falls under a scheme of `year`. A fixed number
     of queries for the whole region (one rollup read per county)."""
     towns = towns_in(within)
-    schemes: dict[int, Scheme | None] = {}
+    schemes: dict[int | None, Scheme | None] = {}
     for town in towns:
         if town.parent_id not in schemes:
             schemes[town.parent_id] = scheme_for(town, year)
@@ -331,9 +331,11 @@ def rate_towns(within: Region, year: int, today: date) -> dict[int, TownRating]:
         counted = [ln for ln in lines if ln.points is not None and not ln.criterion.is_veto]
         weight = sum((ln.criterion.weight for ln in counted), Decimal(0))
         total = (
-            (sum(ln.criterion.weight * ln.points for ln in counted) / weight).quantize(
-                Decimal("0.01")
-            )
+            # counted holds only lines with points; `or` tells the type checker so.
+            (
+                sum((ln.criterion.weight * (ln.points or Decimal(0)) for ln in counted), Decimal(0))
+                / weight
+            ).quantize(Decimal("0.01"))
             if weight
             else None
         )

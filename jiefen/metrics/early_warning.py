@@ -42,7 +42,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -85,7 +85,7 @@ class Warning:
     count: int
     url: str
     params: dict[str, Any]
-    disputes: list[dict[str, Any]] = field(default_factory=list)  # {"id", "number"}
+    disputes: Sequence[Mapping[str, Any]] = field(default_factory=list)  # {"id", "number"}
 
     @property
     def title(self) -> str:
@@ -134,7 +134,7 @@ def _ids_url(region_code: int, ids: Iterable[int]) -> str:
     return _list_url(region_code, ids=",".join(str(i) for i in sorted(ids)[:LIST_IDS]))
 
 
-def _numbers(disputes: list[dict[str, Any]]) -> str:
+def _numbers(disputes: Sequence[Mapping[str, Any]]) -> str:
     shown = "、".join(d["number"] for d in disputes[:SHOWN])
     if len(disputes) > SHOWN:
         shown += _("等")
@@ -554,7 +554,7 @@ def _repeats(region: Region, start: date, end: date) -> list[Warning]:
             ):
                 chains.append(chain)
                 chain = []
-            chain.append(row)
+            chain.append(row)  # type: ignore[arg-type]  # the values() row of a query
         chains.append(chain)
         for chain in chains:
             member_ids = frozenset(d["id"] for d in chain)

@@ -484,7 +484,7 @@ def review_answer(
             raise Conflict(_("该复核申请已经答复，或已逾期自动处理"))
         if not may_review(actor, request):
             raise Forbidden(_("只有上一级的登记员或负责人可以答复复核申请"))
-        outcome = ReviewOutcome.UPHELD
+        outcome: str = ReviewOutcome.UPHELD
         if not uphold:
             outcome = _reverse(request, actor=actor if request.kind == ReviewKind.DECLINE else None,
                                reason=answer, now=now)  # fmt: skip

@@ -148,14 +148,16 @@ def file(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_filed(request: HttpRequest, dispute_id: int, nonce: str, again: bool) -> HttpResponse:
+def _render_filed(
+    request: HttpRequest, dispute_id: int, nonce: str | None, again: bool
+) -> HttpResponse:
     dispute = Dispute.objects.select_related("holder").get(pk=dispute_id)
     return render(
         request,
         "portal/filed.html",
         {
             "number": dispute.number,
-            "code": guard.filing_code(nonce),
+            "code": guard.filing_code(nonce or ""),
             "holder": dispute.holder.name,
             "again": again,
         },

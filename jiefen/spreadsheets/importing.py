@@ -177,7 +177,7 @@ class Row:
     route: str
     satisfaction: int | None
     closed: date | None
-    moves: list[str] = field(default_factory=list)
+    moves: list[Action] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,7 +327,8 @@ def _date(value: Any) -> date | None:
 
 
 def _parties(text: str, side: str) -> tuple[list[services.PartyInput], list[str]]:
-    parties, problems = [], []
+    parties: list[services.PartyInput] = []
+    problems: list[str] = []
     for chunk in _PARTY_SPLIT.split(text):
         chunk = chunk.strip()
         if not chunk:
@@ -782,7 +783,7 @@ def run_job(job_id: int, progress: Progress | None = None) -> Any:
     State = ImportJob.State
 
     def record(phase: str, done: int, total: int) -> None:
-        fields = {"rows_total": total}
+        fields: dict[str, Any] = {"rows_total": total}
         if phase == "check":
             fields |= {"status": State.CHECKING, "rows_checked": done}
         else:

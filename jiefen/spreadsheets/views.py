@@ -50,7 +50,7 @@ def _may_import(user: Any) -> bool:
 def _job(request: HttpRequest, pk: int) -> ImportJob:
     """The importer's own job; another's answers as one that does not exist."""
     try:
-        return ImportJob.objects.get(pk=pk, actor=request.user)
+        return ImportJob.objects.get(pk=pk, actor=request.user)  # type: ignore[misc]
     except ImportJob.DoesNotExist:
         raise Http404 from None
 
@@ -77,7 +77,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
             form.add_error("file", _("该文件已经导入过，不会重复导入"))
         else:
             with transaction.atomic():
-                job = ImportJob.objects.create(
+                job = ImportJob.objects.create(  # type: ignore[misc]
                     actor=request.user,
                     filename=upload.name[:200],
                     digest=digest,
@@ -86,7 +86,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
                 )
                 _enqueue(job)
             return redirect("spreadsheets:job", pk=job.pk)
-    recent = ImportJob.objects.filter(actor=request.user).order_by("-id")[:10]
+    recent = ImportJob.objects.filter(actor=request.user).order_by("-id")[:10]  # type: ignore[misc]
     return render(request, "spreadsheets/import.html", {"form": form, "recent": recent})
 
 
@@ -152,7 +152,7 @@ def import_valid_only(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请确认跳过的行数后再导入"))
         return redirect("spreadsheets:job", pk=pk)
     with transaction.atomic():
-        retry = ImportJob.objects.create(
+        retry = ImportJob.objects.create(  # type: ignore[misc]
             actor=request.user,
             filename=job.filename,
             digest=job.digest,

@@ -71,7 +71,7 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, regions=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+        self.fields["region"].choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]  # type: ignore[attr-defined]
 
 
 class ItemForm(forms.Form):
