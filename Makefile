@@ -16,11 +16,15 @@ run: setup demo
 test: $(BIN)/.dev $(MO)
 	$(BIN)/ruff check jiefen bench
 	$(BIN)/ruff format --check jiefen bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy jiefen
 	$(JIEFEN) makemigrations --check --dry-run --verbosity 0
 	$(BIN)/pytest
 
 lint: $(BIN)/.dev
 	$(BIN)/ruff check jiefen bench
+	$(BIN)/ruff format --check jiefen bench
+	$(BIN)/lint-imports
 	$(BIN)/mypy jiefen
 
 setup: $(BIN)/.installed $(MO)

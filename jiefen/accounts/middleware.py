@@ -36,7 +36,7 @@ class SecondFactorMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]  # django-otp adds it
             and not request.path_info.startswith(self.exempt_prefixes())
         ):
             if has_second_factor(user):

@@ -60,7 +60,7 @@ class SessionStore(DatabaseStore):
     touch_only = False
 
     def _get_session_from_db(self) -> Any:
-        row = super()._get_session_from_db()
+        row = super()._get_session_from_db()  # type: ignore[misc]  # Django's own, untyped
         self.stored_expiry = row.expire_date if row is not None else None
         return row
 
@@ -83,7 +83,7 @@ class SessionStore(DatabaseStore):
                 raise
             self.stored_expiry = self.get_expiry_date()
             return
-        self._get_session()  # loads the row, and with it the stored expiry, if not yet done
+        self._get_session()  # type: ignore[attr-defined]  # loads the row, and with it the stored expiry, if not yet done
         if self.session_key is not None and not self.touch_due():
             return
         try:

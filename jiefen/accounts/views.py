@@ -71,7 +71,7 @@ class SignInView(LoginView):
             self.request.session.cycle_key()
             self.request.session[PENDING] = {
                 "user": user.pk,
-                "backend": user.backend,
+                "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate()
                 "since": time.time(),
             }
             return redirect(_with_next("accounts:verify", next_url))
@@ -106,7 +106,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
         user = request.user
-        if user.is_verified():  # type: ignore[union-attr]
+        if user.is_verified():  # type: ignore[union-attr,attr-defined]  # django-otp adds it
             return redirect(next_url)
     else:
         user = _pending_user(request)

@@ -15,19 +15,22 @@ from django.utils.translation import gettext_lazy as _
 
 from jiefen.api.models import ApiToken
 from jiefen.api.tokens import token_create, token_revoke
-from jiefen.disputes.lifecycle import DisputeError
+from jiefen.lib.errors import DisputeError
 from jiefen.org.admin import ScopedChoicesMixin, is_superuser, may_manage_user
 from jiefen.org.models import Membership
 from jiefen.org.scope import scope_of
 
 
 class ApiTokenForm(forms.ModelForm):
+    request: HttpRequest  # set by ApiTokenAdmin.get_form, for the jurisdiction check
+
     class Meta:
         model = ApiToken
         fields = ["user", "body", "name"]
 
     def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         user, body = cleaned.get("user"), cleaned.get("body")
         if user and not user.is_active:
             self.add_error("user", _("该账号已停用"))
@@ -58,7 +61,7 @@ class ApiTokenAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.request = request
+        form.request = request  # type: ignore[attr-defined]
         return form
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from jiefen.disputes.lifecycle import Conflict, DisputeError
+from jiefen.lib.errors import Conflict, DisputeError
 from jiefen.lib.text import MESSAGE as TEXT_MESSAGE
 
 if TYPE_CHECKING:
@@ -175,3 +175,25 @@ def install_handlers(api: NinjaAPI) -> None:
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
         return error_response(500, "server_error", _("服务器内部错误，请稍后再试"))
+
+
+def too_big_api(request: HttpRequest) -> HttpResponse:
+    """413 in the API's envelope, for a body refused before any view ran (jiefen.ops.too_big)."""
+    from jiefen.ops.too_big import too_big_message
+
+    return error_response(413, "too_large", too_big_message())
+
+
+def too_big_open311(request: HttpRequest) -> HttpResponse:
+    """413 as Open311's error array, in XML for a path ending .xml (jiefen.ops.too_big)."""
+    from jiefen.api.open311 import to_xml
+    from jiefen.ops.too_big import too_big_message
+
+    errors = [{"code": 413, "description": too_big_message()}]
+    if request.path.endswith(".xml"):
+        return HttpResponse(
+            to_xml("errors", "error", errors),
+            status=413,
+            content_type="text/xml; charset=utf-8",
+        )
+    return JsonResponse(errors, status=413, safe=False, json_dumps_params={"ensure_ascii": False})

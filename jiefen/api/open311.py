@@ -56,10 +56,10 @@ from django_ratelimit.core import is_ratelimited
 
 from jiefen.api.tokens import limited_actor, token_check
 from jiefen.disputes.access import disputes_for
-from jiefen.disputes.lifecycle import DisputeError
 from jiefen.disputes.models import OPEN_STATUSES, Category, Channel, Dispute, Event, Side
 from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file
 from jiefen.disputes.services import PartyInput
+from jiefen.lib.errors import DisputeError
 from jiefen.lib.text import CONTROL, MESSAGE, text_blank, text_problem
 from jiefen.org.scope import scope_of
 from jiefen.portal import guard

@@ -26,17 +26,10 @@ from jiefen.api.openapi import JiefenAPI
 from jiefen.api.tokens import limited_actor, token_check
 from jiefen.disputes import services
 from jiefen.disputes.access import available_moves, dispute_by_number, dispute_for, may_make
-from jiefen.disputes.lifecycle import (
-    TABLE,
-    Action,
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
-    event_label,
-)
+from jiefen.disputes.lifecycle import TABLE, Action, event_label
 from jiefen.disputes.models import Category, Dispute, Event
 from jiefen.disputes.selectors import dispute_list
+from jiefen.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from jiefen.lib.personal import mask_id, mask_phone
 from jiefen.org.models import Body, BodyKind
 from jiefen.org.scope import bodies_for, scope_of

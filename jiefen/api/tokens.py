@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.api.models import ApiToken
 from jiefen.audit.services import audit_bulk
-from jiefen.disputes.lifecycle import Invalid
+from jiefen.lib.errors import Invalid
 from jiefen.org.models import Body, Membership
 from jiefen.org.scope import Scope
 from jiefen.regions.models import code_span

@@ -11,8 +11,8 @@ from jiefen.attachments.models import Attachment
 from jiefen.attachments.services import may_attach, may_withdraw
 from jiefen.attachments.storage import max_bytes
 from jiefen.disputes.access import dispute_for
-from jiefen.disputes.lifecycle import NotFound
 from jiefen.disputes.models import Dispute
+from jiefen.lib.errors import NotFound
 
 
 def attachments_of(dispute: Dispute) -> QuerySet[Attachment]:

@@ -21,8 +21,8 @@ from jiefen.attachments.models import Attachment
 from jiefen.attachments.names import display_name
 from jiefen.attachments.storage import max_bytes, random_name, upload_storage
 from jiefen.disputes.access import dispute_for, roles_by_body
-from jiefen.disputes.lifecycle import Forbidden, Invalid, NotFound
 from jiefen.disputes.models import Dispute
+from jiefen.lib.errors import Forbidden, Invalid, NotFound
 from jiefen.org.models import Role
 
 log = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from jiefen.attachments.kinds import KINDS
 from jiefen.attachments.selectors import attachment_for, panel_for
 from jiefen.attachments.storage import max_bytes, upload_storage
 from jiefen.disputes.access import dispute_for
-from jiefen.disputes.lifecycle import DisputeError, Forbidden, NotFound
 from jiefen.disputes.models import Dispute
+from jiefen.lib.errors import DisputeError, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,9 @@ def download(request: HttpRequest, pk: int, attachment: int) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     response = HttpResponse(data, content_type=KINDS[row.kind].content_type)
-    response["Content-Disposition"] = content_disposition_header(True, row.display_name)
+    response["Content-Disposition"] = (
+        content_disposition_header(True, row.display_name) or "attachment"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -18,17 +18,14 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.audit import capture, chain
 from jiefen.audit.models import ActorKind, ChainHead, Record
-from jiefen.disputes.lifecycle import event_label
-from jiefen.org.models import Membership, Role
-from jiefen.org.scope import scope_of
-from jiefen.regions.models import Level
+from jiefen.lib.registry import Slot
 
 PAGE = 50
 
@@ -57,24 +54,13 @@ def action_label(key: str) -> str:
     return str(label) if label is not None else event_label(key)
 
 
-def auditor_filter(user: Any) -> Q:
-    """The records this user may read; Http404 for anyone without the auditor role."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise Http404
-    levels = list(
-        Membership.objects.filter(user=user, role=Role.AUDITOR, body__active=True).values_list(
-            "body__region__level", flat=True
-        )
-    )
-    if not levels:
-        raise Http404
-    scope = scope_of(user, roles=[Role.AUDITOR])
-    if scope.everything:
-        return Q()
-    regional = scope.q("region_code")
-    if min(levels) <= Level.CITY:
-        return regional | Q(region_code__isnull=True)
-    return regional
+# The records an auditor may read, as a filter on Record; Http404 for anyone without the
+# auditor role. Roles and jurisdictions belong to the org app, which registers it when it loads.
+auditor_filter: Slot[[Any], Q] = Slot("auditor_filter", provider="jiefen.org")
+
+# Words for the actions of dispute events, which the audit log records beside its own; the
+# disputes app registers its label lookup when it loads.
+event_label: Slot[[str], str] = Slot("event_label", provider="jiefen.disputes")
 
 
 def _object_choices() -> list[tuple[str, str]]:

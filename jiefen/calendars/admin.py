@@ -26,7 +26,8 @@ class CalendarOverrideForm(forms.ModelForm):
         self.fields["notice"].required = False
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         day = data.get("date", self.instance.date if self.instance.pk else None)
         if "date" in self.errors:
             return data
@@ -73,7 +74,8 @@ class CalendarYearForm(forms.ModelForm):
         self.fields["notice"].required = False
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         year = data.get("year", self.instance.year if self.instance.pk else None)
         if "year" in self.errors:
             return data

@@ -76,9 +76,10 @@ from jiefen.disputes.models import (
     Tier,
 )
 from jiefen.disputes.services import MASS_THRESHOLD, TIER_OF_KIND
+from jiefen.lib.personal import credit_code_check
+from jiefen.lib.sealed import digest
 from jiefen.lib.workdays import WorkCalendar
 from jiefen.org.models import Body, BodyKind, Membership, Role
-from jiefen.privacy.lookup import digest
 from jiefen.regions.models import Level, Region, code_span, short_code
 from jiefen.rules.services import due_date, rule_for
 
@@ -176,8 +177,6 @@ ELSEWHERE = (
     "430524", "452122", "532128", "410526", "341221",
 )  # fmt: skip
 _ID_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # GB 11643
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -193,8 +192,7 @@ def credit_code(region: str, serial: str) -> str:
     org = sum(int(c) * w for c, w in zip(serial, _ORG_WEIGHTS, strict=True))
     org_check = {10: "X", 11: "0"}.get(11 - org % 11, str(11 - org % 11))
     body = f"91{region}{serial}{org_check}"
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
-    return body + _USCC_CHARS[(31 - total % 31) % 31]
+    return body + credit_code_check(body)
 
 
 def person_name(rng: random.Random) -> str:

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from jiefen.disputes.lifecycle import TABLE, Move, NotFound, Who, moves_from
+from jiefen.disputes.lifecycle import TABLE, Move, Who, moves_from
 from jiefen.disputes.models import Dispute
+from jiefen.lib.errors import NotFound
 from jiefen.org.models import Body, BodyKind, Membership
 from jiefen.org.scope import scope_of
 from jiefen.regions.models import Region

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class DisputesConfig(AppConfig):
     name = "jiefen.disputes"
     verbose_name = _("矛盾纠纷")
+
+    def ready(self) -> None:
+        from jiefen.audit import views as audit_views
+        from jiefen.disputes.lifecycle import event_label
+
+        audit_views.event_label.register(event_label)

@@ -14,12 +14,18 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, LevelStay, Risk, Status, Warning
+from jiefen.lib.registry import Slot
 from jiefen.ops.batches import chunks, write_batch
 from jiefen.rules.models import DayKind
 from jiefen.rules.services import due_date, rule_for
 
 if TYPE_CHECKING:
     from jiefen.lib.workdays import WorkCalendar
+
+
+# The date of a body's next meeting after a day (keywords body, after), for the rules that run
+# to the next meeting: the meetings app registers it when it loads.
+next_meeting_date: Slot[..., date | None] = Slot("next_meeting_date", provider="jiefen.meetings")
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,6 @@ def deadline_for(
             continue  # done: a lead department was assigned at this level
         next_meeting = None
         if rule.day_kind == DayKind.NEXT_MEETING:
-            from jiefen.meetings.schedule import next_meeting_date
-
             next_meeting = next_meeting_date(body=stay.body_id, after=start)
         due = due_date(
             start=start,

@@ -29,7 +29,7 @@ def _date_input():
 
 
 class RegisterForm(forms.Form):
-    body = forms.ModelChoiceField(queryset=None, label=_("登记单位"))  # type: ignore[arg-type]
+    body = forms.ModelChoiceField(queryset=None, label=_("登记单位"))  # type: ignore[arg-type,var-annotated]
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(active=True), label=_("纠纷类别")
     )
@@ -61,7 +61,7 @@ class RegisterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound and not self.initial.get("once"):
             self.initial["once"] = once_new()
-        self.fields["body"].queryset = bodies
+        self.fields["body"].queryset = bodies  # type: ignore[attr-defined]
         self.fields["region"] = forms.TypedChoiceField(
             choices=[
                 (r.code, _("%(name)s（%(code)s）") % {"name": r.name, "code": r.code})
@@ -76,8 +76,8 @@ class RegisterForm(forms.Form):
         without a valid token) is sent back with a fresh one, its text kept."""
         nonce = once_nonce(self.cleaned_data.get("once", ""))
         if nonce is None:
-            self.data = self.data.copy()
-            self.data["once"] = once_new()
+            self.data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+            self.data["once"] = once_new()  # type: ignore[index]
             self.add_error(
                 None,
                 _(
@@ -268,12 +268,12 @@ class FilterForm(forms.Form):
     def __init__(self, *args, actor=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.actor = actor
-        self.fields["event"].allowed = dict(_event_choices())
+        self.fields["event"].allowed = dict(_event_choices())  # type: ignore[attr-defined]
         if self.is_bound:
             # A code or an id from a link is shown by its name.
             from jiefen.disputes.selectors import body_named, region_named
 
-            data = self.data.copy()
+            data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
             for name, shown in (("region", region_named), ("holder", body_named)):
                 value = (data.get(name) or "").strip()
                 if value.isdigit() and actor is not None:
@@ -301,7 +301,8 @@ class FilterForm(forms.Form):
         return sorted({int(p) for p in parts})
 
     def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for start_key, end_key in (
             ("registered_from", "registered_to"),
             ("accepted_from", "accepted_to"),
@@ -322,7 +323,7 @@ class FilterForm(forms.Form):
         data = self.cleaned_data
         chips = []
         if data.get("ids"):
-            query = self.data.copy()
+            query = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
             for key in ("ids", "after", "before"):
                 query.pop(key, None)
             chips.append(
@@ -334,14 +335,14 @@ class FilterForm(forms.Form):
             )
         if not data.get("event"):
             return chips
-        words = self.fields["event"].words(data["event"])
+        words = self.fields["event"].words(data["event"])  # type: ignore[attr-defined]
         start, end = data.get("event_from"), data.get("event_to")
         if start or end:
             words += _("（%(start)s 至 %(end)s）") % {
                 "start": start.isoformat() if start else "…",
                 "end": end.isoformat() if end else "…",
             }
-        query = self.data.copy()
+        query = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
         for key in ("event", "event_from", "event_to", "after", "before"):
             query.pop(key, None)
         label = str(self.fields["event"].label)
@@ -394,7 +395,7 @@ class SessionForm(forms.Form):
 
 
 class AssignForm(ReasonForm):
-    department = forms.ModelChoiceField(queryset=None, label=_("职能部门"))  # type: ignore[arg-type]
+    department = forms.ModelChoiceField(queryset=None, label=_("职能部门"))  # type: ignore[arg-type,var-annotated]
     days = forms.IntegerField(label=_("办理期限（工作日）"), min_value=1, max_value=60, initial=7)
 
     def __init__(self, *args, departments=None, **kwargs):  # type: ignore[no-untyped-def]

@@ -14,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jiefen.disputes.models import Status
+
+# The error family lives in jiefen.lib.errors; named here too for the imports that predate it.
+from jiefen.lib.errors import (  # noqa: F401
+    Conflict,
+    DisputeError,
+    Forbidden,
+    IllegalMove,
+    Invalid,
+    NotFound,
+)
+from jiefen.lib.registry import Slot
 from jiefen.org.models import Role
 
 
@@ -193,6 +204,13 @@ def event_label(action: str) -> str:
     return str(EVENT_LABELS.get(action, action))  # type: ignore[call-overload]
 
 
+# Words for the parameters of the events other apps write (supervision orders, leaders'
+# targets), in the reader's language; supervision registers it when it loads.
+event_detail_more: Slot[[str, dict[str, Any]], str] = Slot(
+    "event_detail_more", provider="jiefen.supervision"
+)
+
+
 def moves_from(status: str) -> list[Move]:
     """Every move the table allows from `status`, in table order."""
     return [move for move in TABLE.values() if status in move.sources]
@@ -201,48 +219,3 @@ def moves_from(status: str) -> list[Move]:
 def is_legal(status: str, action: str) -> bool:
     move = TABLE.get(action)  # type: ignore[call-overload]
     return move is not None and status in move.sources
-
-
-class DisputeError(Exception):
-    """A refused move. `code` is stable for machines; `message` is for people."""
-
-    code = "error"
-
-    def __init__(self, message: str | Promise, *, fields: dict[str, list[str]] | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.fields = fields or {}
-
-
-class NotFound(DisputeError):
-    code = "not_found"
-
-
-class Conflict(DisputeError):
-    """Someone else changed the record since the version the caller read. `current` says
-    what it is now: for a dispute, its version, state and holder and the last change (what,
-    by whom, when) — see jiefen.disputes.services.conflict_on."""
-
-    code = "conflict"
-
-    def __init__(
-        self,
-        message: str | Promise,
-        *,
-        fields: dict[str, list[str]] | None = None,
-        current: dict[str, Any] | None = None,
-    ):
-        super().__init__(message, fields=fields)
-        self.current = current or {}
-
-
-class IllegalMove(DisputeError):
-    code = "illegal_move"
-
-
-class Forbidden(DisputeError):
-    code = "forbidden"
-
-
-class Invalid(DisputeError):
-    code = "invalid"

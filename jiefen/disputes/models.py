@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiefen.lib import sealed as lookup
+from jiefen.lib.sealed import SealedCharField
 from jiefen.org.models import Body
-from jiefen.privacy import lookup
-from jiefen.privacy.fields import SealedCharField
 from jiefen.regions.models import Region
 
 

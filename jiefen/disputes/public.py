@@ -16,9 +16,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from jiefen.disputes.lifecycle import Invalid
 from jiefen.disputes.models import Category, Channel, Dispute
 from jiefen.disputes.services import DisputeInput, PartyInput, dispute_register
+from jiefen.lib.errors import Invalid
 from jiefen.org.models import Body, BodyKind
 from jiefen.regions.models import Level, Region
 

@@ -6,9 +6,9 @@ what page 1 costs.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -17,17 +17,14 @@ from django.utils import timezone
 
 from jiefen.disputes.access import disputes_for, roles_by_body
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Status, Warning
+from jiefen.lib.days import day_start
 from jiefen.regions.models import Region
 
 PAGE_SIZE = 50
 
 
-def _local_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _day_after(day: date) -> datetime:
-    return _local_start(day + timedelta(days=1))
+    return day_start(day + timedelta(days=1))
 
 
 # What an event records of a dispute's result: a filter on outcome, tier or satisfaction given
@@ -72,7 +69,7 @@ def _by_event_or_result(qs: QuerySet[Dispute], filters: dict[str, Any]) -> Query
             condition |= here
         events = Event.objects.filter(condition, dispute=OuterRef("pk"))
         if filters.get("event_from"):
-            events = events.filter(at__gte=_local_start(filters["event_from"]))
+            events = events.filter(at__gte=day_start(filters["event_from"]))
         if filters.get("event_to"):
             events = events.filter(at__lt=_day_after(filters["event_to"]))
         qs = qs.filter(Exists(events))
@@ -141,7 +138,7 @@ class _Segment:
     def order(self, forward: bool) -> list[str]:
         return [f"-{name}" if desc == forward else name for name, desc in self.key]
 
-    def past(self, values: dict[str, Any], forward: bool, col: "_Columns") -> Q:
+    def past(self, values: Mapping[str, Any], forward: bool, col: "_Columns") -> Q:
         """Rows strictly after (forward) or before the row with these key values."""
         (first, first_desc), (second, second_desc) = self.key
 
@@ -194,7 +191,7 @@ class _Columns:
 
 def _field(name: str) -> Any:
     field = Dispute._meta.get_field(name.removesuffix("_id"))
-    return field.target_field if field.is_relation else field
+    return field.target_field if field.is_relation else field  # type: ignore[union-attr]
 
 
 def _filtered(actor: Any, filters: dict[str, Any], today: date, col: _Columns) -> QuerySet[Dispute]:
@@ -227,7 +224,7 @@ def _filtered(actor: Any, filters: dict[str, Any], today: date, col: _Columns) -
         ("accepted_at", "accepted_from", "accepted_to"),
     ):
         if filters.get(start_key):
-            qs = qs.filter(**{f"{col(field)}__gte": _local_start(filters[start_key])})
+            qs = qs.filter(**{f"{col(field)}__gte": day_start(filters[start_key])})
         if filters.get(end_key):
             qs = qs.filter(**{f"{col(field)}__lt": _day_after(filters[end_key])})
     if filters.get("ids"):
@@ -284,7 +281,7 @@ def dispute_list(
     if sqlite:
         small = bool(filters.get("ids")) or _probe(actor, filters, today) < PROBE
 
-    def ids_of(segment: _Segment, cursor: dict[str, Any] | None, forward: bool, n: int) -> list:
+    def ids_of(segment: _Segment, cursor: Mapping[str, Any] | None, forward: bool, n: int) -> list:
         if not sqlite:
             col = _Columns(None)
         elif small:
@@ -366,7 +363,7 @@ def _probe(actor: Any, filters: dict[str, Any], today: date) -> int:
     return _filtered(actor, core, today, visible).values("id")[:PROBE].count()
 
 
-def _cursor(actor: Any, pk: int, segments: list[_Segment]) -> tuple[int, dict[str, Any]] | None:
+def _cursor(actor: Any, pk: int, segments: list[_Segment]) -> tuple[int, Mapping[str, Any]] | None:
     """Which run the row `pk` is in, and its key values there."""
     row = disputes_for(actor).filter(pk=pk).values("id", "registered_at", "due_date").first()
     if row is None:

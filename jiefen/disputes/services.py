@@ -22,16 +22,7 @@ from django.utils.translation import gettext as _
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import deadlines
 from jiefen.disputes.access import dispute_for, roles_by_body
-from jiefen.disputes.lifecycle import (
-    TABLE,
-    Action,
-    Conflict,
-    Forbidden,
-    IllegalMove,
-    Invalid,
-    NotFound,
-    event_label,
-)
+from jiefen.disputes.lifecycle import TABLE, Action, event_label
 from jiefen.disputes.models import (
     Agreement,
     Category,
@@ -51,7 +42,17 @@ from jiefen.disputes.models import (
     Status,
     Tier,
 )
+from jiefen.lib.errors import (
+    CORRECT_THE_FORM,
+    Conflict,
+    Errors,
+    Forbidden,
+    IllegalMove,
+    Invalid,
+    NotFound,
+)
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
+from jiefen.lib.registry import Slot
 from jiefen.lib.text import text_blank, text_problem
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import scope_of
@@ -101,19 +102,7 @@ class DisputeInput:
     parties: list[PartyInput] = field(default_factory=list)
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise Invalid(_("填写有误，请按提示修改"), fields=self.fields)
-
-
-def _check_text(errors: _Errors, name: str, value: str, limit: int, required: bool = True) -> None:
+def _check_text(errors: Errors, name: str, value: str, limit: int, required: bool = True) -> None:
     """The one input rule (jiefen.lib.text) for every door: no control characters; blank —
     spaces or zero-width characters only — is empty."""
     problem = text_problem(value)
@@ -125,7 +114,7 @@ def _check_text(errors: _Errors, name: str, value: str, limit: int, required: bo
         errors.add(name, _("不能超过 %(limit)d 个字") % {"limit": limit})
 
 
-def _check_parties(errors: _Errors, parties: Iterable[PartyInput]) -> None:
+def _check_parties(errors: Errors, parties: Iterable[PartyInput]) -> None:
     parties = list(parties)
     if not any(p.side == Side.APPLICANT for p in parties):
         errors.add("parties", _("至少需要一名申请人"))
@@ -211,7 +200,7 @@ def dispute_register(
     ):
         raise Forbidden(_("您不是该调处主体的工作人员，不能以其名义登记"))
 
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     if data.category is None or not data.category.active:
         errors.add("category", _("请选择有效的纠纷类别"))
     if data.channel not in Channel.values:
@@ -336,7 +325,8 @@ def event_append(
     """Append one event to a dispute's history and fold it into the rollups, in the caller's
     transaction. The only place Event rows are created: moves here, and the follow-up records
     of other apps (supervision orders, escalation requests, ratings) that change no state."""
-    event = Event.objects.create(
+    # Every caller names the body (or its id); the column refuses NULL.
+    event = Event.objects.create(  # type: ignore[misc]
         dispute=dispute,
         at=at,
         actor=actor,
@@ -348,12 +338,17 @@ def event_append(
         params=dict(params or {}),
         public=public,
     )
-    from jiefen.metrics.rollups import rollup_event
-
     rollup_event(event, dispute)
     for follow in EVENT_FOLLOWERS:
         follow(event, dispute)
     return event
+
+
+# The rollups (jiefen.metrics) fold every event, and every deadline moved without an event, into
+# their counts in the same transaction; metrics registers both when it loads. Writing an event
+# without them would leave the counts wrong, so an empty slot fails loudly.
+rollup_event: Slot[[Event, Dispute], None] = Slot("rollup_event", provider="jiefen.metrics")
+rollup_stays: Slot[[Dispute], None] = Slot("rollup_stays", provider="jiefen.metrics")
 
 
 # What other apps do after every event, in its transaction (supervision: notifications whose
@@ -431,11 +426,17 @@ def _refresh_deadline(dispute: Dispute, stay: LevelStay | None, now: datetime) -
 SYSTEM_ACTIONS = frozenset({Action.TRANSFER, Action.REVIEW_REOPEN})
 
 
-def _system_locked(dispute_id: int) -> Dispute:
-    """The dispute, its row locked, for a move of the system."""
+def dispute_lock(dispute_id: Any, *, actor: Any = None) -> Dispute:
+    """The dispute, its row locked for the caller's transaction, the one way every writer of its
+    history takes the lock. For a member of staff (`actor`), only a dispute they may see: a
+    foreign one is answered exactly as a missing one (access.dispute_for). For the system
+    (no actor: the sweep, a party's request unanswered in time), any dispute. The lock is
+    taken by a query without joins (see access.dispute_for for why)."""
+    if actor is not None:
+        return dispute_for(actor, dispute_id, for_update=True)
     try:
         Dispute.objects.select_for_update().values_list("pk", flat=True).get(pk=int(dispute_id))
-        return Dispute.objects.select_related("holder", "region", "category").get(
+        return Dispute.objects.select_related("holder", "holder__region", "region", "category").get(
             pk=int(dispute_id)
         )
     except (Dispute.DoesNotExist, TypeError, ValueError):
@@ -551,7 +552,7 @@ def _move(
         raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
     with transaction.atomic():
         if actor is None:
-            dispute = _system_locked(dispute_id)
+            dispute = dispute_lock(dispute_id)
         else:
             dispute = dispute_for(actor, dispute_id, for_update=True)
         if version is not None and dispute.version != int(version):
@@ -660,7 +661,7 @@ class SessionInput:
 def dispute_record_session(
     *, actor: Any, dispute_id: int, version: int | None, session: SessionInput, at=None
 ) -> Dispute:
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     today = timezone.localdate(at or timezone.now())
     if session.held_on is None:
         errors.add("held_on", _("请填写调解日期"))
@@ -787,7 +788,7 @@ def dispute_assign(
     reason: str = "",
     at=None,
 ) -> Dispute:
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     if department is None or department.kind != BodyKind.DEPARTMENT or not department.active:
         errors.add("department", _("请选择职能部门"))
     if days is None or not 1 <= int(days) <= 60:
@@ -861,7 +862,7 @@ def dispute_resolve(
     at=None,
 ) -> Dispute:
     """`answer`: to the party's requests still waiting, if any (required then)."""
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     today = timezone.localdate(at or timezone.now())
     if outcome not in Outcome.values:
         errors.add("outcome", _("请选择办结结果"))
@@ -1021,7 +1022,7 @@ def party_reveal(*, actor: Any, party_id: int, field: str, reason: str) -> str:
         raise Invalid(_("请填写查看理由"), fields={"reason": [_("查看完整信息必须说明理由")]})
     if len(reason) > 200:
         raise Invalid(_("理由过长"), fields={"reason": [_("不能超过 200 个字")]})
-    from jiefen.disputes.lifecycle import NotFound
+    from jiefen.lib.errors import NotFound
 
     # A party of a dispute outside the jurisdiction gets the same answer as one that does not
     # exist, so party ids cannot be probed.
@@ -1043,8 +1044,6 @@ def deadlines_recompute(*, year: int | None = None, batch: int = 2000, at=None) 
     calendar or the rules changed — e.g. when next year's official schedule is confirmed.
     Works in batches of locked rows; returns how many deadlines changed."""
     now = at or timezone.now()
-    from jiefen.metrics.rollups import rollup_stays
-
     changed = 0
     last_id = 0
     base = Dispute.objects.filter(status__in=[Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING])

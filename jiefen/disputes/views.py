@@ -28,13 +28,24 @@ from jiefen.disputes.forms import (
     VisitForm,
     pending_answer_field,
 )
-from jiefen.disputes.lifecycle import Action, Conflict, DisputeError, NotFound
+from jiefen.disputes.lifecycle import Action
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.selectors import dispute_list, filter_suggestions, queue_for, timeline
+from jiefen.lib.errors import Conflict, DisputeError, NotFound, errors_to_form
+from jiefen.lib.registry import Slot
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import bodies_for
 from jiefen.regions.models import Level, Region, code_span
-from jiefen.search.views import intake_link, intake_review, search_box_mask
+
+# The search app (above disputes) fills these when it loads: the masked search box, and the
+# related disputes a registration probably repeats, with the clerk's choice to link them.
+search_box_mask: Slot[[HttpRequest, Any, Any, Any], dict[str, Any]] = Slot(
+    "search_box_mask", provider="jiefen.search"
+)
+intake_review: Slot[[HttpRequest, dict[str, Any], list[Any]], Any] = Slot(
+    "intake_review", provider="jiefen.search"
+)
+intake_link: Slot[[HttpRequest, Any], None] = Slot("intake_link", provider="jiefen.search")
 
 
 def _provisional_years(dates: list[Any]) -> list[int]:
@@ -206,7 +217,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except DisputeError as error:
-            _attach_errors(error, form, parties)
+            errors_to_form(error, form, formsets={"parties": parties})
         else:
             if registered:
                 messages.success(request, _("已登记，编号 %(number)s") % {"number": dispute.number})
@@ -219,20 +230,6 @@ def register(request: HttpRequest) -> HttpResponse:
                 )
             return redirect("disputes:detail", pk=dispute.pk)
     return render(request, "disputes/register.html", {"form": form, "parties": parties})
-
-
-def _attach_errors(error: DisputeError, form: Any, parties: Any = None) -> None:
-    if not error.fields:
-        form.add_error(None, str(error.message))
-    for name, problems in error.fields.items():
-        for problem in problems:
-            if name.startswith("parties.") and parties is not None:
-                _, index, field = name.split(".")
-                parties.forms[int(index)].add_error(field, problem)
-            elif name in form.fields:
-                form.add_error(name, problem)
-            else:
-                form.add_error(None, problem)
 
 
 ACTION_FORMS: dict[str, type] = {
@@ -268,7 +265,7 @@ def _form_for(action: str, request: HttpRequest, dispute: Dispute, data: Any = N
         kwargs["departments"] = _departments_for(request, dispute)
     if cls is SessionForm:
         kwargs["initial"]["held_on"] = timezone.localdate()
-        kwargs["initial"]["mediators"] = request.user.full_name or request.user.username
+        kwargs["initial"]["mediators"] = request.user.full_name or request.user.username  # type: ignore[union-attr]
     if cls is ResolveForm:
         kwargs["initial"]["signed_on"] = timezone.localdate()
         kwargs.update(dispute=dispute, actor=request.user)
@@ -415,7 +412,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             conflict=conflict,
         )
     except DisputeError as error:
-        _attach_errors(error, form)
+        errors_to_form(error, form)
         dispute = _get_dispute(request, pk)
         return _render_detail(request, dispute, (action, form), status=400)
     messages.success(request, _("已%(action)s") % {"action": move.label})

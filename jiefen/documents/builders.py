@@ -1,5 +1,5 @@
 """The four documents, each as a list of what is missing and the text written to a writer
-(jiefen.meetings.documents.Word or jiefen.documents.pdf.Pdf — the same methods), so a Word
+(jiefen.lib.office.Word or jiefen.documents.pdf.Pdf — the same methods), so a Word
 file and a PDF never say different things.
 
 Builders take a Facts object read once from the database and an Identifiers object that hands
@@ -29,8 +29,8 @@ from jiefen.disputes.models import (
     Status,
 )
 from jiefen.documents.models import AgreementDetail, PartyDetail
+from jiefen.lib.office import cn_date, cn_number
 from jiefen.lib.personal import mask_id, mask_phone
-from jiefen.meetings.documents import cn_date, cn_number
 from jiefen.org.models import Body
 
 # Principals: the parties the agreement binds (agents sign for them but are not counted).

@@ -23,7 +23,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import Agreement, Dispute, Party
-from jiefen.privacy.fields import SealedCharField, SealedIntegerField
+from jiefen.lib.sealed import SealedCharField, SealedIntegerField
 
 
 class Gender(models.TextChoices):

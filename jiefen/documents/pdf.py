@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from jiefen.meetings.documents import cn_date
+from jiefen.lib.office import cn_date
 
 log = logging.getLogger(__name__)
 

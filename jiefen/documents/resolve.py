@@ -180,7 +180,7 @@ class AgreementItems:
                 if name.startswith(prefix)
             }
             parties[party.pk] = services.PartyItems(
-                **{k: ("" if v is None and k != "age" else v) for k, v in values.items()}
+                **{k: ("" if v is None and k != "age" else v) for k, v in values.items()}  # type: ignore[arg-type]
             )
         detail = services.AgreementDetailInput(
             responsibility=data.get("responsibility", ""),

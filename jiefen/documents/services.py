@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from jiefen.audit.services import audit_bulk
 from jiefen.disputes.access import dispute_for, roles_by_body
-from jiefen.disputes.lifecycle import Forbidden, Invalid, NotFound
 from jiefen.disputes.models import Agreement, Dispute, Event, Outcome, Party, PartyKind, Reveal
 from jiefen.disputes.services import deadline_params, event_append, party_reveal
 from jiefen.documents.builders import KINDS, Facts, Identifiers
@@ -32,6 +31,7 @@ from jiefen.documents.models import (
     Gender,
     PartyDetail,
 )
+from jiefen.lib.errors import CORRECT_THE_FORM, Errors, Forbidden, Invalid, NotFound
 from jiefen.ops.batches import each_in_batches, write_batch
 from jiefen.org.models import Membership, Role
 
@@ -80,24 +80,6 @@ def _editable(actor: Any, dispute_id: Any, *, for_update: bool = False) -> Dispu
     return dispute
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def text(self, name: str, value: str, limit: int) -> str:
-        value = (value or "").strip()
-        if len(value) > limit:
-            self.add(name, _("不能超过 %(limit)d 个字") % {"limit": limit})
-        return value
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise Invalid(_("填写有误，请按提示修改"), fields=self.fields)
-
-
 # ---------------------------------------------------------------------------------------------
 # The data the agreement needs
 
@@ -126,7 +108,7 @@ def party_detail_save(
         dispute = _editable(actor, party.dispute_id)
     except NotFound:
         raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     values = {
         "ethnicity": errors.text("ethnicity", data.ethnicity, 20),
         "occupation": errors.text("occupation", data.occupation, 50),
@@ -213,16 +195,16 @@ def agreement_detail_save(
     """Record the agreement's items the Agreement row does not hold (Art. 29)."""
     dispute = _editable(actor, dispute_id)
     agreement = _agreement_of(dispute)
-    errors = _Errors()
-    values = {
+    errors = Errors(CORRECT_THE_FORM)
+    deadline = None if data.performed_on_signing else data.performance_deadline
+    values: dict[str, Any] = {
         "responsibility": errors.text("responsibility", data.responsibility, 3000),
         "performance_method": errors.text("performance_method", data.performance_method, 2000),
         "mediators": errors.text("mediators", data.mediators, 200),
         "committee": errors.text("committee", data.committee, 100),
         "performed_on_signing": bool(data.performed_on_signing),
-        "performance_deadline": None if data.performed_on_signing else data.performance_deadline,
+        "performance_deadline": deadline,
     }
-    deadline = values["performance_deadline"]
     if deadline is not None and deadline < agreement.signed_on:
         errors.add("performance_deadline", _("履行期限不能早于协议签订日期"))
     errors.raise_if_any()
@@ -269,7 +251,7 @@ def agreement_items_check(
     for an organisation its domicile and legal representative. Personal facts the law does not
     name (sex, age, ethnicity, occupation, employer) are optional. Raises Invalid naming the
     resolve form's fields."""
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     required = _("达成调解协议的，须填写此项（人民调解法第二十九条）")
     for name, value in (
         ("facts", facts),
@@ -553,7 +535,7 @@ def confirmation_apply(
     """Record that the parties jointly applied to `court` on `applied_on`."""
     now = at or timezone.now()
     today = timezone.localdate(now)
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     court = errors.text("court", court, 100)
     if not court:
         errors.add("court", _("请填写受理法院"))
@@ -593,7 +575,7 @@ def confirmation_result(
 ) -> Confirmation:
     """Record the court's ruling on an application already recorded."""
     now = at or timezone.now()
-    errors = _Errors()
+    errors = Errors(CORRECT_THE_FORM)
     if result not in ConfirmationResult.values:
         errors.add("result", _("请选择确认结果"))
     if result_on is None:
@@ -654,7 +636,7 @@ def confirmation_reminders(*, today: date, at: datetime | None = None) -> int:
         Event.objects.filter(at__gte=since, action="resolve").values_list("dispute_id", flat=True)
     )
     sent = 0
-    agreements = (
+    agreements = list(
         Agreement.objects.filter(
             dispute_id__in=dispute_ids,
             signed_on__gte=earliest,
@@ -664,7 +646,6 @@ def confirmation_reminders(*, today: date, at: datetime | None = None) -> int:
         .select_related("dispute")
         .order_by("dispute_id")
     )
-    agreements = list(agreements)
     # Reminders already sent are skipped before any write is tried.
     done = set(
         ConfirmationReminder.objects.filter(

@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiefen.disputes.access import dispute_for
-from jiefen.disputes.lifecycle import DisputeError, Forbidden, NotFound
 from jiefen.disputes.models import Dispute, PartyKind
 from jiefen.documents import services
 from jiefen.documents.builders import KINDS, Facts
@@ -27,6 +26,8 @@ from jiefen.documents.forms import (
     ResultForm,
     RevealForm,
 )
+from jiefen.lib.errors import DisputeError, Forbidden, NotFound
+from jiefen.lib.errors import errors_to_form as _attach
 
 
 def _dispute(request: HttpRequest, pk: int) -> Dispute:
@@ -99,7 +100,9 @@ def acceptance_with_code(request: HttpRequest, pk: int, fmt: str) -> HttpRespons
 
 def _attachment(document: services.Document) -> HttpResponse:
     response = HttpResponse(document.data, content_type=document.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, document.filename)
+    response["Content-Disposition"] = (
+        content_disposition_header(True, document.filename) or "attachment"
+    )
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -133,14 +136,6 @@ def _agreement_form(facts: Facts, data: Any = None) -> AgreementDetailForm | Non
             "committee": facts.dispute.holder.name,
         }
     return AgreementDetailForm(data, initial=initial, prefix="agreement")
-
-
-def _attach(error: DisputeError, form: Any) -> None:
-    if not error.fields:
-        form.add_error(None, str(error.message))
-    for name, problems in error.fields.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
 
 
 @login_required
@@ -203,18 +198,18 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("已保存调解协议书信息"))
                     return redirect("documents:details", pk=dispute.pk)
             elif target.startswith("party-") and target[6:].isdigit():
-                party = next((p for p in parties if p.pk == int(target[6:])), None)
-                if party is None:
+                chosen = next((p for p in parties if p.pk == int(target[6:])), None)
+                if chosen is None:
                     raise Http404
-                form = _party_form(party, request.POST)
-                party_forms[party.pk] = form
+                form = _party_form(chosen, request.POST)
+                party_forms[chosen.pk] = form
                 if form.is_valid():
                     services.party_detail_save(
                         actor=request.user,
-                        party_id=party.pk,
+                        party_id=chosen.pk,
                         data=services.PartyDetailInput(**form.cleaned_data),
                     )
-                    messages.success(request, _("已保存 %(name)s 的信息") % {"name": party.name})
+                    messages.success(request, _("已保存 %(name)s 的信息") % {"name": chosen.name})
                     return redirect("documents:details", pk=dispute.pk)
             else:
                 raise Http404

@@ -1,4 +1,4 @@
-"""The Word writer of the legal documents: the official layout of jiefen.meetings.documents.Word
+"""The Word writer of the legal documents: the official layout of jiefen.lib.office.Word
 with what a signed document needs besides — headings kept on the page of what follows, tables
 with set column widths, places to sign by hand and the seal's place. Same methods as
 jiefen.documents.pdf.Pdf."""
@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from jiefen.meetings.documents import FONT_BODY, FONT_HEADING, Word, cn_date
+from jiefen.lib.office import FONT_BODY, FONT_HEADING, Word, cn_date
 
 
 class LegalWord(Word):

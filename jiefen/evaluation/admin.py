@@ -32,7 +32,7 @@ class TargetForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = indicator_choices()
+        self.fields["indicator"].choices = indicator_choices()  # type: ignore[attr-defined]
         self.fields["value"].help_text = _("比率填百分数，如 92 表示 92%；“同比下降”不填。")
 
 
@@ -57,7 +57,7 @@ class CriterionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = [("", "—"), *indicator_choices(with_target_only=True)]
+        self.fields["indicator"].choices = [("", "—"), *indicator_choices(with_target_only=True)]  # type: ignore[attr-defined]
 
 
 class CriterionInline(admin.StackedInline):

@@ -31,7 +31,7 @@ class BudgetForm(forms.Form):
 
     def __init__(self, *args, regions=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, r.name) for r in regions]
+        self.fields["region"].choices = [(r.code, r.name) for r in regions]  # type: ignore[attr-defined]
 
 
 class ReportForm(forms.Form):
@@ -41,4 +41,4 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, periods=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["period"].choices = [(p.start.isoformat(), p.label()) for p in periods]
+        self.fields["period"].choices = [(p.start.isoformat(), p.label()) for p in periods]  # type: ignore[attr-defined]

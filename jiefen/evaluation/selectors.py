@@ -55,8 +55,9 @@ from jiefen.evaluation.targets import (
 from jiefen.metrics import selectors as metrics
 from jiefen.metrics.indicators import BY_KEY, Sums, display, evaluate
 from jiefen.metrics.periods import Period
+from jiefen.org import scope as org_scope
 from jiefen.org.models import KIND_LEVEL, Body, Role
-from jiefen.org.scope import Scope, can, region_in, scope_of
+from jiefen.org.scope import Scope, can, scope_of
 from jiefen.org.staffing import StaffingRow, centre_staffing
 from jiefen.regions.models import LEVEL_DIGITS, Level, Region, code_span
 
@@ -76,30 +77,13 @@ def view_scope(actor: Any) -> Scope:
 
 def home_region(actor: Any) -> Region:
     """The widest region the actor evaluates or heads; 404 for anyone else."""
-    scope = view_scope(actor)
-    if scope.everything:
-        region = Region.objects.filter(level=Level.CITY).order_by("code").first()
-    else:
-        region = (
-            Region.objects.filter(
-                bodies__memberships__user=actor,
-                bodies__memberships__role__in=VIEW_ROLES,
-                bodies__active=True,
-            )
-            .order_by("level", "code")
-            .first()
-        )
-    if region is None or not scope.covers(region.span):
-        raise Http404
-    return region
+    return org_scope.home_region(actor, VIEW_ROLES, widest=Level.CITY)
 
 
 def region_for(actor: Any, code: Any) -> Region:
     """Region `code` if its subtree lies in the actor's evaluation jurisdiction; 404 otherwise,
     the same answer as for a code that does not exist."""
-    if code in (None, ""):
-        return home_region(actor)
-    return region_in(view_scope(actor), code)
+    return org_scope.region_for(actor, code, VIEW_ROLES, widest=Level.CITY)
 
 
 def town_for(actor: Any, code: Any) -> Region:
@@ -292,7 +276,7 @@ def rate_towns(within: Region, year: int, today: date) -> dict[int, TownRating]:
     """The rating of every town in `within` that falls under a scheme of `year`. A fixed number
     of queries for the whole region (one rollup read per county)."""
     towns = towns_in(within)
-    schemes: dict[int, Scheme | None] = {}
+    schemes: dict[int | None, Scheme | None] = {}
     for town in towns:
         if town.parent_id not in schemes:
             schemes[town.parent_id] = scheme_for(town, year)
@@ -347,9 +331,11 @@ def rate_towns(within: Region, year: int, today: date) -> dict[int, TownRating]:
         counted = [ln for ln in lines if ln.points is not None and not ln.criterion.is_veto]
         weight = sum((ln.criterion.weight for ln in counted), Decimal(0))
         total = (
-            (sum(ln.criterion.weight * ln.points for ln in counted) / weight).quantize(
-                Decimal("0.01")
-            )
+            # counted holds only lines with points; `or` tells the type checker so.
+            (
+                sum((ln.criterion.weight * (ln.points or Decimal(0)) for ln in counted), Decimal(0))
+                / weight
+            ).quantize(Decimal("0.01"))
             if weight
             else None
         )

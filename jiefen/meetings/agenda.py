@@ -9,7 +9,7 @@ export render them in the reader's language. Each list is capped (LIMIT) with it
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, LevelStay, Risk, Status
+from jiefen.lib.days import day_start
 from jiefen.meetings import integration
 from jiefen.meetings.models import Meeting, MeetingStatus
 from jiefen.metrics import selectors as metrics
@@ -56,10 +57,6 @@ def meeting_title(meeting: Meeting) -> str:
     if meeting.body.kind == "county_meeting":
         return _("%(period)s矛盾纠纷调处化解联席会议") % {"period": period.label()}
     return _("%(period)s矛盾纠纷分析研判会") % {"period": period.label()}
-
-
-def start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def summary(d: Dispute) -> dict[str, Any]:
@@ -114,7 +111,7 @@ def agenda_build(meeting: Meeting, now: datetime) -> dict[str, Any]:
     open_ = Q(status__in=OPEN_STATUSES)
 
     arrived = LevelStay.objects.filter(
-        body=body, arrived_how="transferred", arrived_at__gte=start_of(since)
+        body=body, arrived_how="transferred", arrived_at__gte=day_start(since)
     ).values("dispute_id")
     transferred = Dispute.objects.filter(Q(pk__in=arrived) | Q(transfer_to=body))
     overdue = in_area.filter(open_, due_date__lt=today)

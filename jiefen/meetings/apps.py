@@ -11,6 +11,11 @@ class MeetingsConfig(AppConfig):
 
         register_notification_kinds()
 
+        from jiefen.disputes import deadlines
+        from jiefen.meetings.schedule import next_meeting_date
+
+        deadlines.next_meeting_date.register(next_meeting_date)
+
         from jiefen.meetings.screening import screening_reminders
         from jiefen.meetings.services import meetings_sweep
         from jiefen.supervision.sweep import hook_register

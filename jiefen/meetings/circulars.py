@@ -24,8 +24,8 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jiefen.disputes.lifecycle import Invalid, NotFound
 from jiefen.disputes.models import Category
+from jiefen.lib.errors import Invalid, NotFound
 from jiefen.meetings.models import Cadence, Circular
 from jiefen.meetings.services import may_manage
 from jiefen.meetings.stats import longest_open, transfer_counts
@@ -159,7 +159,7 @@ def circular_generate(
     if kind is None:
         raise Invalid(_("只有乡镇（街道）矛调中心和县级联席会议发布通报"))
     if not may_manage(actor, body):
-        from jiefen.disputes.lifecycle import Forbidden
+        from jiefen.lib.errors import Forbidden
 
         raise Forbidden(_("只有%(body)s的负责人或工作人员可以生成通报") % {"body": body.name})
     if period_start is None:

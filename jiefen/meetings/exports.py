@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Risk, Status, category_label
 from jiefen.lib import cells
+from jiefen.lib.office import Word, bar_chart, cn_date, cn_number, workbook_bytes
 from jiefen.meetings import integration
 from jiefen.meetings.agenda import SECTION_LABELS, SECTIONS, meeting_title
-from jiefen.meetings.documents import Word, bar_chart, cn_date, cn_number, workbook_bytes
 from jiefen.meetings.models import AttendanceKind, DecisionKind, Meeting
 from jiefen.metrics.indicators import display
 from jiefen.metrics.periods import Period

@@ -32,7 +32,7 @@ def refusals() -> tuple[type[BaseException], ...]:
     errors."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from jiefen.disputes.lifecycle import DisputeError
+    from jiefen.lib.errors import DisputeError
 
     return (DisputeError, ValidationError, PermissionDenied)
 

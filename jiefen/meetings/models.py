@@ -18,8 +18,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import Dispute
+from jiefen.lib.sealed import SealedCharField
 from jiefen.org.models import Body
-from jiefen.privacy.fields import SealedCharField
 
 
 class Cadence(models.TextChoices):

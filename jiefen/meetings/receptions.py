@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from jiefen.audit.services import audit_bulk
 from jiefen.disputes.access import dispute_for, roles_by_body
-from jiefen.disputes.lifecycle import Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.services import (
     DisputeInput,
@@ -25,6 +24,7 @@ from jiefen.disputes.services import (
     dispute_register,
     event_append,
 )
+from jiefen.lib.errors import Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.lib.personal import valid_phone
 from jiefen.meetings.models import (
     BookingStatus,

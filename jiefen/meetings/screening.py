@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.access import roles_by_body
-from jiefen.disputes.lifecycle import DisputeError, Forbidden, Invalid
 from jiefen.disputes.models import Category, Channel, Risk, Side
 from jiefen.disputes.services import DisputeInput, PartyInput, dispute_register
+from jiefen.lib.errors import DisputeError, Forbidden, Invalid
 from jiefen.meetings import integration
 from jiefen.meetings.models import ScreeningFinding, ScreeningReminder, ScreeningReturn
 from jiefen.metrics.periods import Period

@@ -22,8 +22,8 @@ from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import services as dispute_services
 from jiefen.disputes.access import dispute_for, roles_by_body
-from jiefen.disputes.lifecycle import Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.disputes.models import Event
+from jiefen.lib.errors import Errors, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.meetings import integration
 from jiefen.meetings.agenda import agenda_build
 from jiefen.meetings.models import (
@@ -64,19 +64,6 @@ DEFAULT_CADENCE = {BodyKind.TOWN_CENTRE: Cadence.HALF, BodyKind.COUNTY_MEETING: 
 MANAGING_ROLES = frozenset({Role.HEAD, Role.CLERK})
 HORIZON_DAYS = 31
 TEXT_MAX = 2000
-
-
-class _Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            first = next(iter(self.fields.values()))[0]
-            raise Invalid(first, fields=self.fields)
 
 
 def may_manage(actor: Any, body: Body) -> bool:
@@ -143,7 +130,7 @@ def series_save(
             fields={"body": [_("只有乡镇（街道）矛调中心和县级联席会议有例会")]},
         )
     _require_manager(actor, body)
-    errors = _Errors()
+    errors = Errors()
     if data.cadence not in Cadence.values:
         errors.add("cadence", _("请选择会议周期"))
     if data.rule not in DayRule.values:
@@ -324,7 +311,7 @@ def meeting_reschedule(
     at: datetime | None = None,
 ) -> Meeting:
     """Move a meeting not held yet (a holiday announced late, the leader away)."""
-    errors = _Errors()
+    errors = Errors()
     today = timezone.localdate(at or timezone.now())
     if day is None:
         errors.add("date", _("请填写会议日期"))
@@ -381,7 +368,7 @@ class MeetingRecord:
     place: str = ""
 
 
-def _people_errors(errors: _Errors, name: str, people: Sequence[Person]) -> None:
+def _people_errors(errors: Errors, name: str, people: Sequence[Person]) -> None:
     for person in people:
         if not person.name.strip() or len(person.name) > 50 or len(person.unit) > 100:
             errors.add(name, _("每行填写一人：姓名（不超过 50 字）和单位或职务"))
@@ -395,7 +382,7 @@ def meeting_record(
     record gives the meeting its number for the year (第 N 期)."""
     now = at or timezone.now()
     today = timezone.localdate(now)
-    errors = _Errors()
+    errors = Errors()
     if record.chair is None:
         errors.add("chair", _("请选择会议主持人"))
     if record.held_on is None:
@@ -497,8 +484,8 @@ class DecisionInput:
     to_body: Body | None = None
 
 
-def _decision_errors(data: DecisionInput) -> _Errors:
-    errors = _Errors()
+def _decision_errors(data: DecisionInput) -> Errors:
+    errors = Errors()
     if data.kind not in DecisionKind.values:
         errors.add("kind", _("请选择决定类型"))
     if data.dispute_id is None:

@@ -11,19 +11,16 @@ circulars call nothing else for transfers.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event
+from jiefen.lib.days import day_start
 from jiefen.metrics.periods import Period
 from jiefen.regions.models import LEVEL_DIGITS, Level, Region
-
-
-def _start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _unit_of(code: int, level: int) -> int:
@@ -49,8 +46,8 @@ def transfer_counts(region: Region, period: Period) -> dict[int | None, dict[str
     rows = (
         Event.objects.filter(
             action="transfer",
-            at__gte=_start(period.start),
-            at__lt=_start(period.end + timedelta(days=1)),
+            at__gte=day_start(period.start),
+            at__lt=day_start(period.end + timedelta(days=1)),
         )
         # "+ 0" keeps the planner off the region index: walking a county's disputes and each
         # one's events costs far more than the period's events by time, then their dispute.
@@ -86,7 +83,7 @@ def longest_open(region: Region, period: Period, limit: int = 10) -> list[dict[s
     code), and those resolved or declined since the period ended (their events, by time).
     """
     low, high = region.span
-    end = _start(period.end + timedelta(days=1))
+    end = day_start(period.end + timedelta(days=1))
     mine = Dispute.objects.filter(region_code__range=(low, high), registered_at__lt=end)
     order = ("registered_at", "id")
     open_now = mine.filter(status__in=OPEN_STATUSES).order_by(*order)[:limit]

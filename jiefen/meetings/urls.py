@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiefen.meetings import views
+from jiefen.meetings import circular_views, reception_views, screening_views, views
 
 app_name = "meetings"
 
@@ -15,17 +15,25 @@ urlpatterns = [
     path("<int:pk>/decide/<slug:kind>/", views.decide, name="decide"),
     path("<int:pk>/agenda.docx", views.agenda_file, name="agenda_file"),
     path("<int:pk>/minutes.docx", views.minutes_file, name="minutes_file"),
-    path("screening/", views.screening, name="screening"),
-    path("screening/status/", views.screening_status, name="screening_status"),
-    path("circulars/", views.circular_list, name="circulars"),
-    path("circulars/generate/", views.circular_generate, name="circular_generate"),
-    path("circulars/<int:pk>/", views.circular_detail, name="circular"),
-    path("circulars/<int:pk>/file.<slug:fmt>", views.circular_file, name="circular_file"),
-    path("receptions/", views.reception_list, name="receptions"),
-    path("receptions/<int:pk>/", views.reception_day, name="reception"),
-    path("receptions/<int:pk>/book/", views.reception_book, name="reception_book"),
-    path("receptions/bookings/<int:pk>/record/", views.booking_record, name="booking_record"),
-    path("receptions/bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
-    path("receptions/public/", views.public_list, name="public_receptions"),
-    path("receptions/public/<int:pk>/", views.public_book, name="public_book"),
+    path("screening/", screening_views.screening, name="screening"),
+    path("screening/status/", screening_views.screening_status, name="screening_status"),
+    path("circulars/", circular_views.circular_list, name="circulars"),
+    path("circulars/generate/", circular_views.circular_generate, name="circular_generate"),
+    path("circulars/<int:pk>/", circular_views.circular_detail, name="circular"),
+    path("circulars/<int:pk>/file.<slug:fmt>", circular_views.circular_file, name="circular_file"),
+    path("receptions/", reception_views.reception_list, name="receptions"),
+    path("receptions/<int:pk>/", reception_views.reception_day, name="reception"),
+    path("receptions/<int:pk>/book/", reception_views.reception_book, name="reception_book"),
+    path(
+        "receptions/bookings/<int:pk>/record/",
+        reception_views.booking_record,
+        name="booking_record",
+    ),
+    path(
+        "receptions/bookings/<int:pk>/cancel/",
+        reception_views.booking_cancel,
+        name="booking_cancel",
+    ),
+    path("receptions/public/", reception_views.public_list, name="public_receptions"),
+    path("receptions/public/<int:pk>/", reception_views.public_book, name="public_book"),
 ]

@@ -7,6 +7,12 @@ class MetricsConfig(AppConfig):
     verbose_name = _("考核与统计")
 
     def ready(self) -> None:
+        from jiefen.disputes import services
+        from jiefen.metrics import rollups
+
+        services.rollup_event.register(rollups.rollup_event)
+        services.rollup_stays.register(rollups.rollup_stays)
+
         from jiefen.metrics.warning_reports import warning_reports_due
         from jiefen.supervision.sweep import hook_register
 

@@ -12,12 +12,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Category, category_label
-from jiefen.evaluation.targets import targets_for
+from jiefen.lib.registry import Slot
 from jiefen.metrics import selectors
 from jiefen.metrics.indicators import (
     BY_KEY,
@@ -27,45 +26,24 @@ from jiefen.metrics.indicators import (
     Figure,
     Indicator,
     Sums,
+    Target,
     display,
     evaluate,
 )
 from jiefen.metrics.periods import Period
-from jiefen.org.scope import region_in, scope_of
+from jiefen.org.scope import region_for, scope_of  # noqa: F401 (region_for: metrics.views)
 from jiefen.regions.models import Level, Region
 
 DEFAULT_SORT = "name"
 
+# The targets in force for the indicators at a level in a year, by key (arguments level, year):
+# the evaluation app, which keeps them, registers it when it loads.
+targets_for: Slot[[int, int], dict[str, Target | None]] = Slot(
+    "targets_for", provider="jiefen.evaluation"
+)
+
 
 # --- whose region ---------------------------------------------------------------------------
-
-
-def home_region(actor: Any) -> Region:
-    """The widest region of the actor's jurisdiction: a town head's town, a city evaluator's
-    city (the first by code when they hold roles in several units of the same level)."""
-    scope = scope_of(actor)
-    if scope.everything:
-        region = Region.objects.filter(level=Level.PROVINCE).order_by("code").first()
-    else:
-        region = (
-            Region.objects.filter(
-                bodies__memberships__user=actor,
-                bodies__active=True,
-            )
-            .order_by("level", "code")
-            .first()
-        )
-    if region is None or not scope.covers(region.span):
-        raise Http404
-    return region
-
-
-def region_for(actor: Any, code: Any) -> Region:
-    """Region `code` if its whole subtree lies in the actor's jurisdiction; 404 otherwise —
-    the same answer as for a code that does not exist."""
-    if code in (None, ""):
-        return home_region(actor)
-    return region_in(scope_of(actor), code)
 
 
 def trail(actor: Any, region: Region) -> list[Region]:

@@ -42,9 +42,9 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,6 +56,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from jiefen.disputes.models import Category, Dispute, Event, Party, PartyKind, Side
+from jiefen.lib.days import day_start
 from jiefen.metrics.models import CategoryTally, Tally
 from jiefen.metrics.rollups import truncate
 from jiefen.regions.models import Level, Region, code_span
@@ -85,7 +86,7 @@ class Warning:
     count: int
     url: str
     params: dict[str, Any]
-    disputes: list[dict[str, Any]] = field(default_factory=list)  # {"id", "number"}
+    disputes: Sequence[Mapping[str, Any]] = field(default_factory=list)  # {"id", "number"}
 
     @property
     def title(self) -> str:
@@ -139,10 +140,6 @@ class Report:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _list_url(region_code: int, **filters: Any) -> str:
     query: dict[str, Any] = {"region": region_code}
     for key, value in filters.items():
@@ -154,7 +151,7 @@ def _ids_url(region_code: int, ids: Iterable[int]) -> str:
     return _list_url(region_code, ids=",".join(str(i) for i in sorted(ids)[:LIST_IDS]))
 
 
-def _numbers(disputes: list[dict[str, Any]]) -> str:
+def _numbers(disputes: Sequence[Mapping[str, Any]]) -> str:
     shown = list_sep().join(d["number"] for d in disputes[:SHOWN])
     if len(disputes) > SHOWN:
         shown += _("等")
@@ -288,8 +285,8 @@ def _rises(region: Region, start: date, end: date, notes: list[dict[str, Any]]) 
             Dispute.objects.filter(
                 region_code__range=code_span(code, level),
                 category_id=row["category_id"],
-                registered_at__gte=_start_of(start),
-                registered_at__lt=_start_of(end + timedelta(days=1)),
+                registered_at__gte=day_start(start),
+                registered_at__lt=day_start(end + timedelta(days=1)),
             )
             .order_by("-id")
             .values("id", "number")[:LIST_IDS]
@@ -329,8 +326,8 @@ def _respondent_organisations(region: Region, since: date, end: date) -> list[di
             side=Side.RESPONDENT,
             kind=PartyKind.ORGANISATION,
             dispute__region_code__range=region.span,
-            dispute__registered_at__gte=_start_of(since),
-            dispute__registered_at__lt=_start_of(end + timedelta(days=1)),
+            dispute__registered_at__gte=day_start(since),
+            dispute__registered_at__lt=day_start(end + timedelta(days=1)),
         ).values(
             "name",
             "dispute_id",
@@ -348,8 +345,8 @@ def _projects(region: Region, since: date, end: date) -> list[dict[str, Any]]:
     rows = (
         Dispute.objects.filter(
             region_code__range=region.span,
-            registered_at__gte=_start_of(since),
-            registered_at__lt=_start_of(end + timedelta(days=1)),
+            registered_at__gte=day_start(since),
+            registered_at__lt=day_start(end + timedelta(days=1)),
         )
         .exclude(project="")
         .values_list("project", "id", "number", "registered_at", "region_code", "category_id")
@@ -385,7 +382,7 @@ def _gathered(rows: list[dict[str, Any]], region: Region, start: date, about: st
             continue
         shown_name.setdefault(key, row["name"].strip())
         by_org[key][row["dispute_id"]] = row
-    period_start = _start_of(start)
+    period_start = day_start(start)
     found = []
     for key, disputes in by_org.items():
         rows = sorted(
@@ -441,8 +438,8 @@ def _reopened(region: Region, start: date, end: date) -> list[Warning]:
     rows = list(
         Event.objects.filter(
             action="reopen",
-            at__gte=_start_of(start),
-            at__lt=_start_of(end + timedelta(days=1)),
+            at__gte=day_start(start),
+            at__lt=day_start(end + timedelta(days=1)),
             dispute__region_code__range=region.span,
         )
         .order_by("dispute_id")
@@ -511,8 +508,8 @@ def _repeats(region: Region, start: date, end: date) -> list[Warning]:
         d["id"]: d
         for d in Dispute.objects.filter(
             region_code__range=region.span,
-            registered_at__gte=_start_of(since),
-            registered_at__lt=_start_of(end + timedelta(days=1)),
+            registered_at__gte=day_start(since),
+            registered_at__lt=day_start(end + timedelta(days=1)),
         ).values("id", "number", "registered_at", "region_code", "category_id")
     }
     if len(disputes) < 2:
@@ -560,7 +557,7 @@ def _repeats(region: Region, start: date, end: date) -> list[Warning]:
                 org_village[(d["category_id"], d["region_code"], name)].add(d["id"])
     groups += [(ids, "organisation") for ids in org_village.values() if len(ids) > 1]
 
-    period_start = _start_of(start)
+    period_start = day_start(start)
     found: list[tuple[int, list[dict[str, Any]], str, int]] = []
     done: set[frozenset[int]] = set()
     for ids, how in groups:
@@ -574,7 +571,7 @@ def _repeats(region: Region, start: date, end: date) -> list[Warning]:
             ):
                 chains.append(chain)
                 chain = []
-            chain.append(row)
+            chain.append(row)  # type: ignore[arg-type]  # the values() row of a query
         chains.append(chain)
         for chain in chains:
             member_ids = frozenset(d["id"] for d in chain)

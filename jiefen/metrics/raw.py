@@ -8,25 +8,20 @@ written independently of rollups.py, from the definitions, with the ORM.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.fields.json import KeyTextTransform
-from django.utils import timezone
 
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, LevelStay
+from jiefen.lib.days import day_start
 from jiefen.metrics.indicators import TIERS, Sums
 from jiefen.metrics.periods import Period
 from jiefen.regions.models import Region
 
 
-def start_of(day: date) -> datetime:
-    """The first moment of a local day."""
-    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
-
-
 def _between(period: Period) -> tuple[datetime, datetime]:
-    return start_of(period.start), start_of(period.end + timedelta(days=1))
+    return day_start(period.start), day_start(period.end + timedelta(days=1))
 
 
 def _rating(low: int) -> Q:
@@ -95,7 +90,7 @@ def sums_raw(region: Region, period: Period, today: date) -> Sums:
     last = (
         Event.objects.filter(
             dispute__region_code__range=(low, high),
-            at__lt=start_of(as_of + timedelta(days=1)),
+            at__lt=day_start(as_of + timedelta(days=1)),
         )
         .values("dispute_id")
         .annotate(last=Max("id"))

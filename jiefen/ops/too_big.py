@@ -9,10 +9,11 @@ own handler catches it inside its views (jiefen.api.errors).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -24,25 +25,20 @@ def too_big_message() -> str:
     return _("请求内容过大，请删减后重新提交")
 
 
+# The answer for a request too big, by the door it came through (a path prefix), for the doors
+# that answer in their own form: the API registers its JSON envelope and Open311's error array
+# when it loads (jiefen.api.apps). Every other path gets the page in the site's layout.
+DOORS: dict[str, Callable[[HttpRequest], HttpResponse]] = {}
+
+
+def door_register(prefix: str, respond: Callable[[HttpRequest], HttpResponse]) -> None:
+    DOORS[prefix] = respond
+
+
 def too_big_response(request: HttpRequest) -> HttpResponse:
-    path = request.path
-    if path.startswith("/api/"):
-        from jiefen.api.errors import error_response
-
-        return error_response(413, "too_large", too_big_message())
-    if path.startswith("/open311/"):
-        errors = [{"code": 413, "description": too_big_message()}]
-        if path.endswith(".xml"):
-            from jiefen.api.open311 import to_xml
-
-            return HttpResponse(
-                to_xml("errors", "error", errors),
-                status=413,
-                content_type="text/xml; charset=utf-8",
-            )
-        return JsonResponse(
-            errors, status=413, safe=False, json_dumps_params={"ensure_ascii": False}
-        )
+    for prefix, respond in DOORS.items():
+        if request.path.startswith(prefix):
+            return respond(request)
     return render(request, "413.html", {"message": too_big_message()}, status=413)
 
 

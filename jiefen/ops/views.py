@@ -19,6 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_tasks_db.models import DBTaskResult
 
+from jiefen.lib.registry import Slot
+
 
 def _answer(ok: bool, checks: dict[str, Any]) -> JsonResponse:
     return JsonResponse(
@@ -53,25 +55,12 @@ def live(request: HttpRequest) -> JsonResponse:
     return _answer(True, {})
 
 
-def _sweep_hooks() -> dict[str, Any]:
-    """How the sweep's hooks fared at their last run: a missing or failing hook means a duty
-    (a party's unanswered request rising by itself, anonymisation …) was not done."""
-    from jiefen.supervision.models import SweepHookStatus
-    from jiefen.supervision.sweep import HOOKS, hooks_missing
-
-    failing = {
-        name: {
-            "error": error,
-            "failures": failures,
-            "since": failed.isoformat() if failed else None,
-        }
-        for name, error, failures, failed in SweepHookStatus.objects.exclude(last_error="")
-        .filter(name__in=HOOKS)
-        .values_list("name", "last_error", "failures", "last_failed_at")
-    }
-    for name in hooks_missing():
-        failing.setdefault(name, {"error": "NotRegistered", "failures": None, "since": None})
-    return {"ok": not failing, "failing": failing, "failing_count": len(failing)}
+# How the sweep's hooks fared at their last run: a missing or failing hook means a duty (a
+# party's unanswered request rising by itself, anonymisation …) was not done. The supervision
+# app, which runs the sweep, registers it when it loads.
+sweep_hooks_health: Slot[[], dict[str, Any]] = Slot(
+    "sweep_hooks_health", provider="jiefen.supervision"
+)
 
 
 @never_cache
@@ -110,6 +99,6 @@ def _last_sweep_tick() -> dict[str, Any]:
 def sweep(request: HttpRequest) -> JsonResponse:
     """503 while any sweep hook is missing or failed at its last run, or the last sweep tick
     failed (past its time limit, stopped), for monitoring."""
-    hooks = _sweep_hooks()
+    hooks = sweep_hooks_health()
     tick = _last_sweep_tick()
     return _answer(hooks["ok"] and tick["ok"], {"sweep_hooks": hooks, "last_tick": tick})

@@ -121,7 +121,8 @@ class BodyForm(forms.ModelForm):
         fields = ["name", "kind", "region", "department_type", "active"]
 
     def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         kind, region = cleaned.get("kind"), cleaned.get("region")
         if kind is None or region is None:
             return cleaned

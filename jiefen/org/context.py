@@ -20,7 +20,8 @@ EVALUATION = frozenset({Role.EVALUATOR, Role.HEAD, Role.ADMIN})  # evaluation.se
 ORDERS = STAFF | {Role.LEADER, Role.SUPERVISOR}
 OWNERSHIP = frozenset({Role.LEADER, Role.HEAD})
 CAMPAIGNS = frozenset({Role.HEAD, Role.SUPERVISOR})  # supervision.access.ISSUERS
-PRIVACY = frozenset({Role.CLERK, Role.HEAD, Role.ADMIN})  # privacy.subject.ROLES
+# Who may search and answer a person's request for their data (privacy.subject.ROLES).
+PRIVACY = frozenset({Role.CLERK, Role.HEAD, Role.ADMIN})
 ANY = frozenset(Role.values) - {Role.AUDITOR}
 
 # (url name, label, roles that make it useful). A superuser sees every entry but the audit log,
@@ -91,9 +92,7 @@ class Nav:
 
     @property
     def privacy(self) -> bool:
-        from jiefen.privacy.subject import ROLES
-
-        return bool(self.roles & set(ROLES))
+        return bool(self.roles & PRIVACY)
 
 
 def nav(request: HttpRequest) -> dict[str, Any]:

@@ -20,7 +20,7 @@ class BodyKind(models.TextChoices):
 
 
 # The tier a body sits at, for transfers up and down: village → town → county.
-KIND_LEVEL = {
+KIND_LEVEL: dict[str, Level] = {
     BodyKind.VILLAGE_GROUP: Level.VILLAGE,
     BodyKind.TOWN_CENTRE: Level.TOWN,
     BodyKind.COUNTY_MEETING: Level.COUNTY,

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from jiefen.regions.models import Region, code_span
+from jiefen.regions.models import Level, Region, code_span
 
 if TYPE_CHECKING:
     from jiefen.accounts.models import User
@@ -143,11 +144,66 @@ def region_in(scope: Scope, code: Any) -> Region:
     return region
 
 
+def home_region(
+    actor: Any, roles: Iterable[str] | None = None, *, widest: int = Level.PROVINCE
+) -> Region:
+    """The widest region of the actor's jurisdiction (through `roles` only, when given): a
+    town head's town, a city evaluator's city — the first by code when they hold roles in
+    several units of the same level. One who sees everything starts at the first region of
+    level `widest`. 404 for anyone without such a role."""
+    scope = scope_of(actor, roles)
+    if scope.everything:
+        region = Region.objects.filter(level=widest).order_by("code").first()
+    else:
+        # One filter() call, so that the role and the active body are those of one membership.
+        through: dict[str, Any] = {"bodies__memberships__user": actor, "bodies__active": True}
+        if roles is not None:
+            through["bodies__memberships__role__in"] = roles
+        region = Region.objects.filter(**through).order_by("level", "code").first()
+    if region is None or not scope.covers(region.span):
+        raise Http404
+    return region
+
+
+def region_for(
+    actor: Any, code: Any, roles: Iterable[str] | None = None, *, widest: int = Level.PROVINCE
+) -> Region:
+    """Region `code` if its whole subtree lies in the actor's jurisdiction (through `roles`
+    only, when given); their home region for no code; 404 otherwise — the same answer as for
+    a code that does not exist."""
+    if code in (None, ""):
+        return home_region(actor, roles, widest=widest)
+    return region_in(scope_of(actor, roles), code)
+
+
 def staff_for(user: User | Any) -> QuerySet[User]:
     """Staff who hold at least one role in a body inside the actor's jurisdiction."""
-    from jiefen.accounts.models import User as UserModel
-
+    UserModel = get_user_model()
     scope = scope_of(user)
     if scope.everything:
         return UserModel.objects.all()
     return UserModel.objects.filter(scope.q("memberships__body__region_code")).distinct()
+
+
+def audit_records_q(user: Any) -> Q:
+    """The audit records this user may read (jiefen.audit.views), as a filter on Record; Http404
+    for anyone without the auditor role. City and province auditors also read the records
+    that belong to no region."""
+    from jiefen.org.models import Membership, Role
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404
+    levels = list(
+        Membership.objects.filter(user=user, role=Role.AUDITOR, body__active=True).values_list(
+            "body__region__level", flat=True
+        )
+    )
+    if not levels:
+        raise Http404
+    scope = scope_of(user, roles=[Role.AUDITOR])
+    if scope.everything:
+        return Q()
+    regional = scope.q("region_code")
+    if min(levels) <= Level.CITY:
+        return regional | Q(region_code__isnull=True)
+    return regional

@@ -38,19 +38,11 @@ from django.utils.translation import gettext as _
 from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import services as dispute_services
-from jiefen.disputes.access import dispute_for, roles_by_body
+from jiefen.disputes.access import roles_by_body
 from jiefen.disputes.deadlines import facts_of
-from jiefen.disputes.lifecycle import (
-    TABLE,
-    Action,
-    Conflict,
-    DisputeError,
-    Forbidden,
-    IllegalMove,
-    Invalid,
-    NotFound,
-)
+from jiefen.disputes.lifecycle import TABLE, Action
 from jiefen.disputes.models import Dispute, Status, Tier
+from jiefen.lib.errors import Conflict, DisputeError, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.org.models import Role
 from jiefen.portal.models import (
     EscalationRequest,
@@ -86,13 +78,6 @@ RATABLE = frozenset({Status.RESOLVED, Status.VISITED, Status.CLOSED})
 TRANSFERABLE_TIERS = (Tier.VILLAGE, Tier.TOWN)
 
 
-def _locked(dispute_id: int) -> Dispute:
-    """The dispute, its row locked for this transaction. The lock is taken by a query without
-    joins (see jiefen.disputes.access.dispute_for for why)."""
-    Dispute.objects.select_for_update().values_list("pk", flat=True).get(pk=dispute_id)
-    return Dispute.objects.select_related("holder", "holder__region").get(pk=dispute_id)
-
-
 def _text(value: str | None, *, field: str, limit: int, required: bool, empty: str) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -121,7 +106,7 @@ def escalation_request(
         empty=_("请说明希望由上一级处理的理由"),
     )
     with transaction.atomic():
-        locked = _locked(dispute.pk)
+        locked = dispute_services.dispute_lock(dispute.pk)
         if not locked.is_open:
             raise IllegalMove(_("该纠纷已办结或已终止，不能再申请上移"))
         due, due_rule = _guaranteed_due(
@@ -237,7 +222,7 @@ def _request_locked(model: Any, actor: Any, request_id: Any, not_found: str) -> 
     except (model.DoesNotExist, TypeError, ValueError):
         raise NotFound(not_found) from None
     try:
-        dispute = dispute_for(actor, dispute_id, for_update=True)
+        dispute = dispute_services.dispute_lock(dispute_id, actor=actor)
     except NotFound:
         raise NotFound(not_found) from None
     return dispute, model.objects.select_for_update().get(pk=int(request_id))
@@ -336,7 +321,7 @@ def escalations_overdue(*, today: date, at: datetime | None = None) -> list[Esca
     for pk, dispute_id in candidates:
         try:
             with transaction.atomic():
-                _locked(dispute_id)
+                dispute_services.dispute_lock(dispute_id)
                 claimed = EscalationRequest.objects.filter(
                     pk=pk, answered_at__isnull=True, auto_escalated_at__isnull=True
                 ).update(auto_escalated_at=now)
@@ -420,7 +405,7 @@ def review_request(*, dispute: Dispute, reason: str, at: datetime | None = None)
         empty=_("请说明为什么希望上一级复核"),
     )
     with transaction.atomic():
-        locked = _locked(dispute.pk)
+        locked = dispute_services.dispute_lock(dispute.pk)
         found = review_open_for(locked)
         if found is None:
             raise IllegalMove(_("该纠纷目前没有可申请上一级复核的决定"))
@@ -509,7 +494,7 @@ def review_answer(
             raise Conflict(_("该复核申请已经答复，或已逾期自动处理"))
         if not may_review(actor, request):
             raise Forbidden(_("只有上一级的登记员或负责人可以答复复核申请"))
-        outcome = ReviewOutcome.UPHELD
+        outcome: str = ReviewOutcome.UPHELD
         if not uphold:
             outcome = _reverse(request, actor=actor if request.kind == ReviewKind.DECLINE else None,
                                reason=answer, now=now)  # fmt: skip
@@ -562,7 +547,7 @@ def reviews_overdue(*, today: date, at: datetime | None = None) -> list[ReviewRe
     for pk, dispute_id, kind, body_id in candidates:
         try:
             with transaction.atomic():
-                locked = _locked(dispute_id)
+                locked = dispute_services.dispute_lock(dispute_id)
                 still = (
                     locked.status == Status.DECLINED
                     if kind == ReviewKind.DECLINE
@@ -684,7 +669,7 @@ def dispute_rate(
         raise Invalid(message, fields={"score": [message]})
     comment = _text(comment, field="comment", limit=COMMENT_MAX, required=False, empty="")
     with transaction.atomic():
-        locked = _locked(dispute.pk)
+        locked = dispute_services.dispute_lock(dispute.pk)
         if locked.status not in RATABLE:
             raise IllegalMove(_("纠纷办结后才能评价"))
         if Rating.objects.filter(dispute=locked).exists():

@@ -22,10 +22,11 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.disputes.access import dispute_for
-from jiefen.disputes.lifecycle import DisputeError, NotFound
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file, receiving_body
 from jiefen.disputes.services import PartyInput
+from jiefen.lib.errors import DisputeError, NotFound
+from jiefen.lib.errors import errors_to_form as _attach
 from jiefen.portal import guard, selectors, services
 from jiefen.portal.forms import (
     AnswerForm,
@@ -49,15 +50,6 @@ FILING_FIELDS = {
     "parties.0.phone": "contact_phone",
     "parties.1.name": "other_name",
 }
-
-
-def _attach(error: DisputeError, form: Any, mapping: dict[str, str] | None = None) -> None:
-    if not error.fields:
-        form.add_error(None, str(error.message))
-    for name, problems in error.fields.items():
-        target = (mapping or {}).get(name, name)
-        for problem in problems:
-            form.add_error(target if target in form.fields else None, problem)
 
 
 # --- filing -------------------------------------------------------------------------------------
@@ -214,14 +206,16 @@ def file(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _render_filed(request: HttpRequest, dispute_id: int, nonce: str, again: bool) -> HttpResponse:
+def _render_filed(
+    request: HttpRequest, dispute_id: int, nonce: str | None, again: bool
+) -> HttpResponse:
     dispute = Dispute.objects.select_related("holder").get(pk=dispute_id)
     return render(
         request,
         "portal/filed.html",
         {
             "number": dispute.number,
-            "code": guard.filing_code(nonce),
+            "code": guard.filing_code(nonce or ""),
             "holder": dispute.holder.name,
             "again": again,
         },

@@ -1,46 +1,6 @@
-"""Keyed digests of parties' phone and ID numbers, so a person can be found without decrypting.
+"""The keyed lookup digests of phone and ID numbers; they live in jiefen.lib.sealed (the dispute
+models compute them), and are named here for the privacy app's readers."""
 
-Fernet ciphertext is randomised: the same number encrypts differently every time, so a lookup by
-value is impossible. Beside each encrypted number, Party keeps HMAC-SHA256(key, normalised
-number). The key is derived (HKDF) from FIELD_ENCRYPTION_KEY, the secret that already guards
-parties' numbers and lives outside the database: a plain hash would not do, because ID and
-phone numbers are so few (a region, a birth date and a sequence; 11 digits) that a dump of the
-database could be reversed by trying them all. SECRET_KEY is not used: it protects sessions and
-is rotated for their sake, and rotating it would silently break every lookup. After
-FIELD_ENCRYPTION_KEY changes, `jiefen privacy reindex` recomputes the digests.
-"""
+from jiefen.lib.sealed import digest, normalise
 
-import hashlib
-import hmac
-import re
-from functools import lru_cache
-
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
-
-_SPACES = re.compile(r"[\s\-()（）]")
-_COUNTRY = re.compile(r"^(?:\+86|0086|86)(?=1\d{10}$)")
-
-
-def normalise(value: str | None) -> str:
-    """The form a number is stored and matched in: no spaces or hyphens, no +86 before a mobile
-    number, upper case (an ID's check character X)."""
-    value = _SPACES.sub("", value or "").upper()
-    return _COUNTRY.sub("", value)
-
-
-@lru_cache(maxsize=4)
-def _key(secret: str) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"jiefen party lookup v1"
-    ).derive(secret.encode("utf-8"))
-
-
-def digest(value: str | None) -> str:
-    """The lookup digest of a phone or ID number; "" for nothing."""
-    value = normalise(value)
-    if not value:
-        return ""
-    key = _key(settings.FIELD_ENCRYPTION_KEY)
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+__all__ = ["digest", "normalise"]

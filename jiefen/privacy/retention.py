@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
@@ -41,6 +41,7 @@ from django.utils import timezone
 from jiefen.audit.services import audit_bulk
 from jiefen.disputes.models import Agreement, Dispute, Event, Party, Session, Status
 from jiefen.disputes.services import event_append
+from jiefen.lib.days import day_start
 from jiefen.ops.batches import write_batch
 from jiefen.privacy.models import AnonymiseRun
 
@@ -83,15 +84,11 @@ def label(index: int) -> str:
     return f"当事人{LABELS[index]}" if index < len(LABELS) else f"当事人{index + 1}"
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
-
-
 def due(closed_before: date) -> QuerySet[Dispute]:
     """Finished disputes closed before the day with a party not yet anonymised."""
     waiting = Party.objects.filter(dispute=OuterRef("pk"), anonymised_at__isnull=True)
     return Dispute.objects.filter(
-        status__in=FINISHED, closed_at__lt=_start_of(closed_before)
+        status__in=FINISHED, closed_at__lt=day_start(closed_before)
     ).filter(Exists(waiting))
 
 

@@ -30,16 +30,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from jiefen.disputes.lifecycle import Forbidden, Invalid, event_label
+from jiefen.disputes.lifecycle import event_label
 from jiefen.disputes.models import Event, Party, Reveal, Status
 from jiefen.lib import cells
+from jiefen.lib import sealed as lookup
+from jiefen.lib.errors import Forbidden, Invalid
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
-from jiefen.org.models import Role
+from jiefen.org.context import PRIVACY
 from jiefen.org.scope import Scope, scope_of
-from jiefen.privacy import lookup
 from jiefen.privacy.models import AccessKind, AccessRequest
 
-ROLES = (Role.CLERK, Role.HEAD, Role.ADMIN)
+ROLES = tuple(sorted(PRIVACY))
 # A person is rarely a party to more than a handful of disputes; an organisation may be to many.
 LIMIT = 500
 
@@ -63,23 +64,10 @@ def _check(actor: Any, reason: str) -> str:
     return reason
 
 
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def _credit_code_ok(value: str) -> bool:
-    """A unified social credit code with a correct check character (GB 32100): the shape
-    alone would let any 18 digits through — a mistyped ID number among them."""
-    if not valid_credit_code(value):
-        return False
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(value[:17], _USCC_WEIGHTS, strict=True))
-    return _USCC_CHARS[(31 - total % 31) % 31] == value[17]
-
-
 def key_digest(key: str) -> str:
     """The digest of a phone, resident ID or credit code entered; Invalid for anything else."""
     value = lookup.normalise(key)
-    if not (valid_phone(value) or valid_resident_id(value) or _credit_code_ok(value)):
+    if not (valid_phone(value) or valid_resident_id(value) or valid_credit_code(value)):
         message = _("请输入正确的手机号码、身份证号码或统一社会信用代码")
         raise Invalid(message, fields={"key": [message]})
     return lookup.digest(value)

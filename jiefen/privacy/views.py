@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from jiefen.disputes.lifecycle import DisputeError, Forbidden
+from jiefen.lib.errors import DisputeError, Forbidden, errors_to_form
 from jiefen.privacy.forms import AccessForm, ExportForm
 from jiefen.privacy.subject import may_answer, subject_export, subject_search
 
@@ -43,11 +43,7 @@ def access(request: HttpRequest) -> HttpResponse:
     except Forbidden:
         raise PermissionDenied from None
     except DisputeError as error:
-        for name, errors in error.fields.items():
-            for message in errors:
-                form.add_error(name if name in form.fields else None, message)
-        if not error.fields:
-            form.add_error(None, str(error.message))
+        errors_to_form(error, form)
         return _render(request, form, status=400)
     request.session[SESSION_KEY] = {"digest": digest, "reason": form.cleaned_data["reason"]}
     # The number is not shown back: the form starts empty again.

@@ -29,7 +29,8 @@ class DeadlineRuleForm(forms.ModelForm):
         fields = RULE_FIELDS
 
     def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         candidate = DeadlineRule(
             pk=self.instance.pk, **{f: cleaned.get(f) for f in RULE_FIELDS if f in cleaned}
         )

@@ -8,13 +8,18 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         from jiefen.disputes import selectors
+        from jiefen.disputes import views as dispute_views
         from jiefen.disputes.lifecycle import EVENT_LABELS
         from jiefen.disputes.services import EVENT_FOLLOWERS
         from jiefen.search import index
         from jiefen.search import selectors as search_selectors
         from jiefen.search.events import EVENT_LABELS as SEARCH_LABELS
+        from jiefen.search.views import intake_link, intake_review, search_box_mask
 
         EVENT_LABELS.update(SEARCH_LABELS)  # type: ignore[arg-type]
         if index.index_follow not in EVENT_FOLLOWERS:
             EVENT_FOLLOWERS.append(index.index_follow)
         selectors.TEXT_SEARCH = search_selectors.search_page
+        dispute_views.search_box_mask.register(search_box_mask)
+        dispute_views.intake_review.register(intake_review)
+        dispute_views.intake_link.register(intake_link)

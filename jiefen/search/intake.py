@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import Dispute, Party, PartyKind, Side
+from jiefen.lib import sealed as lookup
 from jiefen.org.scope import Scope, scope_of
-from jiefen.privacy import lookup
 from jiefen.regions.models import Level, code_span
 from jiefen.search.models import KeyKind, SearchKey
 from jiefen.search.segment import clean, similar_words

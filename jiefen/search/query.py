@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from jiefen.lib import sealed as lookup
 from jiefen.lib.personal import mask_id, mask_phone, valid_credit_code
-from jiefen.privacy import lookup
 from jiefen.search.segment import clean, query_words
 
 MAX_LENGTH = 100

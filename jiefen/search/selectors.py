@@ -308,7 +308,8 @@ def highlight(text: str, words: list[str], *, around: int | None = None) -> Safe
         low = max(0, first.start() - around)
         high = min(len(text), first.end() + around)
         text = ("…" if low else "") + text[low:high] + ("…" if high < len(text) else "")
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for match in pattern.finditer(text):
         out.append(escape(text[last : match.start()]))
         out.append(f"<mark>{escape(match.group(0))}</mark>")
@@ -322,7 +323,7 @@ class Shown:
     title: SafeString
     snippet: SafeString
     number: SafeString
-    reasons: list[str]
+    reasons: list[SafeString] | list[str]
 
 
 REASON_LABELS = {

@@ -41,7 +41,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for problems in form.errors.values():
             for problem in problems:
-                messages.error(request, problem)
+                messages.error(request, str(problem))
         return redirect("disputes:detail", pk=pk)
     data = form.cleaned_data
     try:
@@ -55,7 +55,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             services.dispute_link(
-                actor=request.user,
+                actor=request.user,  # type: ignore[misc]  # staff only: login_required
                 source_id=dispute.pk,
                 target_id=other.pk,
                 reasons=data["reasons"],
@@ -109,7 +109,7 @@ def _sent_before(request: HttpRequest, data: dict[str, Any]) -> bool:
     if not once:
         return False
     return Event.objects.filter(
-        actor=request.user,
+        actor=request.user,  # type: ignore[misc]  # staff pages: a signed-in user
         action="register",
         at__gte=timezone.now() - ONCE_WINDOW,
         params__once=once,

@@ -47,9 +47,10 @@ from django.utils.translation import gettext_lazy
 from jiefen.audit.services import audit_bulk
 from jiefen.disputes import services
 from jiefen.disputes.access import roles_by_body
-from jiefen.disputes.lifecycle import TABLE, Action, DisputeError
+from jiefen.disputes.lifecycle import TABLE, Action
 from jiefen.disputes.models import Category, Channel, Outcome, PartyKind, Route, Side
 from jiefen.lib.archives import ArchiveLimits, archive_problem
+from jiefen.lib.errors import DisputeError
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
 from jiefen.lib.text import text_blank, text_problem
 from jiefen.ops.batches import write_batch
@@ -177,7 +178,7 @@ class Row:
     route: str
     satisfaction: int | None
     closed: date | None
-    moves: list[str] = field(default_factory=list)
+    moves: list[Action] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,7 +328,8 @@ def _date(value: Any) -> date | None:
 
 
 def _parties(text: str, side: str) -> tuple[list[services.PartyInput], list[str]]:
-    parties, problems = [], []
+    parties: list[services.PartyInput] = []
+    problems: list[str] = []
     for chunk in _PARTY_SPLIT.split(text):
         chunk = chunk.strip()
         if not chunk:
@@ -788,7 +790,7 @@ def run_job(job_id: int, progress: Progress | None = None) -> Any:
     State = ImportJob.State
 
     def record(phase: str, done: int, total: int) -> None:
-        fields = {"rows_total": total}
+        fields: dict[str, Any] = {"rows_total": total}
         if phase == "check":
             fields |= {"status": State.CHECKING, "rows_checked": done}
         else:

@@ -1,4 +1,5 @@
-"""Import and export pages. Thin: the work is in importing.py and exporting.py."""
+"""Import and export pages. Thin: the writes are in services.py, the work in importing.py and
+exporting.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,9 +20,11 @@ from django.views.decorators.http import require_POST
 
 from jiefen.disputes.forms import FilterForm
 from jiefen.lib import cells
+from jiefen.lib.errors import DisputeError, errors_to_form
 from jiefen.org.scope import scope_of
+from jiefen.spreadsheets import services
 from jiefen.spreadsheets.exporting import XLSX, ExportTooSlow, export_workbook, template_workbook
-from jiefen.spreadsheets.importing import MAX_BYTES, STAFF, digest_of
+from jiefen.spreadsheets.importing import MAX_BYTES, STAFF
 from jiefen.spreadsheets.models import ImportJob
 
 
@@ -50,15 +52,9 @@ def _may_import(user: Any) -> bool:
 def _job(request: HttpRequest, pk: int) -> ImportJob:
     """The importer's own job; another's answers as one that does not exist."""
     try:
-        return ImportJob.objects.get(pk=pk, actor=request.user)
+        return ImportJob.objects.get(pk=pk, actor=request.user)  # type: ignore[misc]
     except ImportJob.DoesNotExist:
         raise Http404 from None
-
-
-def _enqueue(job: ImportJob) -> None:
-    from jiefen.spreadsheets.tasks import import_task
-
-    transaction.on_commit(lambda: import_task.enqueue(job.pk))
 
 
 @never_cache
@@ -69,24 +65,18 @@ def import_start(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        raw = upload.read()
-        digest = digest_of(raw)
-        if ImportJob.objects.filter(
-            digest=digest, status=ImportJob.State.DONE, dry_run=False
-        ).exists():
-            form.add_error("file", _("该文件已经导入过，不会重复导入"))
+        try:
+            job = services.import_job_start(
+                actor=request.user,
+                filename=upload.name,
+                raw=upload.read(),
+                language=get_language() or "zh-hans",
+            )
+        except DisputeError as error:
+            errors_to_form(error, form)
         else:
-            with transaction.atomic():
-                job = ImportJob.objects.create(
-                    actor=request.user,
-                    filename=upload.name[:200],
-                    digest=digest,
-                    content=raw,
-                    language=get_language() or "zh-hans",
-                )
-                _enqueue(job)
             return redirect("spreadsheets:job", pk=job.pk)
-    recent = ImportJob.objects.filter(actor=request.user).order_by("-id")[:10]
+    recent = ImportJob.objects.filter(actor=request.user).order_by("-id")[:10]  # type: ignore[misc]
     return render(request, "spreadsheets/import.html", {"form": form, "recent": recent})
 
 
@@ -145,37 +135,23 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
 def import_valid_only(request: HttpRequest, pk: int) -> HttpResponse:
     """The importer confirmed, seeing how many rows will be skipped: import the valid ones."""
     job = _job(request, pk)
-    if job.status != ImportJob.State.REFUSED or not job.content:
-        messages.error(request, _("该导入任务不能再导入有效行"))
-        return redirect("spreadsheets:job", pk=pk)
-    # The page said how many rows would be skipped; refuse if that is not what the job holds.
-    if request.POST.get("skip") != str(job.rows_invalid):
-        messages.error(request, _("请确认跳过的行数后再导入"))
-        return redirect("spreadsheets:job", pk=pk)
-    with transaction.atomic():
-        retry = ImportJob.objects.create(
+    try:
+        retry = services.import_job_valid_only(
             actor=request.user,
-            filename=job.filename,
-            digest=job.digest,
-            content=bytes(job.content),
-            language=get_language() or job.language,
-            valid_only=True,
+            job=job,
+            skip=request.POST.get("skip"),
+            language=get_language() or "",
         )
-        job.content = b""
-        job.status = ImportJob.State.DISCARDED
-        job.save(update_fields=["content", "status"])
-        _enqueue(retry)
+    except DisputeError as error:
+        messages.error(request, str(error.message))
+        return redirect("spreadsheets:job", pk=pk)
     return redirect("spreadsheets:job", pk=retry.pk)
 
 
 @login_required
 @require_POST
 def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
-    if job.status == ImportJob.State.REFUSED:
-        job.content = b""
-        job.status = ImportJob.State.DISCARDED
-        job.save(update_fields=["content", "status"])
+    services.import_job_discard(job=_job(request, pk))
     return redirect("spreadsheets:import")
 
 

@@ -7,13 +7,20 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("督办与包案")
 
     def ready(self) -> None:
-        from jiefen.disputes.lifecycle import EVENT_LABELS
+        from jiefen.disputes.lifecycle import EVENT_LABELS, event_detail_more
         from jiefen.supervision.events import EVENT_LABELS as SUPERVISION_LABELS
+        from jiefen.supervision.events import event_detail
 
         EVENT_LABELS.update(SUPERVISION_LABELS)  # type: ignore[arg-type]
+        event_detail_more.register(event_detail)
 
         from jiefen.disputes.services import EVENT_FOLLOWERS
         from jiefen.supervision.notifications import notifications_settle
 
         if notifications_settle not in EVENT_FOLLOWERS:
             EVENT_FOLLOWERS.append(notifications_settle)
+
+        from jiefen.ops.views import sweep_hooks_health
+        from jiefen.supervision.sweep import hooks_health
+
+        sweep_hooks_health.register(hooks_health)

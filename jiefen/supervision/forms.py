@@ -71,7 +71,7 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, regions=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [
+        self.fields["region"].choices = [  # type: ignore[attr-defined]
             (r.code, _("%(name)s（%(code)s）") % {"name": r.name, "code": r.code}) for r in regions
         ]
 

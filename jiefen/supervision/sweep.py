@@ -44,7 +44,7 @@ from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes.deadlines import warnings_refresh
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Risk, Tier, Warning
-from jiefen.disputes.services import deadline_params, event_append
+from jiefen.disputes.services import deadline_params, dispute_lock, event_append
 from jiefen.ops.batches import write_batch
 from jiefen.supervision import events
 from jiefen.supervision.access import heads_of
@@ -93,6 +93,25 @@ def hook_register(name: str, function: Callable[..., Any]) -> None:
 
 def hooks_missing() -> list[str]:
     return [name for name in HOOKS if name not in _hooks]
+
+
+def hooks_health() -> dict[str, Any]:
+    """How the sweep's hooks fared at their last run, for /healthz/sweep (jiefen.ops.views): a
+    missing or failing hook means a duty (a party's unanswered request rising by itself,
+    anonymisation …) was not done."""
+    failing = {
+        name: {
+            "error": error,
+            "failures": failures,
+            "since": failed.isoformat() if failed else None,
+        }
+        for name, error, failures, failed in SweepHookStatus.objects.exclude(last_error="")
+        .filter(name__in=HOOKS)
+        .values_list("name", "last_error", "failures", "last_failed_at")
+    }
+    for name in hooks_missing():
+        failing.setdefault(name, {"error": "NotRegistered", "failures": None, "since": None})
+    return {"ok": not failing, "failing": failing, "failing_count": len(failing)}
 
 
 def sweep_run(
@@ -332,7 +351,7 @@ def orders_escalate(*, today: date, now: datetime) -> int:
     for pk, dispute_id in candidates:
         with write_batch():
             # The dispute row first, as every writer of its history locks it.
-            Dispute.objects.select_for_update().values_list("pk", flat=True).get(pk=dispute_id)
+            dispute = dispute_lock(dispute_id)
             won = SupervisionOrder.objects.filter(
                 pk=pk, answered_at__isnull=True, escalated_at__isnull=True
             ).update(escalated_at=now)
@@ -340,7 +359,6 @@ def orders_escalate(*, today: date, now: datetime) -> int:
                 continue  # answered or escalated by another worker since the list was read
             audit_bulk(model=SupervisionOrder, action="update", pks=[pk], fields=["escalated_at"])
             order = SupervisionOrder.objects.select_related("to_body").get(pk=pk)
-            dispute = Dispute.objects.get(pk=dispute_id)
             deadline = deadline_params(dispute)
             event_append(
                 dispute=dispute,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiefen.disputes.access import dispute_for
-from jiefen.disputes.lifecycle import DisputeError, NotFound
+from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.supervision import selectors, services
 from jiefen.supervision.forms import (
     AnswerForm,

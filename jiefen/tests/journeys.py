@@ -100,7 +100,7 @@ def own_connections(tmp_path: Path) -> Iterator[None]:
 
     rules_changed()
     memory = connections[DEFAULT_DB_ALIAS]
-    if memory.vendor != "sqlite" or not memory.is_in_memory_db():
+    if memory.vendor != "sqlite" or not memory.is_in_memory_db():  # type: ignore[attr-defined]
         yield
         return
     memory.ensure_connection()

@@ -620,7 +620,7 @@ def _kwargs(land: Land, name: str, place: str | None) -> dict[str, Any]:
         if kind.startswith("="):
             kwargs[key] = kind[1:]
         else:
-            kwargs[key] = land.objects[place][kind] if place else MISSING
+            kwargs[key] = land.objects[place][kind] if place else MISSING  # type: ignore[assignment]
     return kwargs
 
 
@@ -632,7 +632,7 @@ def _snapshot() -> dict[str, int]:
     for model in apps.get_models():
         label = model._meta.app_label
         if model.__module__.startswith("jiefen.") and label not in {"audit"}:
-            counts[model._meta.label] = model.objects.count()
+            counts[model._meta.label] = model.objects.count()  # type: ignore[attr-defined]
     counts["versions"] = sum(Dispute.objects.values_list("version", flat=True))
     return counts
 

@@ -121,7 +121,7 @@ def test_it_finds_the_bulk_writes_it_must_check():
     for path in (
         "jiefen/api/tokens.py",
         "jiefen/meetings/services.py",
-        "jiefen/supervision/services.py",
+        "jiefen/supervision/campaigns.py",
         "jiefen/meetings/receptions.py",
         "jiefen/privacy/retention.py",
         "jiefen/portal/services.py",

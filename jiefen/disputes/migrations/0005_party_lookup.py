@@ -2,12 +2,12 @@
 
 from django.db import migrations, models
 
-import jiefen.privacy.fields
+import jiefen.lib.sealed
 
 
 def fill(apps, schema_editor):
     """Compute the lookup digests of the parties already stored, in chunks."""
-    from jiefen.privacy.lookup import digest
+    from jiefen.lib.sealed import digest
 
     Party = apps.get_model("disputes", "Party")
     last = 0
@@ -45,14 +45,14 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="party",
             name="id_number",
-            field=jiefen.privacy.fields.SealedCharField(
+            field=jiefen.lib.sealed.SealedCharField(
                 blank=True, max_length=30, null=True, verbose_name="证件号码"
             ),
         ),
         migrations.AlterField(
             model_name="party",
             name="phone",
-            field=jiefen.privacy.fields.SealedCharField(
+            field=jiefen.lib.sealed.SealedCharField(
                 blank=True, max_length=30, null=True, verbose_name="联系电话"
             ),
         ),

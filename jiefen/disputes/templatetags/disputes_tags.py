@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from jiefen.disputes.lifecycle import event_detail_more
 from jiefen.disputes.lifecycle import event_label as lifecycle_event_label
 from jiefen.disputes.models import Event, Outcome, Route, Status, Warning
 from jiefen.lib.personal import mask_id, mask_phone
@@ -54,9 +55,7 @@ def event_detail(event: Event) -> str:
         parts.append(_("期限 %(n)s 个工作日") % {"n": p["days"]})
     if p.get("due"):
         parts.append(_("时限至 %(due)s") % {"due": p["due"]})
-    from jiefen.supervision.events import event_detail as supervision_detail
-
-    extra = supervision_detail(event.action, p)
+    extra = event_detail_more(event.action, p)
     if extra:
         parts.append(str(extra))
     return _("；").join(parts)

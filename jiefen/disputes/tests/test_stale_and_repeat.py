@@ -15,7 +15,7 @@ VERSION = re.compile(r'action="/disputes/\d+/act/transfer/".*?name="version" val
 def _registration(world, client) -> dict:
     """The registration form as the page gives it (its one-time token included), filled in."""
     page = client.get(reverse("disputes:register")).content.decode()
-    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     return {
         "once": once,
         "body": world.bodies["枫一社区"].pk,

@@ -5,7 +5,7 @@ plain text before the columns return to their old types."""
 
 from django.db import migrations
 
-import jiefen.privacy.fields
+import jiefen.lib.sealed
 
 FIELDS = ("gender", "age", "ethnicity", "occupation", "employer")
 
@@ -52,28 +52,28 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="partydetail",
             name="age",
-            field=jiefen.privacy.fields.SealedIntegerField(
+            field=jiefen.lib.sealed.SealedIntegerField(
                 blank=True, null=True, verbose_name="年龄"
             ),
         ),
         migrations.AlterField(
             model_name="partydetail",
             name="employer",
-            field=jiefen.privacy.fields.SealedCharField(
+            field=jiefen.lib.sealed.SealedCharField(
                 blank=True, max_length=100, null=True, verbose_name="工作单位"
             ),
         ),
         migrations.AlterField(
             model_name="partydetail",
             name="ethnicity",
-            field=jiefen.privacy.fields.SealedCharField(
+            field=jiefen.lib.sealed.SealedCharField(
                 blank=True, max_length=20, null=True, verbose_name="民族"
             ),
         ),
         migrations.AlterField(
             model_name="partydetail",
             name="gender",
-            field=jiefen.privacy.fields.SealedCharField(
+            field=jiefen.lib.sealed.SealedCharField(
                 blank=True,
                 choices=[("male", "男"), ("female", "女")],
                 max_length=6,
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="partydetail",
             name="occupation",
-            field=jiefen.privacy.fields.SealedCharField(
+            field=jiefen.lib.sealed.SealedCharField(
                 blank=True, max_length=50, null=True, verbose_name="职业"
             ),
         ),

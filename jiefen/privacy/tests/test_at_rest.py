@@ -75,7 +75,7 @@ def database_bytes() -> bytes:
     """The whole database as stored."""
     connection.ensure_connection()
     if connection.vendor == "sqlite":
-        if connection.is_in_memory_db():
+        if connection.is_in_memory_db():  # type: ignore[attr-defined]  # SQLite's
             return connection.connection.serialize()  # every page, free ones too
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -137,10 +137,10 @@ def cache_contents() -> bytes:
                 pickled = base64.b64decode(value)
                 out += key.encode() + pickled + repr(pickle.loads(pickled)).encode()
         return out
-    store = backend._cache  # diskcache.FanoutCache
+    store = backend._cache  # type: ignore[attr-defined]  # diskcache.FanoutCache
     for key in store:
         out += repr(key).encode() + repr(store.get(key)).encode()
-    for path in Path(backend.directory).rglob("*"):
+    for path in Path(backend.directory).rglob("*"):  # type: ignore[attr-defined]
         if path.is_file():
             out += path.read_bytes()
     return out

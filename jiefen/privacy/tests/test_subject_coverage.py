@@ -35,7 +35,12 @@ def personal_models() -> dict[str, str]:
         for model in apps.get_models():
             label = model._meta.label
             for field in model._meta.concrete_fields:
-                target = field.related_model._meta.label if field.is_relation else None
+                related = field.related_model
+                target = (
+                    related._meta.label  # type: ignore[union-attr]
+                    if field.is_relation and related not in (None, "self")
+                    else None
+                )
                 if label not in linked and target and (target in ANCHORS or target in linked):
                     linked[label] = f"{field.name} → {target}"
                     changed = True

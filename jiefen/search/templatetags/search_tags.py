@@ -26,7 +26,8 @@ def related_disputes(context: Any, dispute: Any) -> dict[str, Any]:
         .select_related("source", "target", "actor")
         .order_by("-at")[:50]
     )
-    shown, hidden = [], 0
+    shown: list[dict[str, Any]] = []
+    hidden = 0
     merged_into = None
     for link in links:
         other = link.target if link.source_id == dispute.pk else link.source

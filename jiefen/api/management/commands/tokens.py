@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from jiefen.accounts.models import User
 from jiefen.api.models import ApiToken
 from jiefen.api.tokens import token_create, token_revoke
-from jiefen.disputes.lifecycle import DisputeError
+from jiefen.lib.errors import DisputeError
 from jiefen.org.models import Body
 
 
