@@ -249,7 +249,19 @@ class FilterForm(forms.Form):
     )
     mass = forms.BooleanField(required=False, label=_("仅群体性（10人以上）"))
     # Names, phone and ID numbers, number parts and words: jiefen.search.query.
-    q = forms.CharField(required=False, max_length=100, label=_("查找"))
+    # Shown above the folded filters, and sent with them (the filter form's id).
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label=_("查找"),
+        widget=forms.TextInput(
+            attrs={
+                "form": "filter-form",
+                "type": "search",
+                "placeholder": _("姓名、电话、编号或事由"),
+            }
+        ),
+    )
     sort = forms.ChoiceField(
         choices=[("registered", _("登记时间（新的在前）")), ("due", _("办理时限（近的在前）"))],
         required=False,

@@ -105,7 +105,8 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
             "chosen": sum(
                 1
                 for field in form.visible_fields()
-                if field.name != "sort" and filters.get(field.name) not in (None, "", [], False)
+                if field.name not in ("sort", "q")
+                and filters.get(field.name) not in (None, "", [], False)
             ),
             "provisional_years": _provisional_years([d.due_date for d in page.rows]),
             **masked,

@@ -367,6 +367,12 @@ EXEMPT = {
     "metrics.StayMark": "a deadline marker of the rollups, derived from the level stays (exported)",
     "spreadsheets.ImportJob": "a staff member's uploaded file, erased when the import ends or "
     "after a day when refused; its rows became the party rows exported",
+    "search.SearchEntry": "the search index: words cut from the dispute's texts, which are "
+    "exported, and rebuilt from them",
+    "search.SearchKey": "the search index: party names, codes and number parts of the dispute, "
+    "which are exported, and rebuilt from them",
+    "search.DisputeLink": "a link or merge is also a dispute event (who, when, why), exported with "
+    "the events; the other dispute is other people's",
 }
 
 

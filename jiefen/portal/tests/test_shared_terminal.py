@@ -4,6 +4,7 @@ many more; a refusal says when to try again and where else to go, keeps what was
 never stops a party from following, rating or asking about their own case."""
 
 import hashlib
+import itertools
 
 import pytest
 from django.conf import settings
@@ -26,7 +27,12 @@ def browser(name: str) -> Client:
     return client
 
 
+_filed = itertools.count(1)
+
+
 def file(client, world, ip=HOME, **overrides):
+    # Each a different matter: the same filing sent again is the dispute already filed.
+    overrides.setdefault("title", f"第{next(_filed)}件邻里纠纷")
     return client.post("/public/", filing_form(world, **overrides), REMOTE_ADDR=ip)
 
 

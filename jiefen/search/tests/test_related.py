@@ -26,7 +26,7 @@ def _zhang(world, clerk, **overrides):
                 side="respondent",
                 kind="organisation",
                 name="绍兴市枫桥建筑工程有限公司",
-                id_number="91330681MA2BXXXX1K",
+                id_number="91330681MA2BXXXX11",
             ),
         ],
     )
@@ -57,7 +57,7 @@ def test_it_suggests_the_dispute_of_the_same_party_by_digest(world, zhang, villa
 
 def test_it_suggests_the_same_respondent_organisation_and_project(world, zhang, village_clerk):
     org = PartyInput(
-        side="respondent", kind="organisation", name="另一个名字", id_number="91330681MA2BXXXX1K"
+        side="respondent", kind="organisation", name="另一个名字", id_number="91330681MA2BXXXX11"
     )
     # The credit code is the organisation's ID number: its digest matches too.
     assert _suggest(village_clerk, world, parties=[org]) == {
