@@ -28,24 +28,14 @@ from jiefen.disputes.forms import (
     VisitForm,
     pending_answer_field,
 )
+from jiefen.disputes.intake import intake_link, intake_review, search_box_mask
 from jiefen.disputes.lifecycle import Action
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.selectors import dispute_list, filter_suggestions, queue_for, timeline
 from jiefen.lib.errors import Conflict, DisputeError, NotFound, errors_to_form
-from jiefen.lib.registry import Slot
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import bodies_for
 from jiefen.regions.models import Level, Region, code_span
-
-# The search app (above disputes) fills these when it loads: the masked search box, and the
-# related disputes a registration probably repeats, with the clerk's choice to link them.
-search_box_mask: Slot[[HttpRequest, Any, Any, Any], dict[str, Any]] = Slot(
-    "search_box_mask", provider="jiefen.search"
-)
-intake_review: Slot[[HttpRequest, dict[str, Any], list[Any]], Any] = Slot(
-    "intake_review", provider="jiefen.search"
-)
-intake_link: Slot[[HttpRequest, Any], None] = Slot("intake_link", provider="jiefen.search")
 
 
 def _provisional_years(dates: list[Any]) -> list[int]:

@@ -7,8 +7,8 @@ class SearchConfig(AppConfig):
     verbose_name = _("查找与关联")
 
     def ready(self) -> None:
+        from jiefen.disputes import intake as dispute_pages
         from jiefen.disputes import selectors
-        from jiefen.disputes import views as dispute_views
         from jiefen.disputes.lifecycle import EVENT_LABELS
         from jiefen.disputes.services import EVENT_FOLLOWERS
         from jiefen.search import index
@@ -20,6 +20,6 @@ class SearchConfig(AppConfig):
         if index.index_follow not in EVENT_FOLLOWERS:
             EVENT_FOLLOWERS.append(index.index_follow)
         selectors.TEXT_SEARCH = search_selectors.search_page
-        dispute_views.search_box_mask.register(search_box_mask)
-        dispute_views.intake_review.register(intake_review)
-        dispute_views.intake_link.register(intake_link)
+        dispute_pages.search_box_mask.register(search_box_mask)
+        dispute_pages.intake_review.register(intake_review)
+        dispute_pages.intake_link.register(intake_link)
