@@ -17,14 +17,21 @@ PostgreSQL locks rows, not the database; there the batches only keep transaction
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# PostgreSQL's deadlock and serialisation failure: the server rolled one transaction back so
+# that the other (often a person's) goes on; the rolled-back batch can simply run again.
+RETRYABLE = {"40P01", "40001"}
+RETRIES = 3
 
 PAUSE_MIN = 0.002  # seconds
 PAUSE_MAX = 0.2
@@ -60,3 +67,23 @@ def each_in_batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
+
+
+def retryable(error: BaseException) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in RETRYABLE
+
+
+def step_retried(step: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Run a background step whose batches each commit on their own and whose work is found
+    again from the data (a cursor, a marker): when the database rolls a batch back to break a
+    deadlock with a person's transaction, the step runs again from where the data stands, up
+    to RETRIES times."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return step(*args, **kwargs)
+        except OperationalError as error:
+            if not retryable(error) or attempt == RETRIES:
+                raise
+            log.warning("%s: %s, running it again (%d)", step.__name__, error, attempt)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")

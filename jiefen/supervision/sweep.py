@@ -45,7 +45,7 @@ from jiefen.calendars.services import calendar_current
 from jiefen.disputes.deadlines import warnings_refresh
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Risk, Tier, Warning
 from jiefen.disputes.services import deadline_params, dispute_lock, event_append
-from jiefen.ops.batches import write_batch
+from jiefen.ops.batches import step_retried, write_batch
 from jiefen.supervision import events
 from jiefen.supervision.access import heads_of
 from jiefen.supervision.models import (
@@ -130,24 +130,24 @@ def sweep_run(
             timings[step] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
 
-    changed = warnings_refresh(today=today, calendar=calendar_current())
+    changed = step_retried(warnings_refresh, today=today, calendar=calendar_current())
     counts.update({f"recoloured_{colour}": n for colour, n in changed.items()})
     lap("warnings")
-    counts["yellow"] = warnings_notify(Warning.YELLOW, now=now, chunk=chunk)
+    counts["yellow"] = step_retried(warnings_notify, Warning.YELLOW, now=now, chunk=chunk)
     analyze_if_grown(counts["yellow"])
-    counts["red"] = warnings_notify(Warning.RED, now=now, chunk=chunk)
+    counts["red"] = step_retried(warnings_notify, Warning.RED, now=now, chunk=chunk)
     analyze_if_grown(counts["red"])
     lap("warning_notifications")
-    counts["arrivals"] = arrivals_notify(now=now)
+    counts["arrivals"] = step_retried(arrivals_notify, now=now)
     lap("arrivals")
-    counts["orders_escalated"] = orders_escalate(today=today, now=now)
+    counts["orders_escalated"] = step_retried(orders_escalate, today=today, now=now)
     lap("orders")
-    counts["leader_missing"] = leaders_missing(now=now, chunk=chunk)
+    counts["leader_missing"] = step_retried(leaders_missing, now=now, chunk=chunk)
     analyze_if_grown(counts["leader_missing"] + counts["arrivals"])
     lap("leaders")
     counts.update(hooks_run(today=today, now=now))
     lap("hooks")
-    counts["sent"] = notifications_deliver(at=now)
+    counts["sent"] = step_retried(notifications_deliver, at=now)
     lap("delivery")
     return counts
 

@@ -279,3 +279,44 @@ def test_it_refreshes_the_planners_statistics_after_a_large_batch(db, django_ass
         sweep.analyze_if_grown(sweep.ANALYZE_AFTER)
     with django_assert_num_queries(0):
         sweep.analyze_if_grown(sweep.ANALYZE_AFTER - 1)
+
+
+def test_a_step_rolled_back_to_break_a_deadlock_runs_again(db, monkeypatch):
+    """PostgreSQL breaks a deadlock between a sweep batch and a person's transaction by rolling
+    the batch back; the step runs again and the sweep goes on (seen in the county's journey)."""
+    from django.db import OperationalError
+
+    from jiefen.supervision import sweep
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    calls = []
+    real = sweep.arrivals_notify
+
+    def arrivals_once_deadlocked(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected") from Deadlock()
+        return real(**kwargs)
+
+    monkeypatch.setattr(sweep, "arrivals_notify", arrivals_once_deadlocked)
+    counts = sweep.sweep_run()
+    assert len(calls) == 2 and "arrivals" in counts
+
+
+def test_a_step_failing_otherwise_is_not_run_again(db, monkeypatch):
+    from django.db import OperationalError
+
+    from jiefen.supervision import sweep
+
+    calls = []
+
+    def broken(**kwargs):
+        calls.append(kwargs)
+        raise OperationalError("no such table")
+
+    monkeypatch.setattr(sweep, "arrivals_notify", broken)
+    with pytest.raises(OperationalError):
+        sweep.sweep_run()
+    assert len(calls) == 1
