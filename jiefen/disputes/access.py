@@ -31,8 +31,11 @@ def dispute_for(actor: Any, pk: Any, *, for_update: bool = False) -> Dispute:
             # Lock the dispute row alone, in a query without joins: locking the joined holder,
             # region and category rows would queue every write on the village behind this one,
             # and PostgreSQL re-checks a join against the row a concurrent move just changed
-            # (a new holder), losing the row — a NotFound where a Conflict is due.
-            queryset.select_for_update().values_list("pk", flat=True).get(pk=pk)
+            # (a new holder), losing the row — a NotFound where a Conflict is due. FOR NO KEY
+            # UPDATE: writers of the dispute still queue behind each other, but a row that only
+            # refers to the dispute (a notice, an event of another writer's batch) is not held
+            # up, so a batch that has taken the audit chain's head never waits for this lock.
+            queryset.select_for_update(no_key=True).values_list("pk", flat=True).get(pk=pk)
         return queryset.select_related("holder", "region", "category").get(pk=pk)
     except (Dispute.DoesNotExist, TypeError, ValueError):
         raise NotFound(_not_found()) from None

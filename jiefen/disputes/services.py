@@ -167,7 +167,9 @@ def dispute_register_once(
     other and the second finds the first's registration event, which carries the token."""
     now = at or timezone.now()
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk").first()
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list(
+            "pk"
+        ).first()
         earlier = (
             Event.objects.filter(
                 actor=actor, action=Action.REGISTER, at__gte=now - ONCE_WINDOW, params__once=once
@@ -431,11 +433,14 @@ def dispute_lock(dispute_id: Any, *, actor: Any = None) -> Dispute:
     history takes the lock. For a member of staff (`actor`), only a dispute they may see: a
     foreign one is answered exactly as a missing one (access.dispute_for). For the system
     (no actor: the sweep, a party's request unanswered in time), any dispute. The lock is
-    taken by a query without joins (see access.dispute_for for why)."""
+    taken by a query without joins and leaves the row's key alone (see access.dispute_for for
+    why)."""
     if actor is not None:
         return dispute_for(actor, dispute_id, for_update=True)
     try:
-        Dispute.objects.select_for_update().values_list("pk", flat=True).get(pk=int(dispute_id))
+        Dispute.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(
+            pk=int(dispute_id)
+        )
         return Dispute.objects.select_related("holder", "holder__region", "region", "category").get(
             pk=int(dispute_id)
         )

@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from jiefen.disputes.models import Event
 from jiefen.supervision import sweep
@@ -104,3 +105,57 @@ def test_two_concurrent_sweeps_do_everything_once(
     assert sum(r["sent"] for r in results) == Notification.objects.count()
     assert len(mail.outbox) == Notification.objects.count()
     assert date(2026, 3, 4) > order.due_date
+
+
+def test_a_sweep_notice_about_a_dispute_is_written_while_a_person_holds_its_lock(
+    world, village_clerk, town_head
+):
+    """A person's move locks the dispute row and then appends to the audit chain; a sweep batch
+    that has appended already and then writes a notice about that dispute must not wait for the
+    person (on PostgreSQL the notice's foreign key locks the dispute row for key share, which a
+    FOR UPDATE lock would block: the two then wait on each other, seen in the county's journey).
+    The person's lock therefore leaves the row's key alone (FOR NO KEY UPDATE)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one write lock for the whole database: nothing to interleave")
+    from django.db import transaction
+
+    from jiefen.disputes.services import dispute_lock
+
+    dispute = register(world, village_clerk, when=at(2026, 3, 2))
+    locked, written = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def person():
+        try:
+            with transaction.atomic():
+                dispute_lock(dispute.pk, actor=village_clerk)
+                locked.set()
+                written.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def sweep_batch():
+        try:
+            locked.wait(timeout=10)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+                Notification.objects.create(
+                    recipient=town_head,
+                    kind="yellow",
+                    dispute_id=dispute.pk,
+                    key="k",
+                    created_at=timezone.now(),
+                )
+            outcome.append("written")
+        except Exception as error:  # reported by the assertion
+            outcome.append(error)
+        finally:
+            written.set()
+            connection.close()
+
+    threads = [threading.Thread(target=person), threading.Thread(target=sweep_batch)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcome == ["written"]
