@@ -114,6 +114,19 @@ def reseed() -> None:
 
 
 @pytest.fixture
+def shared_database(transactional_db, tmp_path):
+    """A database that threads with their own connections share the way production processes
+    do: the test database itself on PostgreSQL; on SQLite a file copy of the in-memory test
+    database (its shared cache fails at once on a lock instead of waiting as the settings'
+    IMMEDIATE transactions and busy timeout do on a file). Seed data a flush removed is put
+    back first."""
+    from jiefen.tests.journeys import own_connections
+
+    with own_connections(tmp_path):
+        yield
+
+
+@pytest.fixture
 def world(db):
     reseed()
     return World()

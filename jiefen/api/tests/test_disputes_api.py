@@ -12,7 +12,7 @@ from jiefen.api.models import IdempotencyKey
 from jiefen.api.tests.conftest import ApiClient, payload
 from jiefen.api.tokens import token_create
 from jiefen.disputes.models import Dispute, Event, Party
-from jiefen.disputes.tests.test_concurrency import HOLD, concurrent, shared_database  # noqa: F401
+from jiefen.disputes.tests.test_concurrency import HOLD, concurrent
 from jiefen.org.models import Membership, Role
 
 

@@ -6,14 +6,11 @@ inside its transaction for a moment (after the row is locked), so the loser real
 while the lock is held; without the lock both would read the same version and both succeed.
 """
 
-import importlib
-import sqlite3
 import threading
 import time
 
 import pytest
-from django.apps import apps as django_apps
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 
 from jiefen.disputes import services
 from jiefen.disputes.lifecycle import Conflict
@@ -44,48 +41,6 @@ def test_it_refuses_a_move_made_on_a_stale_version_and_writes_nothing(
 
 
 # --- real threads ---------------------------------------------------------------------------
-
-
-# Data the migrations seed. A transactional test starts from whatever the previous one flushed
-# the database to, so the concurrent tests put it back themselves (idempotently).
-SEEDS = [
-    ("jiefen.disputes.migrations.0002_categories", "add"),
-    ("jiefen.rules.migrations.0003_default_rules", "seed"),
-    ("jiefen.calendars.migrations.0002_confirm_published_years", "confirm"),
-]
-
-
-@pytest.fixture
-def shared_database(transactional_db, tmp_path):
-    """Threads need a database they share the way production does.
-
-    On PostgreSQL that is the test database itself. SQLite's in-memory test database uses a
-    shared cache, whose table locks fail at once ("database table is locked") instead of
-    waiting as the settings' IMMEDIATE transactions and 20 s timeout do on a file; so copy it
-    to a file and point every connection there for the test.
-    """
-    for module, function in SEEDS:
-        getattr(importlib.import_module(module), function)(django_apps, None)
-    memory = connections[DEFAULT_DB_ALIAS]
-    if memory.vendor != "sqlite" or not memory.is_in_memory_db():
-        yield
-        return
-    memory.ensure_connection()
-    path = tmp_path / "jiefen.sqlite3"
-    with sqlite3.connect(path) as target:
-        memory.connection.backup(target)
-    target.close()
-    settings_dict = memory.settings_dict  # shared with every thread's new connection
-    name = settings_dict["NAME"]
-    settings_dict["NAME"] = str(path)
-    connections[DEFAULT_DB_ALIAS] = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
-        yield
-    finally:
-        connections[DEFAULT_DB_ALIAS].close()
-        settings_dict["NAME"] = name
-        # `memory` was never closed, so the in-memory database lives on for the teardown.
-        connections[DEFAULT_DB_ALIAS] = memory
 
 
 def concurrent(test):

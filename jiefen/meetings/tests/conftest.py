@@ -6,6 +6,7 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
+from jiefen.conftest import SEEDS
 from jiefen.disputes import services
 from jiefen.disputes.tests.conftest import (  # noqa: F401  (fixtures)
     _fast_passwords,
@@ -15,7 +16,6 @@ from jiefen.disputes.tests.conftest import (  # noqa: F401  (fixtures)
     town_department,
     village_head,
 )
-from jiefen.disputes.tests.test_concurrency import SEEDS, shared_database  # noqa: F401
 from jiefen.org.models import Role
 
 

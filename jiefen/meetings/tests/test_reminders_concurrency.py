@@ -1,7 +1,7 @@
 """Two sweeps reminding at the same moment (two workers): each village is reminded once.
 
 The database is shared the way production processes share it (see shared_database in
-jiefen/disputes/tests/test_concurrency.py): on PostgreSQL both insert at once and one waits
+jiefen/conftest.py): on PostgreSQL both insert at once and one waits
 for the other's row; on SQLite one writer goes at a time."""
 
 import threading

@@ -27,7 +27,7 @@ TODAY = date(2026, 4, 15)
 def seeded(transactional_db):
     """What the migrations seed (categories, rules, the calendar), which a transactional test
     run before this one may have flushed away."""
-    from jiefen.disputes.tests.test_concurrency import SEEDS
+    from jiefen.conftest import SEEDS
 
     for module, function in SEEDS:
         getattr(importlib.import_module(module), function)(django_apps, None)

@@ -5,13 +5,9 @@ Besides the shared named people (jiefen/conftest.py): leaders of 诸暨市 (coun
 group. Disputes are registered in 枫一社区 and moved through the real services.
 """
 
-import importlib
-import sqlite3
 from datetime import timedelta
 
 import pytest
-from django.apps import apps as django_apps
-from django.db import DEFAULT_DB_ALIAS, connections
 
 from jiefen.disputes.tests.conftest import at, register
 from jiefen.disputes.tests.steps import perform
@@ -95,40 +91,3 @@ def at_county(world, village_clerk, town_head, county_officer, *, when=None, **o
     for i, (action, actor) in enumerate(steps, start=1):
         dispute = perform(action, actor=actor, dispute=dispute, at=start + timedelta(hours=i))
     return dispute
-
-
-# --- Threads with their own connections --------------------------------------------------------
-
-SEEDS = [
-    ("jiefen.disputes.migrations.0002_categories", "add"),
-    ("jiefen.rules.migrations.0003_default_rules", "seed"),
-    ("jiefen.calendars.migrations.0002_confirm_published_years", "confirm"),
-]
-
-
-@pytest.fixture
-def shared_database(transactional_db, tmp_path):
-    """A database threads share the way production processes do: the test database itself on
-    PostgreSQL; on SQLite a file copy of the in-memory test database (its shared cache fails
-    at once on a lock instead of waiting). Seed data a flush removed is put back first."""
-    for module, function in SEEDS:
-        getattr(importlib.import_module(module), function)(django_apps, None)
-    memory = connections[DEFAULT_DB_ALIAS]
-    if memory.vendor != "sqlite" or not memory.is_in_memory_db():
-        yield
-        return
-    memory.ensure_connection()
-    path = tmp_path / "jiefen.sqlite3"
-    with sqlite3.connect(path) as target:
-        memory.connection.backup(target)
-    target.close()
-    settings_dict = memory.settings_dict
-    name = settings_dict["NAME"]
-    settings_dict["NAME"] = str(path)
-    connections[DEFAULT_DB_ALIAS] = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
-        yield
-    finally:
-        connections[DEFAULT_DB_ALIAS].close()
-        settings_dict["NAME"] = name
-        connections[DEFAULT_DB_ALIAS] = memory
