@@ -263,7 +263,11 @@ class FilterForm(forms.Form):
         ),
     )
     sort = forms.ChoiceField(
-        choices=[("registered", _("登记时间（新的在前）")), ("due", _("办理时限（近的在前）"))],
+        choices=[
+            ("", _("默认（查找时最相关的在前）")),
+            ("registered", _("登记时间（新的在前）")),
+            ("due", _("办理时限（近的在前）")),
+        ],
         required=False,
         label=_("排序"),
     )

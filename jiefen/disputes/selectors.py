@@ -272,9 +272,11 @@ def dispute_list(
     ones after), `after` / `before` the id of the last / first row of the page before; with
     `count`, how many there are where that is cheap (never a COUNT over the table)."""
     today = today or timezone.localdate()
-    sort = sort if sort in SORTS else "registered"
     if (filters.get("q") or "").strip():
+        # A search is ranked by relevance unless a sort was chosen.
+        sort = sort if sort in SORTS else "relevance"
         return _searched(actor, filters, today, after=after, before=before, size=size, sort=sort)
+    sort = sort if sort in SORTS else "registered"
     segments = _segments(sort)
     sqlite = connection.vendor == "sqlite"
     small = None
@@ -350,7 +352,7 @@ def _searched(actor: Any, filters: dict[str, Any], today: date, **paging: Any) -
         if not ids:
             return []
         qs = _filtered(actor, {**rest, "ids": ids}, today, _Columns(None))
-        return qs.values_list("id", "registered_at")
+        return qs.values_list("id", "registered_at", "due_date")
 
     return TEXT_SEARCH(actor, filters["q"], narrow, **paging)
 

@@ -77,7 +77,7 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
         filters,
         after=after,
         before=before,
-        sort=filters.get("sort") or "registered",
+        sort=filters.get("sort") or "",
         count=True,
     )
     query = request.GET.copy()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
@@ -227,11 +227,12 @@ def search_page(
     after: int | None = None,
     before: int | None = None,
     size: int = 50,
-    sort: str = "registered",
+    sort: str = "relevance",
 ) -> SearchPage:
     """A page of the disputes matching the search box's `raw` text in the actor's
-    jurisdiction, filtered by `narrow` (the list's other filters: ids → (id, registered_at)
-    rows)."""
+    jurisdiction, filtered by `narrow` (the list's other filters: ids → (id, registered_at,
+    due date) rows), best match first; with `sort` "due" the soonest deadline first (undated
+    last), with "registered" the newest first, the match's rank deciding among equals."""
     query = parse(raw)
     if not query.searchable:
         return SearchPage(
@@ -239,15 +240,12 @@ def search_page(
         )
     hits = _hits(scope_of(actor), query, CANDIDATES)
     capped = len(hits) >= CANDIDATES
-    when = dict(narrow(list(hits))) if hits else {}
-    ranked = sorted(
-        when,
-        key=lambda pk: (hits[pk].rank, hits[pk].score, -when[pk].timestamp(), -pk),
-    )
+    facts = {pk: (registered, due) for pk, registered, due in narrow(list(hits))} if hits else {}
+    ranked = sorted(facts, key=_order(sort, hits, facts))
     start = 0
-    if after is not None and after in when:
+    if after is not None and after in facts:
         start = ranked.index(after) + 1
-    elif before is not None and before in when:
+    elif before is not None and before in facts:
         start = max(0, ranked.index(before) - size)
     # A phone or ID number is not carried into the next page's address (it would be the number
     # in the browser's history and the server's logs): its matches are the first page only.
@@ -269,6 +267,19 @@ def search_page(
         query=query,
         capped=capped,
     )
+
+
+def _order(
+    sort: str, hits: dict[int, Hit], facts: dict[int, tuple[datetime, date | None]]
+) -> Callable[[int], tuple[Any, ...]]:
+    def relevance(pk: int) -> tuple[Any, ...]:
+        return (hits[pk].rank, hits[pk].score, -facts[pk][0].timestamp(), -pk)
+
+    if sort == "due":
+        return lambda pk: (facts[pk][1] is None, facts[pk][1] or date.max, *relevance(pk))
+    if sort == "registered":
+        return lambda pk: (-facts[pk][0].timestamp(), -pk)
+    return relevance
 
 
 def _matched_names(rows: list[Dispute], query: Query) -> dict[int, list[str]]:

@@ -45,8 +45,8 @@ def plan(request, monkeypatch):
     return request.param
 
 
-def _numbers(actor, q, **filters):
-    return [d.number for d in dispute_list(actor, {"q": q, **filters}).rows]
+def _numbers(actor, q, sort="", **filters):
+    return [d.number for d in dispute_list(actor, {"q": q, **filters}, sort=sort).rows]
 
 
 @pytest.fixture
@@ -87,6 +87,42 @@ def test_it_ranks_the_title_above_the_description_then_newest(world, village_cle
         world, village_clerk, title="拖欠工资", description="三个月未发。", when=at(2026, 3, 1)
     )
     assert _numbers(village_clerk, "拖欠工资")[:2] == [in_title.number, in_text.number]
+
+
+def _title_and_text(world, clerk, *, title_on, text_on):
+    in_text = register(
+        world,
+        clerk,
+        title="邻里纠纷",
+        description="对方拖欠工资后搬走了。",
+        when=text_on,
+        complex=True,
+    )
+    in_title = register(
+        world, clerk, title="拖欠工资", description="三个月未发。", when=title_on, complex=True
+    )
+    assert in_text.due_date and in_title.due_date
+    return in_title, in_text
+
+
+def test_a_search_sorted_by_deadline_lists_the_soonest_first(world, village_clerk):
+    in_title, in_text = _title_and_text(
+        world, village_clerk, title_on=at(2026, 3, 5), text_on=at(2026, 3, 2)
+    )
+    assert in_text.due_date < in_title.due_date
+    assert _numbers(village_clerk, "拖欠工资") == [in_title.number, in_text.number]
+    assert _numbers(village_clerk, "拖欠工资", sort="due") == [in_text.number, in_title.number]
+
+
+def test_a_search_sorted_by_registration_lists_the_newest_first(world, village_clerk, client):
+    in_title, in_text = _title_and_text(
+        world, village_clerk, title_on=at(2026, 3, 2), text_on=at(2026, 3, 4)
+    )
+    client.force_login(village_clerk)
+    html = client.get("/disputes/", {"q": "拖欠工资", "sort": "registered"}).content.decode()
+    assert html.index(in_text.number) < html.index(in_title.number)
+    html = client.get("/disputes/", {"q": "拖欠工资"}).content.decode()
+    assert html.index(in_title.number) < html.index(in_text.number)
 
 
 def test_it_highlights_the_words_escaped(world, village_clerk, client):
