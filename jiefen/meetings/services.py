@@ -22,7 +22,7 @@ from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import services as dispute_services
 from jiefen.disputes.access import dispute_for, roles_by_body
-from jiefen.disputes.models import Event
+from jiefen.disputes.reads import dispute_latest_event
 from jiefen.lib.errors import Errors, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.meetings import integration
 from jiefen.meetings.agenda import agenda_build
@@ -562,7 +562,7 @@ def decision_record(
                     at=now,
                 )
                 params = {"department": data.department.pk, "days": int(data.days)}
-                event = Event.objects.filter(dispute=dispute).order_by("-id").first()
+                event = dispute_latest_event(dispute)
                 effect = {"event": event.pk if event else None}
             elif data.kind == DecisionKind.LEADER:
                 assert supervision is not None and data.target_date is not None

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jiefen.disputes.access import dispute_for
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file, receiving_body
+from jiefen.disputes.reads import dispute_find, dispute_get
 from jiefen.disputes.services import PartyInput
 from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.lib.errors import errors_to_form as _attach
@@ -209,7 +210,7 @@ def file(request: HttpRequest) -> HttpResponse:
 def _render_filed(
     request: HttpRequest, dispute_id: int, nonce: str | None, again: bool
 ) -> HttpResponse:
-    dispute = Dispute.objects.select_related("holder").get(pk=dispute_id)
+    dispute = dispute_get(dispute_id, related=["holder"])
     return render(
         request,
         "portal/filed.html",
@@ -247,11 +248,7 @@ def _followed(request: HttpRequest) -> Dispute | None:
     if remembered is None:
         return None
     pk, digest = remembered
-    dispute = (
-        Dispute.objects.select_related("holder", "transfer_to", "category", "region")
-        .filter(pk=pk)
-        .first()
-    )
+    dispute = dispute_find(pk, related=["holder", "transfer_to", "category", "region"])
     if dispute is None or not dispute.query_digest:
         return None
     if not hmac.compare_digest(dispute.query_digest[:16], digest):
