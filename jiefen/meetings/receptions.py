@@ -57,6 +57,24 @@ def day_for(actor: Any, pk: Any) -> ReceptionDay:
         raise NotFound(_("接访安排不存在或不在您的管辖范围内")) from None
 
 
+def bookings_for(actor: Any) -> QuerySet[ReceptionBooking]:
+    """Bookings of reception days inside the actor's jurisdiction."""
+    return scope_of(actor).filter(ReceptionBooking.objects.all(), "slot__day__region_code")
+
+
+def booking_for(actor: Any, pk: Any) -> ReceptionBooking:
+    """The booking `pk` with its slot, day, body and region, if the actor may see its day;
+    NotFound otherwise — the same answer as for a booking that does not exist."""
+    try:
+        return (
+            bookings_for(actor)
+            .select_related("slot__day__body__region", "slot__day__leader")
+            .get(pk=int(pk))
+        )
+    except (ReceptionBooking.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("预约不存在或不在您的管辖范围内")) from None
+
+
 def public_days(today: date, region_code: int | None = None) -> QuerySet[ReceptionDay]:
     """Published reception days from today on, with their free slots, for the public page."""
     qs = ReceptionDay.objects.filter(
@@ -289,13 +307,15 @@ def booking_cancel(*, actor: Any, booking_id: int) -> ReceptionBooking:
 
 
 def _booking_for(actor: Any, booking_id: int) -> ReceptionBooking:
+    # Scoped in the query: a booking of another jurisdiction is never read, let alone locked.
     booking = (
-        ReceptionBooking.objects.select_for_update()
+        bookings_for(actor)
+        .select_for_update()
         .filter(pk=booking_id)
         .select_related("slot", "slot__day", "slot__day__body", "slot__day__body__region")
         .first()
     )
-    if booking is None or not scope_of(actor).contains(booking.slot.day.region_code):
+    if booking is None:
         raise NotFound(_("预约不存在或不在您的管辖范围内"))
     return booking
 

@@ -322,21 +322,19 @@ def _years_of(first: date | None, windows: list[tuple[date, date]]) -> int:
 
 def _respondent_organisations(region: Region, since: date, end: date) -> list[dict[str, Any]]:
     """Respondent organisations of disputes registered from `since` to `end` in the region."""
-    rows: Any = (
-        parties_in(
-            region.span,
-            start=day_start(since),
-            end=day_start(end + timedelta(days=1)),
-            side=Side.RESPONDENT,
-            kind=PartyKind.ORGANISATION,
-        ).values(
-            "name",
-            "dispute_id",
-            "dispute__number",
-            "dispute__registered_at",
-            "dispute__region_code",
-            "dispute__category_id",
-        )
+    rows: Any = parties_in(
+        region.span,
+        start=day_start(since),
+        end=day_start(end + timedelta(days=1)),
+        side=Side.RESPONDENT,
+        kind=PartyKind.ORGANISATION,
+    ).values(
+        "name",
+        "dispute_id",
+        "dispute__number",
+        "dispute__registered_at",
+        "dispute__region_code",
+        "dispute__category_id",
     )
     return list(rows)
 
