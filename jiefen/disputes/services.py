@@ -105,13 +105,7 @@ class DisputeInput:
 def _check_text(errors: Errors, name: str, value: str, limit: int, required: bool = True) -> None:
     """The one input rule (jiefen.lib.text) for every door: no control characters; blank —
     spaces or zero-width characters only — is empty."""
-    problem = text_problem(value)
-    if problem:
-        errors.add(name, problem)
-    elif required and text_blank(value):
-        errors.add(name, _("此项为必填项"))
-    elif len(value or "") > limit:
-        errors.add(name, _("不能超过 %(limit)d 个字") % {"limit": limit})
+    errors.text(name, value, limit, required=required)
 
 
 def _check_parties(errors: Errors, parties: Iterable[PartyInput]) -> None:
@@ -1264,3 +1258,32 @@ def dispute_parties_anonymise(*, dispute: Dispute, now: datetime) -> Anonymised 
         replaced,
     )
     return Anonymised(parties=waiting, scrub=scrub, replaced=replaced)
+
+
+def dispute_note(
+    *,
+    dispute: Dispute,
+    action: str,
+    actor: Any,
+    at: datetime,
+    body_id: int | None,
+    reason: str = "",
+    params: Mapping[str, Any] | None = None,
+    public: bool = False,
+) -> Event:
+    """Note an event that changes no state (a supervision order, a leader's progress note, …)
+    in the dispute's history, with the dispute's current deadline as every event carries it;
+    through event_append, the one writer of events. In the caller's transaction, the dispute's
+    row locked."""
+    return event_append(
+        dispute=dispute,
+        action=action,
+        actor=actor,
+        at=at,
+        from_status=dispute.status,
+        to_status=dispute.status,
+        body_id=body_id,
+        reason=reason,
+        params=deadline_params(dispute) | dict(params or {}),
+        public=public,
+    )

@@ -26,6 +26,7 @@ from jiefen.disputes.services import (
 )
 from jiefen.lib.errors import Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.lib.personal import valid_phone
+from jiefen.lib.text import text_check
 from jiefen.meetings.models import (
     BookingStatus,
     ReceptionBooking,
@@ -214,16 +215,16 @@ class MatterInput:
 
 def _check_matter(matter: MatterInput) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
-    if not matter.title.strip():
-        fields["title"] = [_("请填写事由")]
-    elif len(matter.title) > 100:
-        fields["title"] = [_("不能超过 %(limit)d 个字") % {"limit": 100}]
-    if len(matter.description) > 2000:
-        fields["description"] = [_("不能超过 %(limit)d 个字") % {"limit": 2000}]
-    if not matter.contact_name.strip():
-        fields["contact_name"] = [_("请填写联系人")]
-    elif len(matter.contact_name) > 50:
-        fields["contact_name"] = [_("不能超过 %(limit)d 个字") % {"limit": 50}]
+    for name, limit, required, empty in (
+        ("title", 100, True, _("请填写事由")),
+        ("description", 2000, False, None),
+        ("contact_name", 50, True, _("请填写联系人")),
+    ):
+        _value, problem = text_check(
+            getattr(matter, name), limit=limit, required=required, empty=empty
+        )
+        if problem:
+            fields[name] = [problem]
     if not valid_phone(matter.contact_phone.strip()):
         fields["contact_phone"] = [_("请填写正确的联系电话")]
     return fields

@@ -42,7 +42,15 @@ from jiefen.disputes.access import roles_by_body
 from jiefen.disputes.deadlines import facts_of
 from jiefen.disputes.lifecycle import TABLE, Action
 from jiefen.disputes.models import Dispute, Status, Tier
-from jiefen.lib.errors import Conflict, DisputeError, Forbidden, IllegalMove, Invalid, NotFound
+from jiefen.lib.errors import (
+    Conflict,
+    DisputeError,
+    Forbidden,
+    IllegalMove,
+    Invalid,
+    NotFound,
+    text_valid,
+)
 from jiefen.org.models import Role
 from jiefen.portal.models import (
     EscalationRequest,
@@ -79,13 +87,7 @@ TRANSFERABLE_TIERS = (Tier.VILLAGE, Tier.TOWN)
 
 
 def _text(value: str | None, *, field: str, limit: int, required: bool, empty: str) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(empty, fields={field: [empty]})
-    if len(value) > limit:
-        message = _("不能超过 %(limit)d 个字（现有 %(n)d 个）") % {"limit": limit, "n": len(value)}
-        raise Invalid(message, fields={field: [message]})
-    return value
+    return text_valid(value, field=field, limit=limit, required=required, empty=empty, counted=True)
 
 
 # ---------------------------------------------------------------------------------------------

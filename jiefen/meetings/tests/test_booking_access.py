@@ -41,9 +41,8 @@ def test_a_foreign_booking_is_answered_as_a_missing_one(
 
 
 def test_a_booking_comes_in_one_scoped_query(booking, village_clerk):
-    with CaptureQueriesContext(connection) as queries:
-        with pytest.raises(NotFound):
-            booking_for(village_clerk, booking.pk)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(NotFound):
+        booking_for(village_clerk, booking.pk)
     # Fetched for the actor (the jurisdiction in the query), never fetched and then checked.
     reads = [q["sql"] for q in queries.captured_queries if "meetings_receptionbooking" in q["sql"]]
     assert len(reads) == 1 and "BETWEEN" in reads[0]

@@ -61,9 +61,8 @@ def test_a_foreign_request_is_answered_as_a_missing_one(
 
 
 def test_the_request_is_read_in_one_scoped_query(asked, other_town_head):
-    with CaptureQueriesContext(connection) as queries:
-        with pytest.raises(NotFound):
-            escalation_for(other_town_head, asked.pk)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(NotFound):
+        escalation_for(other_town_head, asked.pk)
     # Fetched for the actor (the jurisdiction in the query), never fetched and then checked.
     reads = [q["sql"] for q in queries.captured_queries if "portal_escalationrequest" in q["sql"]]
     assert len(reads) == 1 and "BETWEEN" in reads[0]

@@ -64,9 +64,8 @@ def test_it_is_fetched_in_one_scoped_query(extension, other_town_head):
         (ownership_for, extension.ownership_id, "supervision_leaderownership"),
         (extension_for, extension.pk, "supervision_extension"),
     ):
-        with CaptureQueriesContext(connection) as queries:
-            with pytest.raises(NotFound):
-                helper(other_town_head, pk)
+        with CaptureQueriesContext(connection) as queries, pytest.raises(NotFound):
+            helper(other_town_head, pk)
         # Fetched for the actor (the jurisdiction in the query), never fetched and checked.
         reads = [q["sql"] for q in queries.captured_queries if f'"{table}"' in q["sql"]]
         assert len(reads) == 1 and "BETWEEN" in reads[0]
