@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, LevelStay, Party
 
@@ -97,8 +97,6 @@ def disputes_arrived_by_transfer(body: Any, since: datetime) -> QuerySet[Dispute
 
 def disputes_to_anonymise(*, statuses: Iterable[str], closed_before: datetime) -> QuerySet[Dispute]:
     """Disputes in `statuses` closed before the moment with a party not yet anonymised."""
-    from django.db.models import Exists, OuterRef
-
     waiting = Party.objects.filter(dispute=OuterRef("pk"), anonymised_at__isnull=True)
     return Dispute.objects.filter(status__in=list(statuses), closed_at__lt=closed_before).filter(
         Exists(waiting)
