@@ -21,9 +21,8 @@ from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.models import Agreement, Dispute, Event, Outcome, Party, PartyKind, Reveal
 from jiefen.disputes.reads import events_in, parties_of, party_get
 from jiefen.disputes.services import (
-    deadline_params,
+    dispute_note,
     dispute_query_digest_set,
-    event_append,
     party_address_set,
     party_reveal,
 )
@@ -492,16 +491,13 @@ def acceptance_with_code(
         code = "".join(secrets.choice(QUERY_ALPHABET) for _i in range(QUERY_LENGTH))
         replaced = bool(dispute.query_digest)
         dispute_query_digest_set(dispute=dispute, digest=query_digest(code))
-        event_append(
+        dispute_note(
             dispute=dispute,
             action=QUERY_CODE,
             actor=actor,
             at=moment,
-            from_status=dispute.status,
-            to_status=dispute.status,
             body_id=dispute.holder_id,
-            params=deadline_params(dispute) | {"replaced": replaced},
-            public=False,
+            params={"replaced": replaced},
         )
         facts.query_code = code
         data = _render(
@@ -605,16 +601,14 @@ def confirmation_result(
 def _event(
     dispute: Dispute, action: str, actor: Any, now: datetime, params: dict, reason=""
 ) -> Event:
-    return event_append(
+    return dispute_note(
         dispute=dispute,
         action=action,
         actor=actor,
         at=now,
-        from_status=dispute.status,
-        to_status=dispute.status,
         body_id=dispute.holder_id,
         reason=reason,
-        params=deadline_params(dispute) | params,
+        params=params,
         public=True,
     )
 

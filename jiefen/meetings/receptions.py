@@ -20,9 +20,8 @@ from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.services import (
     DisputeInput,
-    deadline_params,
+    dispute_note,
     dispute_register,
-    event_append,
 )
 from jiefen.lib.errors import Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.lib.personal import valid_phone
@@ -368,18 +367,15 @@ def reception_record(
                 "kind": day.kind,
                 "leader": day.leader_id,
                 "reception_date": day.date.isoformat(),
-            } | deadline_params(dispute)
-            event_append(
+            }
+            dispute_note(
                 dispute=dispute,
                 action=RECEPTION,
                 actor=actor,
                 at=now,
-                from_status=dispute.status,
-                to_status=dispute.status,
-                body=day.body,
+                body_id=day.body_id,
                 reason=record,
                 params=params,
-                public=False,
             )
     return booking
 

@@ -259,17 +259,14 @@ def escalation_answer(
             .order_by("id")
         )
         ids = [r.pk for r in waiting]
-        dispute_services.event_append(
+        dispute_services.dispute_note(
             dispute=dispute,
             at=now,
             actor=actor,
             action=ESCALATION_ANSWER,
-            from_status=dispute.status,
-            to_status=dispute.status,
-            body=dispute.holder,
+            body_id=dispute.holder_id,
             reason=answer,
-            params=dispute_services.deadline_params(dispute)
-            | {
+            params={
                 "request": request.pk,
                 "requests": ids,
                 "transfer": bool(transfer),
@@ -511,17 +508,14 @@ def review_answer(
             fields=["answered_at", "answer", "answered_by", "outcome"],
             region_code=dispute.region_code,
         )
-        dispute_services.event_append(
+        dispute_services.dispute_note(
             dispute=dispute,
             at=now,
             actor=actor,
             action=REVIEW_ANSWER,
-            from_status=dispute.status,
-            to_status=dispute.status,
             body_id=request.reviewer_id,
             reason=answer,
-            params=dispute_services.deadline_params(dispute)
-            | {
+            params={
                 "review": request.pk,
                 "kind": request.kind,
                 "outcome": outcome,
@@ -626,17 +620,14 @@ def answer_waiting(*, dispute: Dispute, actor: Any, answer: str, at: datetime) -
         region_code=dispute.region_code,
     )
     first = EscalationRequest.objects.get(pk=ids[0])
-    dispute_services.event_append(
+    dispute_services.dispute_note(
         dispute=dispute,
         at=at,
         actor=actor,
         action=ESCALATION_ANSWER,
-        from_status=dispute.status,
-        to_status=dispute.status,
-        body=dispute.holder,
+        body_id=dispute.holder_id,
         reason=answer,
-        params=dispute_services.deadline_params(dispute)
-        | {
+        params={
             "request": ids[0],
             "requests": ids,
             "transfer": False,
