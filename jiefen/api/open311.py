@@ -56,8 +56,9 @@ from django_ratelimit.core import is_ratelimited
 
 from jiefen.api.tokens import limited_actor, token_check
 from jiefen.disputes.access import disputes_for
-from jiefen.disputes.models import OPEN_STATUSES, Category, Channel, Dispute, Event, Side
+from jiefen.disputes.models import OPEN_STATUSES, Category, Channel, Dispute, Side
 from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file
+from jiefen.disputes.reads import events_of
 from jiefen.disputes.services import PartyInput
 from jiefen.lib.errors import DisputeError
 from jiefen.lib.text import CONTROL, MESSAGE, text_blank, text_problem
@@ -386,7 +387,7 @@ def _post_request(request: HttpRequest, fmt: str) -> Any:
 
 
 def _with_updated(queryset: Any) -> Any:
-    latest = Event.objects.filter(dispute=OuterRef("pk")).order_by("-id").values("at")[:1]
+    latest = events_of(OuterRef("pk")).order_by("-id").values("at")[:1]
     return queryset.select_related("category", "holder", "region").annotate(
         updated=Subquery(latest)
     )

@@ -27,7 +27,8 @@ from jiefen.api.tokens import limited_actor, token_check
 from jiefen.disputes import services
 from jiefen.disputes.access import available_moves, dispute_by_number, dispute_for, may_make
 from jiefen.disputes.lifecycle import TABLE, Action, event_label
-from jiefen.disputes.models import Category, Dispute, Event
+from jiefen.disputes.models import Category, Dispute
+from jiefen.disputes.reads import events_of
 from jiefen.disputes.selectors import dispute_list
 from jiefen.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from jiefen.lib.personal import mask_id, mask_phone
@@ -296,7 +297,7 @@ def read_dispute(request: HttpRequest, ref: str = Ref) -> Any:
 )
 def dispute_events(request: HttpRequest, ref: str = Ref) -> Any:
     dispute = _find(_actor(request), ref)
-    events = Event.objects.filter(dispute=dispute).select_related("actor", "body").order_by("id")
+    events = events_of(dispute).select_related("actor", "body").order_by("id")
     return [
         {
             "id": e.pk,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from jiefen.api.models import ApiToken
 from jiefen.audit.services import audit_bulk
 from jiefen.lib.errors import Invalid
+from jiefen.lib.text import text_check
 from jiefen.org.models import Body, Membership
 from jiefen.org.scope import Scope
 from jiefen.regions.models import code_span
@@ -41,12 +42,10 @@ def body_scope(body: Body) -> Scope:
 def token_create(*, user: Any, body: Body, name: str) -> tuple[ApiToken, str]:
     """A new token for `user` scoped to `body`, where the user must hold a role. Returns the
     row and the token itself, which is not stored and cannot be shown again."""
-    name = (name or "").strip()
+    name, problem = text_check(name, limit=100)
     errors: dict[str, list[str]] = {}
-    if not name:
-        errors["name"] = [_("此项为必填项")]
-    elif len(name) > 100:
-        errors["name"] = [_("不能超过 %(limit)d 个字") % {"limit": 100}]
+    if problem:
+        errors["name"] = [problem]
     if not user.is_active:
         errors["user"] = [_("该账号已停用")]
     if not body.active:

@@ -12,7 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jiefen.disputes.models import Agreement, Event, Outcome, Party, PartyKind
+from jiefen.disputes.models import Agreement, Outcome, PartyKind
+from jiefen.disputes.reads import events_of_disputes, parties_of_disputes
 from jiefen.documents.models import AgreementDetail, PartyDetail
 
 RESPONSIBILITY = {
@@ -58,7 +59,7 @@ def agreement_items_fill() -> int:
         last = rows[-1][0]
         disputes = [row[1] for row in rows]
         actors: dict[int, Any] = dict(
-            Event.objects.filter(dispute_id__in=disputes, action="resolve")
+            events_of_disputes(disputes, action="resolve")
             .order_by("id")
             .values_list("dispute_id", "actor_id")
         )
@@ -75,8 +76,8 @@ def agreement_items_fill() -> int:
                     updated_by_id=actors[dispute],
                 )
             )
-        organisations = Party.objects.filter(
-            dispute_id__in=disputes, kind=PartyKind.ORGANISATION, document_detail__isnull=True
+        organisations = parties_of_disputes(
+            disputes, kind=PartyKind.ORGANISATION, document_detail__isnull=True
         ).values_list("id", "dispute_id")
         parties = [
             PartyDetail(

@@ -75,6 +75,7 @@ from jiefen.disputes.models import (
     Status,
     Tier,
 )
+from jiefen.disputes.reads import disputes_exist
 from jiefen.disputes.services import MASS_THRESHOLD, TIER_OF_KIND
 from jiefen.lib.personal import credit_code_check
 from jiefen.lib.sealed import digest
@@ -1957,7 +1958,7 @@ def demo_disputes(
 ) -> dict[str, Any] | None:
     """The demo's disputes: `count` over the last two years, once. Returns None, and writes
     nothing, when there are disputes already or no village group to register them at."""
-    if count <= 0 or Dispute.objects.exists():
+    if count <= 0 or disputes_exist():
         return None
     if not Body.objects.filter(kind=BodyKind.VILLAGE_GROUP, active=True).exists():
         return None

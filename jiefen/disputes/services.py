@@ -105,13 +105,7 @@ class DisputeInput:
 def _check_text(errors: Errors, name: str, value: str, limit: int, required: bool = True) -> None:
     """The one input rule (jiefen.lib.text) for every door: no control characters; blank —
     spaces or zero-width characters only — is empty."""
-    problem = text_problem(value)
-    if problem:
-        errors.add(name, problem)
-    elif required and text_blank(value):
-        errors.add(name, _("此项为必填项"))
-    elif len(value or "") > limit:
-        errors.add(name, _("不能超过 %(limit)d 个字") % {"limit": limit})
+    errors.text(name, value, limit, required=required)
 
 
 def _check_parties(errors: Errors, parties: Iterable[PartyInput]) -> None:
@@ -1073,3 +1067,223 @@ def deadlines_recompute(*, year: int | None = None, batch: int = 2000, at=None) 
                     rollup_stays(dispute)
                     changed += 1
     return changed
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes other apps make to the dispute tables: the documents' party facts and query codes,
+# the facts a search adds, the privacy app's digest reindex and anonymisation. Each writes the
+# audit chain as the caller did before.
+
+
+def party_address_set(*, party: Party, address: str) -> bool:
+    """Store a party's address if it changed; returns whether it did."""
+    from jiefen.audit.services import audit_bulk
+
+    if address == party.address:
+        return False
+    Party.objects.filter(pk=party.pk).update(address=address)
+    audit_bulk(model=Party, action="update", pks=[party.pk], fields=["address"])
+    return True
+
+
+def dispute_query_digest_set(*, dispute: Dispute, digest: str) -> None:
+    """Store the digest of the dispute's new query code (the code itself is never stored)."""
+    from jiefen.audit.services import audit_bulk
+
+    dispute.query_digest = digest
+    Dispute.objects.filter(pk=dispute.pk).update(query_digest=digest)
+    audit_bulk(model=Dispute, action="update", pks=[dispute.pk], fields=["query_digest"])
+
+
+def parties_add(*, parties: list[Party]) -> None:
+    """Add parties to a dispute; the caller records them in the event it writes."""
+    # audit-exempt: the parties are part of the added facts, recorded by its event
+    Party.objects.bulk_create(parties)
+
+
+def party_digests_reindex(*, batch: int = 1000) -> int:
+    """Recompute every party's lookup digests (after the key changed), `batch` locked rows per
+    transaction; returns how many changed."""
+    from jiefen.audit.services import audit_bulk
+
+    changed = 0
+    last = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Party.objects.filter(pk__gt=last).select_for_update().order_by("pk")[:batch]
+            )
+            if not rows:
+                break
+            last = rows[-1].pk
+            stale = []
+            for party in rows:
+                before = (party.phone_digest, party.id_digest)
+                party.fill_digests()
+                if (party.phone_digest, party.id_digest) != before:
+                    stale.append(party)
+            Party.objects.bulk_update(stale, ["phone_digest", "id_digest"])
+            if stale:
+                audit_bulk(
+                    model=Party,
+                    action="reindex",
+                    pks=[party.pk for party in stale],
+                    fields=["phone_digest", "id_digest"],
+                )
+            changed += len(stale)
+    return changed
+
+
+def rows_scrub(
+    rows: Iterable[Any], scrub: Any, fields: dict[str, str], replaced: dict[str, Any]
+) -> None:
+    """Rewrite the text of rows tied to an anonymised dispute. fields: name → "scrub" (keep the
+    words) | "remove" (replace the text) | "clear". What changed goes into `replaced` (model →
+    fields and row count) and the audit chain. `scrub` is a lib.scrub.Scrubber."""
+    from jiefen.audit.services import audit_bulk
+    from jiefen.lib.scrub import REMOVED
+
+    changed = []
+    changed_fields: set[str] = set()
+    for row in rows:
+        before = {name: getattr(row, name) for name in fields}
+        for name, how in fields.items():
+            value = getattr(row, name)
+            limit = getattr(row._meta.get_field(name), "max_length", None)
+            if how == "scrub" and isinstance(value, str):
+                setattr(row, name, scrub.text(value)[:limit])
+            elif how == "scrub":
+                setattr(row, name, scrub.data(value))
+            elif how == "remove" and value:
+                setattr(row, name, REMOVED)
+            elif how == "clear":
+                setattr(row, name, None if row._meta.get_field(name).null else "")
+        differs = [name for name in fields if getattr(row, name) != before[name]]
+        if differs:
+            changed.append(row)
+            changed_fields.update(differs)
+    if changed:
+        model = type(changed[0])
+        model.objects.bulk_update(changed, list(fields))
+        audit_bulk(
+            model=model,
+            action="anonymise",
+            pks=[row.pk for row in changed],
+            fields=sorted(changed_fields),
+            region_code=getattr(changed[0], "region_code", None),
+        )
+        replaced[model._meta.label_lower] = {
+            "fields": sorted(changed_fields),
+            "rows": len(changed),
+        }
+
+
+@dataclass
+class Anonymised:
+    """What dispute_parties_anonymise rewrote: the parties, the scrubber built from their
+    names (for the other apps' rows), and per table the fields and row counts."""
+
+    parties: list[Party]
+    scrub: Any
+    replaced: dict[str, Any]
+
+
+def dispute_parties_anonymise(*, dispute: Dispute, now: datetime) -> Anonymised | None:
+    """Anonymise one locked dispute's parties and the dispute app's text about them (title,
+    description, sessions, agreement, event reasons and parameters); None when every party is
+    anonymised already. Call inside a transaction holding the dispute's row; the caller
+    rewrites the other apps' rows with `rows_scrub` and writes the anonymise event."""
+    from django.db.models import F
+
+    from jiefen.audit.services import audit_bulk
+    from jiefen.lib.scrub import REMOVED, Scrubber, label
+
+    parties = list(Party.objects.filter(dispute=dispute).order_by("id"))
+    waiting = [p for p in parties if p.anonymised_at is None]
+    if not waiting:
+        return None
+    replacements: dict[str, str] = {}
+    for index, party in enumerate(parties):
+        if party.anonymised_at is None:
+            replacements[party.name.strip()] = label(index)
+            if party.address and len(party.address.strip()) >= 4:
+                replacements[party.address.strip()] = "〔住址〕"
+            party.name = label(index)
+            party.phone = None
+            party.id_number = None
+            party.address = ""
+            party.phone_digest = ""
+            party.id_digest = ""
+            party.anonymised_at = now
+    fields = ["name", "phone", "id_number", "address", "phone_digest", "id_digest", "anonymised_at"]
+    Party.objects.bulk_update(waiting, fields)
+    audit_bulk(
+        model=Party,
+        action="anonymise",
+        pks=[party.pk for party in waiting],
+        fields=fields,
+        region_code=dispute.region_code,
+    )
+    replaced: dict[str, Any] = {"disputes.party": {"fields": fields, "rows": len(waiting)}}
+    scrub = Scrubber(replacements)
+    Dispute.objects.filter(pk=dispute.pk).update(
+        title=scrub.text(dispute.title)[:100],
+        description=REMOVED if dispute.description else "",
+        version=F("version") + 1,
+    )
+    audit_bulk(
+        model=Dispute,
+        action="anonymise",
+        pks=[dispute.pk],
+        fields=["title", "description", "version"],
+        region_code=dispute.region_code,
+    )
+    replaced["disputes.dispute"] = {"fields": ["title", "description"], "rows": 1}
+    rows_scrub(
+        Session.objects.filter(dispute=dispute),
+        scrub,
+        {"attendees": "scrub", "record": "remove", "agreed": "remove"},
+        replaced,
+    )
+    rows_scrub(
+        Agreement.objects.filter(dispute=dispute),
+        scrub,
+        {"facts": "remove", "terms": "remove", "performance": "remove"},
+        replaced,
+    )
+    rows_scrub(
+        Event.objects.filter(dispute=dispute),
+        scrub,
+        {"reason": "scrub", "params": "scrub"},
+        replaced,
+    )
+    return Anonymised(parties=waiting, scrub=scrub, replaced=replaced)
+
+
+def dispute_note(
+    *,
+    dispute: Dispute,
+    action: str,
+    actor: Any,
+    at: datetime,
+    body_id: int | None,
+    reason: str = "",
+    params: Mapping[str, Any] | None = None,
+    public: bool = False,
+) -> Event:
+    """Note an event that changes no state (a supervision order, a leader's progress note, …)
+    in the dispute's history, with the dispute's current deadline as every event carries it;
+    through event_append, the one writer of events. In the caller's transaction, the dispute's
+    row locked."""
+    return event_append(
+        dispute=dispute,
+        action=action,
+        actor=actor,
+        at=at,
+        from_status=dispute.status,
+        to_status=dispute.status,
+        body_id=body_id,
+        reason=reason,
+        params=deadline_params(dispute) | dict(params or {}),
+        public=public,
+    )

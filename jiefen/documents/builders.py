@@ -28,6 +28,7 @@ from jiefen.disputes.models import (
     Side,
     Status,
 )
+from jiefen.disputes.reads import events_of
 from jiefen.documents.models import AgreementDetail, PartyDetail
 from jiefen.lib.office import cn_date, cn_number
 from jiefen.lib.personal import mask_id, mask_phone
@@ -69,9 +70,7 @@ class Facts:
             AgreementDetail.objects.filter(agreement=agreement).first() if agreement else None
         )
         events = list(
-            Event.objects.filter(
-                dispute=dispute, action__in=("accept", "receive", "transfer", "session", "resolve")
-            )
+            events_of(dispute, actions=("accept", "receive", "transfer", "session", "resolve"))
             .select_related("body", "actor")
             .order_by("id")
         )

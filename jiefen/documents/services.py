@@ -17,10 +17,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiefen.audit.services import audit_bulk
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.models import Agreement, Dispute, Event, Outcome, Party, PartyKind, Reveal
-from jiefen.disputes.services import deadline_params, event_append, party_reveal
+from jiefen.disputes.reads import events_in, parties_of, party_get
+from jiefen.disputes.services import (
+    dispute_note,
+    dispute_query_digest_set,
+    party_address_set,
+    party_reveal,
+)
 from jiefen.documents.builders import KINDS, Facts, Identifiers
 from jiefen.documents.models import (
     SEALED,
@@ -101,7 +106,7 @@ def party_detail_save(
 ) -> PartyDetail:
     """Record a party's basic facts for the agreement (Art. 29)."""
     try:
-        party = Party.objects.get(pk=int(party_id))
+        party = party_get(int(party_id))
     except (Party.DoesNotExist, TypeError, ValueError):
         raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
     try:
@@ -128,9 +133,8 @@ def party_detail_save(
         values.update(legal_representative="", representative_title="")
     address = None if data.address is None else errors.text("address", data.address, 200)
     errors.raise_if_any()
-    if address is not None and address != party.address:
-        Party.objects.filter(pk=party.pk).update(address=address)
-        audit_bulk(model=Party, action="update", pks=[party.pk], fields=["address"])
+    if address is not None:
+        party_address_set(party=party, address=address)
     detail, _created = PartyDetail.objects.update_or_create(
         party=party,
         defaults=values | {"updated_at": at or timezone.now(), "updated_by": actor},
@@ -153,7 +157,7 @@ def party_detail_reveal(*, actor: Any, party_id: Any, reason: str) -> PartyDetai
     if len(reason) > 200:
         raise Invalid(_("理由过长"), fields={"reason": [_("不能超过 200 个字")]})
     try:
-        party = Party.objects.get(pk=int(party_id))
+        party = party_get(int(party_id))
         dispute = _editable(actor, party.dispute_id)
     except (Party.DoesNotExist, NotFound, TypeError, ValueError):
         raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
@@ -307,7 +311,7 @@ def agreement_items_save(
     now = at or timezone.now()
     dispute = _editable(actor, dispute_id)
     agreement = _agreement_of(dispute)
-    rows = {p.pk: p for p in Party.objects.filter(dispute=dispute, pk__in=list(parties))}
+    rows = {p.pk: p for p in parties_of(dispute, pk__in=list(parties))}
     if set(rows) != set(parties):
         raise NotFound(_("当事人不存在或不在您的管辖范围内"))
     agreement_items_check(
@@ -319,10 +323,7 @@ def agreement_items_save(
     )
     for pk, items in parties.items():
         party = rows[pk]
-        address = items.address.strip()
-        if address != party.address:
-            Party.objects.filter(pk=pk).update(address=address)
-            audit_bulk(model=Party, action="update", pks=[pk], fields=["address"])
+        party_address_set(party=party, address=items.address.strip())
         values = {name: (getattr(items, name) or "").strip() for name in DETAIL_TEXTS} | {
             "gender": items.gender or "",
             "age": items.age,
@@ -489,19 +490,14 @@ def acceptance_with_code(
             raise Incomplete(title, missing)
         code = "".join(secrets.choice(QUERY_ALPHABET) for _i in range(QUERY_LENGTH))
         replaced = bool(dispute.query_digest)
-        dispute.query_digest = query_digest(code)
-        Dispute.objects.filter(pk=dispute.pk).update(query_digest=dispute.query_digest)
-        audit_bulk(model=Dispute, action="update", pks=[dispute.pk], fields=["query_digest"])
-        event_append(
+        dispute_query_digest_set(dispute=dispute, digest=query_digest(code))
+        dispute_note(
             dispute=dispute,
             action=QUERY_CODE,
             actor=actor,
             at=moment,
-            from_status=dispute.status,
-            to_status=dispute.status,
             body_id=dispute.holder_id,
-            params=deadline_params(dispute) | {"replaced": replaced},
-            public=False,
+            params={"replaced": replaced},
         )
         facts.query_code = code
         data = _render(
@@ -605,16 +601,14 @@ def confirmation_result(
 def _event(
     dispute: Dispute, action: str, actor: Any, now: datetime, params: dict, reason=""
 ) -> Event:
-    return event_append(
+    return dispute_note(
         dispute=dispute,
         action=action,
         actor=actor,
         at=now,
-        from_status=dispute.status,
-        to_status=dispute.status,
         body_id=dispute.holder_id,
         reason=reason,
-        params=deadline_params(dispute) | params,
+        params=params,
         public=True,
     )
 
@@ -632,9 +626,7 @@ def confirmation_reminders(*, today: date, at: datetime | None = None) -> int:
     # Agreements still in their window were resolved on or after their signing date: the
     # resolve events of the last 30 days (indexed by time) find them without a table scan.
     since = timezone.make_aware(datetime.combine(earliest, time.min))
-    dispute_ids = set(
-        Event.objects.filter(at__gte=since, action="resolve").values_list("dispute_id", flat=True)
-    )
+    dispute_ids = set(events_in(start=since, action="resolve").values_list("dispute_id", flat=True))
     sent = 0
     agreements = list(
         Agreement.objects.filter(

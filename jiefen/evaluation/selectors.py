@@ -31,7 +31,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
-from jiefen.disputes.models import OPEN_STATUSES, Dispute, Status
+from jiefen.disputes.models import OPEN_STATUSES, Status
+from jiefen.disputes.reads import disputes_in
 from jiefen.evaluation.models import (
     HUNDRED,
     Assessment,
@@ -224,7 +225,7 @@ def unresolved_mass(within: Region, year: int) -> dict[int, int]:
         dispute=OuterRef("pk"), outcome=ReviewOutcome.UPHELD, answered_at__lt=end
     )
     codes = (
-        Dispute.objects.filter(mass=True, region_code__range=within.span, registered_at__lt=end)
+        disputes_in(within.span, mass=True, registered_at__lt=end)
         .filter(
             Q(status__in=OPEN_STATUSES)
             | Q(resolved_at__gte=end)

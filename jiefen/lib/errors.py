@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from jiefen.lib.text import text_check
+
 
 class DisputeError(Exception):
     """A refused move. `code` is stable for machines; `message` is for people."""
@@ -75,17 +77,37 @@ class Errors:
     def add(self, name: str, message: str) -> None:
         self.fields.setdefault(name, []).append(message)
 
-    def text(self, name: str, value: str, limit: int) -> str:
-        """`value` stripped, with a problem noted when it is longer than `limit` characters."""
-        value = (value or "").strip()
-        if len(value) > limit:
-            self.add(name, _("不能超过 %(limit)d 个字") % {"limit": limit})
-        return value
+    def text(
+        self, name: str, value: Any, limit: int, *, required: bool = False, empty: Any = None
+    ) -> str:
+        """`value` stripped, with its problem noted (lib.text.text_check: a refused character,
+        missing where `required`, longer than `limit` characters)."""
+        text, problem = text_check(value, limit=limit, required=required, empty=empty)
+        if problem:
+            self.add(name, problem)
+        return text
 
     def raise_if_any(self) -> None:
         if self.fields:
             first = next(iter(self.fields.values()))[0]
             raise Invalid(str(self.summary) if self.summary else first, fields=self.fields)
+
+
+def text_valid(
+    value: Any,
+    *,
+    field: str,
+    limit: int,
+    required: bool = True,
+    empty: Any = None,
+    counted: bool = False,
+) -> str:
+    """`value` stripped, or Invalid on `field` with its problem (lib.text.text_check), for a
+    service that checks one text at a time."""
+    text, problem = text_check(value, limit=limit, required=required, empty=empty, counted=counted)
+    if problem:
+        raise Invalid(problem, fields={field: [problem]})
+    return text
 
 
 def errors_to_form(

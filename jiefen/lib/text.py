@@ -10,6 +10,7 @@ functions; the message is translated lazily.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -52,3 +53,36 @@ def text_clean(value: str | None) -> str:
     if text_blank(value):
         return ""
     return (value or "").strip()
+
+
+def text_check(
+    value: Any,
+    *,
+    limit: int,
+    required: bool = True,
+    empty: Any = None,
+    counted: bool = False,
+) -> tuple[str, str | None]:
+    """The one validator of a text field, whatever the door: `value` stripped ("" if blank)
+    and what is wrong with it, if anything — a refused character; nothing where something is
+    required (`empty`, or 此项为必填项); more than `limit` characters (`counted`: saying how
+    many there are). Services, forms' services and importers all call it (or
+    `errors.Errors.text` and `errors.text_valid`, which do)."""
+    from django.utils.translation import gettext
+
+    raw = "" if value is None else str(value)
+    if CONTROL.search(raw):
+        return raw.strip(), str(MESSAGE)
+    text = "" if text_blank(raw) else raw.strip()
+    if not text:
+        return text, (str(empty or gettext("此项为必填项")) if required else None)
+    if len(text) > limit:
+        if counted:
+            message = gettext("不能超过 %(limit)d 个字（现有 %(n)d 个）") % {
+                "limit": limit,
+                "n": len(text),
+            }
+        else:
+            message = gettext("不能超过 %(limit)d 个字") % {"limit": limit}
+        return text, message
+    return text, None

@@ -17,7 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiefen.disputes.models import OPEN_STATUSES, Dispute, LevelStay, Risk, Status
+from jiefen.disputes.models import OPEN_STATUSES, Dispute, Risk, Status
+from jiefen.disputes.reads import (
+    disputes_arrived_by_transfer,
+    disputes_in,
+    disputes_open,
+    disputes_with_ids,
+)
 from jiefen.lib.days import day_start
 from jiefen.meetings import integration
 from jiefen.meetings.models import Meeting, MeetingStatus
@@ -107,21 +113,18 @@ def agenda_build(meeting: Meeting, now: datetime) -> dict[str, Any]:
     previous_day = previous_meeting_day(meeting)
     # Since the day after the last meeting; the first meeting looks back over its period.
     since = previous_day + timedelta(days=1) if previous_day else period.start
-    in_area = Dispute.objects.filter(region_code__range=(low, high))
+    in_area = disputes_in((low, high))
     open_ = Q(status__in=OPEN_STATUSES)
 
-    arrived = LevelStay.objects.filter(
-        body=body, arrived_how="transferred", arrived_at__gte=day_start(since)
-    ).values("dispute_id")
-    transferred = Dispute.objects.filter(Q(pk__in=arrived) | Q(transfer_to=body))
+    transferred = disputes_arrived_by_transfer(body, day_start(since))
     overdue = in_area.filter(open_, due_date__lt=today)
     major_mass = in_area.filter(open_).filter(Q(risk=Risk.MAJOR) | Q(mass=True))
-    held_here = Dispute.objects.filter(
+    held_here = disputes_in(
         holder=body, status__in=[Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING]
     )
     no_department = held_here.filter(department__isnull=True)
     needs_leader = list(
-        Dispute.objects.filter(holder=body, status__in=OPEN_STATUSES)
+        disputes_open(holder=body)
         .filter(Q(risk=Risk.MAJOR) | Q(mass=True))
         .values_list("pk", flat=True)
     )
@@ -136,7 +139,7 @@ def agenda_build(meeting: Meeting, now: datetime) -> dict[str, Any]:
         sections["no_leader"] = {"total": None, "items": []}
     else:
         sections["no_leader"] = _listed(
-            Dispute.objects.filter(pk__in=set(needs_leader) - with_leader),
+            disputes_with_ids(set(needs_leader) - with_leader),
             ("registered_at", "id"),
         )
 

@@ -135,6 +135,13 @@ def _get_day(request: HttpRequest, pk: int) -> ReceptionDay:
         raise Http404 from None
 
 
+def _get_booking(request: HttpRequest, pk: int) -> ReceptionBooking:
+    try:
+        return reception_services.booking_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+
+
 def _record_regions(day: ReceptionDay) -> list[Region]:
     region = day.body.region
     return [region, *Region.objects.filter(parent=region).order_by("code")]
@@ -213,12 +220,8 @@ def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def booking_record(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = (
-        ReceptionBooking.objects.select_related("slot__day__body__region").filter(pk=pk).first()
-    )
-    if booking is None:
-        raise Http404
-    day = _get_day(request, booking.slot.day_id)
+    booking = _get_booking(request, pk)
+    day = booking.slot.day
     form = ReceptionRecordForm(request.POST, regions=_record_regions(day), prefix=f"b{pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -266,9 +269,7 @@ def booking_record(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = ReceptionBooking.objects.select_related("slot").filter(pk=pk).first()
-    if booking is None:
-        raise Http404
+    booking = _get_booking(request, pk)
     try:
         reception_services.booking_cancel(actor=request.user, booking_id=pk)
     except NotFound as error:

@@ -20,12 +20,12 @@ from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.services import (
     DisputeInput,
-    deadline_params,
+    dispute_note,
     dispute_register,
-    event_append,
 )
 from jiefen.lib.errors import Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.lib.personal import valid_phone
+from jiefen.lib.text import text_check
 from jiefen.meetings.models import (
     BookingStatus,
     ReceptionBooking,
@@ -55,6 +55,24 @@ def day_for(actor: Any, pk: Any) -> ReceptionDay:
         return days_for(actor).get(pk=int(pk))
     except (ReceptionDay.DoesNotExist, TypeError, ValueError):
         raise NotFound(_("接访安排不存在或不在您的管辖范围内")) from None
+
+
+def bookings_for(actor: Any) -> QuerySet[ReceptionBooking]:
+    """Bookings of reception days inside the actor's jurisdiction."""
+    return scope_of(actor).filter(ReceptionBooking.objects.all(), "slot__day__region_code")
+
+
+def booking_for(actor: Any, pk: Any) -> ReceptionBooking:
+    """The booking `pk` with its slot, day, body and region, if the actor may see its day;
+    NotFound otherwise — the same answer as for a booking that does not exist."""
+    try:
+        return (
+            bookings_for(actor)
+            .select_related("slot__day__body__region", "slot__day__leader")
+            .get(pk=int(pk))
+        )
+    except (ReceptionBooking.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("预约不存在或不在您的管辖范围内")) from None
 
 
 def public_days(today: date, region_code: int | None = None) -> QuerySet[ReceptionDay]:
@@ -196,16 +214,16 @@ class MatterInput:
 
 def _check_matter(matter: MatterInput) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
-    if not matter.title.strip():
-        fields["title"] = [_("请填写事由")]
-    elif len(matter.title) > 100:
-        fields["title"] = [_("不能超过 %(limit)d 个字") % {"limit": 100}]
-    if len(matter.description) > 2000:
-        fields["description"] = [_("不能超过 %(limit)d 个字") % {"limit": 2000}]
-    if not matter.contact_name.strip():
-        fields["contact_name"] = [_("请填写联系人")]
-    elif len(matter.contact_name) > 50:
-        fields["contact_name"] = [_("不能超过 %(limit)d 个字") % {"limit": 50}]
+    for name, limit, required, empty in (
+        ("title", 100, True, _("请填写事由")),
+        ("description", 2000, False, None),
+        ("contact_name", 50, True, _("请填写联系人")),
+    ):
+        _value, problem = text_check(
+            getattr(matter, name), limit=limit, required=required, empty=empty
+        )
+        if problem:
+            fields[name] = [problem]
     if not valid_phone(matter.contact_phone.strip()):
         fields["contact_phone"] = [_("请填写正确的联系电话")]
     return fields
@@ -289,13 +307,15 @@ def booking_cancel(*, actor: Any, booking_id: int) -> ReceptionBooking:
 
 
 def _booking_for(actor: Any, booking_id: int) -> ReceptionBooking:
+    # Scoped in the query: a booking of another jurisdiction is never read, let alone locked.
     booking = (
-        ReceptionBooking.objects.select_for_update()
+        bookings_for(actor)
+        .select_for_update()
         .filter(pk=booking_id)
         .select_related("slot", "slot__day", "slot__day__body", "slot__day__body__region")
         .first()
     )
-    if booking is None or not scope_of(actor).contains(booking.slot.day.region_code):
+    if booking is None:
         raise NotFound(_("预约不存在或不在您的管辖范围内"))
     return booking
 
@@ -347,18 +367,15 @@ def reception_record(
                 "kind": day.kind,
                 "leader": day.leader_id,
                 "reception_date": day.date.isoformat(),
-            } | deadline_params(dispute)
-            event_append(
+            }
+            dispute_note(
                 dispute=dispute,
                 action=RECEPTION,
                 actor=actor,
                 at=now,
-                from_status=dispute.status,
-                to_status=dispute.status,
-                body=day.body,
+                body_id=day.body_id,
                 reason=record,
                 params=params,
-                public=False,
             )
     return booking
 

@@ -22,7 +22,7 @@ from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import services as dispute_services
 from jiefen.disputes.access import dispute_for, roles_by_body
-from jiefen.disputes.models import Event
+from jiefen.disputes.reads import dispute_latest_event
 from jiefen.lib.errors import Errors, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.meetings import integration
 from jiefen.meetings.agenda import agenda_build
@@ -144,11 +144,7 @@ def series_save(
             errors.add("day", _("第几个应为 1 至 4，或 -1（最后一个）"))
     if data.starts_at is None:
         errors.add("starts_at", _("请填写开始时间"))
-    place = (data.place or "").strip()
-    if not place:
-        errors.add("place", _("请填写会议地点"))
-    elif len(place) > 100:
-        errors.add("place", _("不能超过 %(limit)d 个字") % {"limit": 100})
+    place = errors.text("place", data.place, 100, required=True, empty=_("请填写会议地点"))
     errors.raise_if_any()
     with transaction.atomic():
         series, _created = MeetingSeries.objects.update_or_create(
@@ -389,13 +385,10 @@ def meeting_record(
         errors.add("held_on", _("请填写召开日期"))
     elif record.held_on > today:
         errors.add("held_on", _("召开日期不能晚于今天"))
-    minutes = (record.minutes or "").strip()
-    if not minutes:
-        errors.add("minutes", _("请填写会议纪要"))
-    elif len(minutes) > 20000:
-        errors.add("minutes", _("不能超过 %(limit)d 个字") % {"limit": 20000})
-    if len(record.place or "") > 100:
-        errors.add("place", _("不能超过 %(limit)d 个字") % {"limit": 100})
+    minutes = errors.text(
+        "minutes", record.minutes, 20000, required=True, empty=_("请填写会议纪要")
+    )
+    errors.text("place", record.place, 100)
     _people_errors(errors, "present_others", record.present_others)
     _people_errors(errors, "observers", record.observers)
     _people_errors(errors, "absent", record.absent)
@@ -490,11 +483,7 @@ def _decision_errors(data: DecisionInput) -> Errors:
         errors.add("kind", _("请选择决定类型"))
     if data.dispute_id is None:
         errors.add("dispute", _("请选择决定事项针对的纠纷"))
-    text = (data.text or "").strip()
-    if not text:
-        errors.add("text", _("请填写决定内容"))
-    elif len(text) > TEXT_MAX:
-        errors.add("text", _("不能超过 %(limit)d 个字") % {"limit": TEXT_MAX})
+    errors.text("text", data.text, TEXT_MAX, required=True, empty=_("请填写决定内容"))
     if data.kind == DecisionKind.DEPARTMENT:
         if data.department is None:
             errors.add("department", _("请选择牵头部门"))
@@ -562,7 +551,7 @@ def decision_record(
                     at=now,
                 )
                 params = {"department": data.department.pk, "days": int(data.days)}
-                event = Event.objects.filter(dispute=dispute).order_by("-id").first()
+                event = dispute_latest_event(dispute)
                 effect = {"event": event.pk if event else None}
             elif data.kind == DecisionKind.LEADER:
                 assert supervision is not None and data.target_date is not None

@@ -17,7 +17,8 @@ from typing import Any
 from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q
 from django.utils import timezone
 
-from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event
+from jiefen.disputes.models import OPEN_STATUSES
+from jiefen.disputes.reads import disputes_in, events_in
 from jiefen.lib.days import day_start
 from jiefen.metrics.periods import Period
 from jiefen.regions.models import LEVEL_DIGITS, Level, Region
@@ -44,10 +45,10 @@ def transfer_counts(region: Region, period: Period) -> dict[int | None, dict[str
     """
     low, high = region.span
     rows = (
-        Event.objects.filter(
+        events_in(
             action="transfer",
-            at__gte=day_start(period.start),
-            at__lt=day_start(period.end + timedelta(days=1)),
+            start=day_start(period.start),
+            end=day_start(period.end + timedelta(days=1)),
         )
         # "+ 0" keeps the planner off the region index: walking a county's disputes and each
         # one's events costs far more than the period's events by time, then their dispute.
@@ -84,14 +85,12 @@ def longest_open(region: Region, period: Period, limit: int = 10) -> list[dict[s
     """
     low, high = region.span
     end = day_start(period.end + timedelta(days=1))
-    mine = Dispute.objects.filter(region_code__range=(low, high), registered_at__lt=end)
+    mine = disputes_in((low, high), registered_at__lt=end)
     order = ("registered_at", "id")
     open_now = mine.filter(status__in=OPEN_STATUSES).order_by(*order)[:limit]
     left_since = (
         mine.filter(
-            pk__in=Event.objects.filter(at__gte=end, action__in=["resolve", "decline"]).values(
-                "dispute_id"
-            )
+            pk__in=events_in(start=end, actions=["resolve", "decline"]).values("dispute_id")
         )
         .exclude(status__in=OPEN_STATUSES)
         .filter(Q(resolved_at__gte=end) | Q(closed_at__gte=end, resolved_at=None))

@@ -55,7 +55,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from jiefen.disputes.models import Category, Dispute, Event, Party, PartyKind, Side
+from jiefen.disputes.models import Category, Party, PartyKind, Side
+from jiefen.disputes.reads import disputes_in, events_in, parties_in, parties_of_disputes
 from jiefen.lib.days import day_start
 from jiefen.metrics.models import CategoryTally, Tally
 from jiefen.metrics.rollups import truncate
@@ -282,8 +283,8 @@ def _rises(region: Region, start: date, end: date, notes: list[dict[str, Any]]) 
             "min": MIN_COUNT,
         }
         disputes = list(
-            Dispute.objects.filter(
-                region_code__range=code_span(code, level),
+            disputes_in(
+                code_span(code, level),
                 category_id=row["category_id"],
                 registered_at__gte=day_start(start),
                 registered_at__lt=day_start(end + timedelta(days=1)),
@@ -321,30 +322,29 @@ def _years_of(first: date | None, windows: list[tuple[date, date]]) -> int:
 
 def _respondent_organisations(region: Region, since: date, end: date) -> list[dict[str, Any]]:
     """Respondent organisations of disputes registered from `since` to `end` in the region."""
-    return list(
-        Party.objects.filter(
-            side=Side.RESPONDENT,
-            kind=PartyKind.ORGANISATION,
-            dispute__region_code__range=region.span,
-            dispute__registered_at__gte=day_start(since),
-            dispute__registered_at__lt=day_start(end + timedelta(days=1)),
-        ).values(
-            "name",
-            "dispute_id",
-            "dispute__number",
-            "dispute__registered_at",
-            "dispute__region_code",
-            "dispute__category_id",
-        )
+    rows: Any = parties_in(
+        region.span,
+        start=day_start(since),
+        end=day_start(end + timedelta(days=1)),
+        side=Side.RESPONDENT,
+        kind=PartyKind.ORGANISATION,
+    ).values(
+        "name",
+        "dispute_id",
+        "dispute__number",
+        "dispute__registered_at",
+        "dispute__region_code",
+        "dispute__category_id",
     )
+    return list(rows)
 
 
 def _projects(region: Region, since: date, end: date) -> list[dict[str, Any]]:
     """Disputes registered from `since` to `end` in the region that name a project, in the
     shape of _respondent_organisations' rows."""
     rows = (
-        Dispute.objects.filter(
-            region_code__range=region.span,
+        disputes_in(
+            region.span,
             registered_at__gte=day_start(since),
             registered_at__lt=day_start(end + timedelta(days=1)),
         )
@@ -436,11 +436,11 @@ def _gathered(rows: list[dict[str, Any]], region: Region, start: date, about: st
 
 def _reopened(region: Region, start: date, end: date) -> list[Warning]:
     rows = list(
-        Event.objects.filter(
+        events_in(
+            region.span,
             action="reopen",
-            at__gte=day_start(start),
-            at__lt=day_start(end + timedelta(days=1)),
-            dispute__region_code__range=region.span,
+            start=day_start(start),
+            end=day_start(end + timedelta(days=1)),
         )
         .order_by("dispute_id")
         .values("dispute_id", "dispute__number")
@@ -477,9 +477,7 @@ def _keys_of(dispute_ids: set[int]) -> Iterable[tuple[int, str, str]]:
     lookup digest of the ID (else phone) number where Party keeps one (privacy.lookup), else
     a keyed hash computed in memory from the decrypted number; an organisation by its
     normalised name. Keys are never stored or shown."""
-    parties = Party.objects.filter(
-        dispute_id__in=list(dispute_ids), side__in=[Side.APPLICANT, Side.RESPONDENT]
-    )
+    parties = parties_of_disputes(dispute_ids, side__in=[Side.APPLICANT, Side.RESPONDENT])
     if _digests():
         for row in parties.values(
             "dispute_id", "side", "kind", "name", "id_digest", "phone_digest"
@@ -506,8 +504,8 @@ def _repeats(region: Region, start: date, end: date) -> list[Warning]:
     since = start - timedelta(days=REPEAT_DAYS)
     disputes = {
         d["id"]: d
-        for d in Dispute.objects.filter(
-            region_code__range=region.span,
+        for d in disputes_in(
+            region.span,
             registered_at__gte=day_start(since),
             registered_at__lt=day_start(end + timedelta(days=1)),
         ).values("id", "number", "registered_at", "region_code", "category_id")
@@ -517,8 +515,8 @@ def _repeats(region: Region, start: date, end: date) -> list[Warning]:
     # Plain-text names only narrow down which parties' keys are worth computing: two disputes
     # can be about the same parties only if a name on each side recurs in the same category.
     parties = list(
-        Party.objects.filter(
-            dispute_id__in=list(disputes),
+        parties_of_disputes(
+            disputes,
             side__in=[Side.APPLICANT, Side.RESPONDENT],
             anonymised_at__isnull=True,
         ).values("id", "dispute_id", "side", "kind", "name")

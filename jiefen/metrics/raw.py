@@ -13,7 +13,15 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.fields.json import KeyTextTransform
 
-from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, LevelStay
+from jiefen.disputes.models import OPEN_STATUSES
+from jiefen.disputes.reads import (
+    disputes_in,
+    events_in,
+    events_of,
+    events_with_ids,
+    stays_due_in,
+    stays_of,
+)
 from jiefen.lib.days import day_start
 from jiefen.metrics.indicators import TIERS, Sums
 from jiefen.metrics.periods import Period
@@ -32,7 +40,7 @@ def _rating(low: int) -> Q:
 
 def sums_raw(region: Region, period: Period, today: date) -> Sums:
     low, high = region.span
-    disputes = Dispute.objects.filter(region_code__range=(low, high))
+    disputes = disputes_in((low, high))
     start, end = _between(period)
     sums = Sums()
 
@@ -46,18 +54,12 @@ def sums_raw(region: Region, period: Period, today: date) -> Sums:
 
     accepted = disputes.filter(accepted_at__gte=start, accepted_at__lt=end)
     sums["accepted"] = accepted.count()
-    mediation = Event.objects.filter(
-        dispute=OuterRef("pk"), action__in=["session", "resolve"], at__lt=end
-    )
+    mediation = events_of(OuterRef("pk"), actions=["session", "resolve"], at__lt=end)
     sums["mediated"] = accepted.filter(Exists(mediation)).count()
 
-    events = Event.objects.filter(
-        dispute__region_code__range=(low, high), at__gte=start, at__lt=end
-    )
+    events = events_in((low, high), start=start, end=end)
     registered_tier = Subquery(
-        LevelStay.objects.filter(dispute=OuterRef("dispute_id"), arrived_how="registered")
-        .order_by("id")
-        .values("tier")[:1]
+        stays_of(OuterRef("dispute_id"), how="registered").order_by("id").values("tier")[:1]
     )
     sums.update(
         events.filter(action="resolve")
@@ -88,17 +90,14 @@ def sums_raw(region: Region, period: Period, today: date) -> Sums:
     # state is that of its last event by then.
     as_of = min(period.end, today)
     last = (
-        Event.objects.filter(
-            dispute__region_code__range=(low, high),
-            at__lt=day_start(as_of + timedelta(days=1)),
-        )
+        events_in((low, high), end=day_start(as_of + timedelta(days=1)))
         .values("dispute_id")
         .annotate(last=Max("id"))
         .values("last")
     )
     open_ = Q(to_status__in=list(OPEN_STATUSES))
     sums.update(
-        Event.objects.filter(id__in=Subquery(last))
+        events_with_ids(Subquery(last))
         .annotate(due=KeyTextTransform("due", "params"))
         .aggregate(
             open_end=Count("id", filter=open_),
@@ -109,9 +108,7 @@ def sums_raw(region: Region, period: Period, today: date) -> Sums:
     # Level deadlines that fell due in the period: left (on time or late), or still there
     # after the due date.
     for row in (
-        LevelStay.objects.filter(
-            region_code__range=(low, high), due_date__range=(period.start, period.end)
-        )
+        stays_due_in((low, high), first=period.start, last=period.end)
         .values("tier")
         .annotate(
             met_count=Count("id", filter=Q(left_at__isnull=False, met=True)),

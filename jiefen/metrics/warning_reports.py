@@ -28,10 +28,9 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from jiefen.disputes.models import Event
+from jiefen.disputes.reads import event_latest_id, events_in
 from jiefen.metrics.early_warning import Report, Warning, early_warning_report
 from jiefen.metrics.models import WarningItem, WarningReport
 from jiefen.metrics.periods import DEFAULT_KIND, Period
@@ -78,7 +77,7 @@ def _canonical(warning: Warning) -> str:
 
 
 def _latest_event() -> int:
-    return Event.objects.aggregate(last=Max("id"))["last"] or 0
+    return event_latest_id()
 
 
 def report_compute(*, region: Region, start: date, end: date, today: date) -> WarningReport:
@@ -140,9 +139,7 @@ def _changed(rows: list[WarningReport], levels: dict[int, int]) -> tuple[set[int
         return set(), 0
     lowest = min(r.watermark for r in computed)
     events = sorted(
-        Event.objects.filter(id__gt=lowest, action__in=CHANGES).values_list(
-            "dispute__region_code", "id"
-        )
+        events_in(after_id=lowest, actions=CHANGES).values_list("dispute__region_code", "id")
     )
     codes = [code for code, _id in events]
     changed = set()
@@ -288,11 +285,7 @@ def report_current(*, region: Region, start: date, end: date, today: date) -> Re
     current = (
         row is not None
         and row.as_of == min(end, today)
-        and not Event.objects.filter(
-            id__gt=row.watermark,
-            action__in=CHANGES,
-            dispute__region_code__range=region.span,
-        ).exists()
+        and not events_in(region.span, after_id=row.watermark, actions=CHANGES).exists()
     )
     if not current:
         row = report_compute(region=region, start=start, end=end, today=today)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.disputes.lifecycle import EVENT_LABELS
 from jiefen.disputes.models import Dispute, Event, Outcome, Route, Status
+from jiefen.disputes.reads import events_of
 from jiefen.lib.personal import mask_name
 from jiefen.portal.models import EscalationRequest, ReviewKind, ReviewOutcome, ReviewRequest
 from jiefen.portal.services import (
@@ -68,7 +69,7 @@ def _detail(event: Event) -> str:
 
 def public_timeline(dispute: Dispute) -> list[PublicEvent]:
     rows = (
-        Event.objects.filter(dispute=dispute, public=True)
+        events_of(dispute, public=True)
         .select_related("body")
         .only(
             "at", "action", "actor_id", "from_status", "to_status", "params", "reason", "body__name"
@@ -227,12 +228,7 @@ def public_no(dispute: Dispute) -> PublicNo | None:
     """The decline of a declined dispute, with its reasons (addressed to the party), or the
     latest refusal to transfer while the dispute is still at the body that refused."""
     if dispute.status == Status.DECLINED:
-        event = (
-            Event.objects.filter(dispute=dispute, action="decline")
-            .select_related("body")
-            .order_by("-id")
-            .first()
-        )
+        event = events_of(dispute, action="decline").select_related("body").order_by("-id").first()
         why = event.reason if event else ""
         p = (event.params or {}) if event else {}
         if p.get("route") in Route.values:

@@ -42,7 +42,15 @@ from jiefen.disputes.access import roles_by_body
 from jiefen.disputes.deadlines import facts_of
 from jiefen.disputes.lifecycle import TABLE, Action
 from jiefen.disputes.models import Dispute, Status, Tier
-from jiefen.lib.errors import Conflict, DisputeError, Forbidden, IllegalMove, Invalid, NotFound
+from jiefen.lib.errors import (
+    Conflict,
+    DisputeError,
+    Forbidden,
+    IllegalMove,
+    Invalid,
+    NotFound,
+    text_valid,
+)
 from jiefen.org.models import Role
 from jiefen.portal.models import (
     EscalationRequest,
@@ -79,13 +87,7 @@ TRANSFERABLE_TIERS = (Tier.VILLAGE, Tier.TOWN)
 
 
 def _text(value: str | None, *, field: str, limit: int, required: bool, empty: str) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(empty, fields={field: [empty]})
-    if len(value) > limit:
-        message = _("不能超过 %(limit)d 个字（现有 %(n)d 个）") % {"limit": limit, "n": len(value)}
-        raise Invalid(message, fields={field: [message]})
-    return value
+    return text_valid(value, field=field, limit=limit, required=required, empty=empty, counted=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,17 +259,14 @@ def escalation_answer(
             .order_by("id")
         )
         ids = [r.pk for r in waiting]
-        dispute_services.event_append(
+        dispute_services.dispute_note(
             dispute=dispute,
             at=now,
             actor=actor,
             action=ESCALATION_ANSWER,
-            from_status=dispute.status,
-            to_status=dispute.status,
-            body=dispute.holder,
+            body_id=dispute.holder_id,
             reason=answer,
-            params=dispute_services.deadline_params(dispute)
-            | {
+            params={
                 "request": request.pk,
                 "requests": ids,
                 "transfer": bool(transfer),
@@ -509,17 +508,14 @@ def review_answer(
             fields=["answered_at", "answer", "answered_by", "outcome"],
             region_code=dispute.region_code,
         )
-        dispute_services.event_append(
+        dispute_services.dispute_note(
             dispute=dispute,
             at=now,
             actor=actor,
             action=REVIEW_ANSWER,
-            from_status=dispute.status,
-            to_status=dispute.status,
             body_id=request.reviewer_id,
             reason=answer,
-            params=dispute_services.deadline_params(dispute)
-            | {
+            params={
                 "review": request.pk,
                 "kind": request.kind,
                 "outcome": outcome,
@@ -624,17 +620,14 @@ def answer_waiting(*, dispute: Dispute, actor: Any, answer: str, at: datetime) -
         region_code=dispute.region_code,
     )
     first = EscalationRequest.objects.get(pk=ids[0])
-    dispute_services.event_append(
+    dispute_services.dispute_note(
         dispute=dispute,
         at=at,
         actor=actor,
         action=ESCALATION_ANSWER,
-        from_status=dispute.status,
-        to_status=dispute.status,
-        body=dispute.holder,
+        body_id=dispute.holder_id,
         reason=answer,
-        params=dispute_services.deadline_params(dispute)
-        | {
+        params={
             "request": ids[0],
             "requests": ids,
             "transfer": False,

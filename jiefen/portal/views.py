@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from jiefen.disputes.access import dispute_for
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file, receiving_body
+from jiefen.disputes.reads import dispute_find, dispute_get
 from jiefen.disputes.services import PartyInput
 from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.lib.errors import errors_to_form as _attach
-from jiefen.portal import guard, selectors, services
+from jiefen.portal import access, guard, selectors, services
 from jiefen.portal.forms import (
     AnswerForm,
     EscalateForm,
@@ -37,7 +37,7 @@ from jiefen.portal.forms import (
     ReviewAnswerForm,
     ReviewForm,
 )
-from jiefen.portal.models import EscalationRequest, Rating, ReviewRequest
+from jiefen.portal.models import EscalationRequest, Rating
 from jiefen.regions.models import Level, Region
 
 # Where the services' field names land on the filing form.
@@ -209,7 +209,7 @@ def file(request: HttpRequest) -> HttpResponse:
 def _render_filed(
     request: HttpRequest, dispute_id: int, nonce: str | None, again: bool
 ) -> HttpResponse:
-    dispute = Dispute.objects.select_related("holder").get(pk=dispute_id)
+    dispute = dispute_get(dispute_id, related=["holder"])
     return render(
         request,
         "portal/filed.html",
@@ -247,11 +247,7 @@ def _followed(request: HttpRequest) -> Dispute | None:
     if remembered is None:
         return None
     pk, digest = remembered
-    dispute = (
-        Dispute.objects.select_related("holder", "transfer_to", "category", "region")
-        .filter(pk=pk)
-        .first()
-    )
+    dispute = dispute_find(pk, related=["holder", "transfer_to", "category", "region"])
     if dispute is None or not dispute.query_digest:
         return None
     if not hmac.compare_digest(dispute.query_digest[:16], digest):
@@ -411,16 +407,11 @@ def forget(request: HttpRequest) -> HttpResponse:
 def _request_for(request: HttpRequest, pk: int) -> tuple[EscalationRequest, Dispute]:
     """The escalation request `pk` if its dispute is in the user's jurisdiction; 404 otherwise,
     the same answer as for a request that does not exist."""
-    dispute_id = (
-        EscalationRequest.objects.filter(pk=pk).values_list("dispute_id", flat=True).first()
-    )
-    if dispute_id is None:
-        raise Http404
     try:
-        dispute = dispute_for(request.user, dispute_id)
+        escalation = access.escalation_for(request.user, pk)
     except NotFound:
         raise Http404 from None
-    return EscalationRequest.objects.get(pk=pk), dispute
+    return escalation, escalation.dispute
 
 
 @login_required
@@ -462,11 +453,8 @@ def staff_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_review_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    dispute_id = ReviewRequest.objects.filter(pk=pk).values_list("dispute_id", flat=True).first()
-    if dispute_id is None:
-        raise Http404
     try:
-        dispute = dispute_for(request.user, dispute_id)
+        dispute = access.review_for(request.user, pk).dispute
     except NotFound:
         raise Http404 from None
     form = ReviewAnswerForm(request.POST, prefix=f"review{pk}")

@@ -27,21 +27,22 @@ is resumable after a crash and a second run finds nothing to do.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from jiefen.audit.services import audit_bulk
-from jiefen.disputes.models import Agreement, Dispute, Event, Party, Session, Status
-from jiefen.disputes.services import event_append
+from jiefen.disputes.models import Dispute, Status
+from jiefen.disputes.reads import disputes_to_anonymise, parties_of_disputes
+from jiefen.disputes.services import dispute_parties_anonymise, event_append, rows_scrub
 from jiefen.lib.days import day_start
+from jiefen.lib.scrub import LABELS, NUMBER_MASK, REMOVED, Scrubber, label  # noqa: F401  (kept names)
 from jiefen.ops.batches import write_batch
 from jiefen.privacy.models import AnonymiseRun
 
@@ -55,13 +56,6 @@ ACTION = "anonymise"
 # chunk holds the write lock (SQLite) for tens of milliseconds, not seconds.
 CHUNK = 20
 FINISHED = (Status.CLOSED, Status.DECLINED)
-# Stored data, not interface text: written once into the record, in the record's language.
-LABELS = "甲乙丙丁戊己庚辛壬癸"
-REMOVED = "〔已按保存期限删除〕"
-NUMBER_MASK = "〔号码已删除〕"
-# Seven digits or more (a phone, ID or bank number), spaces allowed, or a dashed mobile number;
-# a dashed date (2026-03-05) is not one.
-_LONG_NUMBER = re.compile(r"(?<!\d)(?:\d(?: ?\d){6,}[Xx]?|1\d{2}-\d{4}-\d{4})(?!\d)")
 
 
 def retention_years() -> int:
@@ -80,91 +74,15 @@ def retention_cutoff(today: date, years: int | None = None) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
-def label(index: int) -> str:
-    return f"当事人{LABELS[index]}" if index < len(LABELS) else f"当事人{index + 1}"
-
-
 def due(closed_before: date) -> QuerySet[Dispute]:
     """Finished disputes closed before the day with a party not yet anonymised."""
-    waiting = Party.objects.filter(dispute=OuterRef("pk"), anonymised_at__isnull=True)
-    return Dispute.objects.filter(
-        status__in=FINISHED, closed_at__lt=day_start(closed_before)
-    ).filter(Exists(waiting))
+    return disputes_to_anonymise(statuses=FINISHED, closed_before=day_start(closed_before))
 
 
 @dataclass
 class Done:
     disputes: int = 0
     parties: int = 0
-
-
-class Scrubber:
-    """Replaces the parties' names and addresses by labels and masks long numbers."""
-
-    def __init__(self, replacements: dict[str, str]) -> None:
-        # Longest first, so 张三丰 is not left as 当事人甲丰.
-        self.pairs = sorted(
-            ((old, new) for old, new in replacements.items() if len(old) >= 2),
-            key=lambda pair: -len(pair[0]),
-        )
-
-    def text(self, value: str, numbers: bool = True) -> str:
-        if not value:
-            return value
-        for old, new in self.pairs:
-            value = value.replace(old, new)
-        return _LONG_NUMBER.sub(NUMBER_MASK, value) if numbers else value
-
-    def data(self, value: Any) -> Any:
-        """Names only in structured parameters: their numbers are ids, dates and counts the
-        statistics read."""
-        if isinstance(value, str):
-            return self.text(value, numbers=False)
-        if isinstance(value, list):
-            return [self.data(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.data(v) for k, v in value.items()}
-        return value
-
-
-def _scrub_rows(
-    rows: Iterable[Any], scrub: Scrubber, fields: dict[str, str], replaced: dict[str, Any]
-) -> None:
-    """fields: name → "scrub" (keep the words) | "remove" (replace the text) | "clear". What
-    changed goes into `replaced` (model → fields and row count) and the audit chain."""
-    changed = []
-    changed_fields: set[str] = set()
-    for row in rows:
-        before = {name: getattr(row, name) for name in fields}
-        for name, how in fields.items():
-            value = getattr(row, name)
-            limit = getattr(row._meta.get_field(name), "max_length", None)
-            if how == "scrub" and isinstance(value, str):
-                setattr(row, name, scrub.text(value)[:limit])
-            elif how == "scrub":
-                setattr(row, name, scrub.data(value))
-            elif how == "remove" and value:
-                setattr(row, name, REMOVED)
-            elif how == "clear":
-                setattr(row, name, None if row._meta.get_field(name).null else "")
-        differs = [name for name in fields if getattr(row, name) != before[name]]
-        if differs:
-            changed.append(row)
-            changed_fields.update(differs)
-    if changed:
-        model = type(changed[0])
-        model.objects.bulk_update(changed, list(fields))
-        audit_bulk(
-            model=model,
-            action="anonymise",
-            pks=[row.pk for row in changed],
-            fields=sorted(changed_fields),
-            region_code=getattr(changed[0], "region_code", None),
-        )
-        replaced[model._meta.label_lower] = {
-            "fields": sorted(changed_fields),
-            "rows": len(changed),
-        }
 
 
 # Other apps' records tied to a dispute that may quote its parties; used if the app exists.
@@ -201,68 +119,14 @@ def _related_models() -> list[tuple[Any, str, dict[str, str]]]:
 
 def dispute_anonymise(dispute: Dispute, *, now: datetime, closed_before: date) -> int:
     """Anonymise one locked dispute's parties and the text about them; returns how many parties
-    changed. Call inside a transaction holding the dispute's row."""
-    parties = list(Party.objects.filter(dispute=dispute).order_by("id"))
-    waiting = [p for p in parties if p.anonymised_at is None]
-    if not waiting:
+    changed. Call inside a transaction holding the dispute's row. The dispute app rewrites its
+    own tables; the other apps' rows tied to the dispute are rewritten here."""
+    done = dispute_parties_anonymise(dispute=dispute, now=now)
+    if done is None:
         return 0
-    replacements: dict[str, str] = {}
-    for index, party in enumerate(parties):
-        if party.anonymised_at is None:
-            replacements[party.name.strip()] = label(index)
-            if party.address and len(party.address.strip()) >= 4:
-                replacements[party.address.strip()] = "〔住址〕"
-            party.name = label(index)
-            party.phone = None
-            party.id_number = None
-            party.address = ""
-            party.phone_digest = ""
-            party.id_digest = ""
-            party.anonymised_at = now
-    fields = ["name", "phone", "id_number", "address", "phone_digest", "id_digest", "anonymised_at"]
-    Party.objects.bulk_update(waiting, fields)
-    audit_bulk(
-        model=Party,
-        action="anonymise",
-        pks=[party.pk for party in waiting],
-        fields=fields,
-        region_code=dispute.region_code,
-    )
-    replaced: dict[str, Any] = {"disputes.party": {"fields": fields, "rows": len(waiting)}}
-    scrub = Scrubber(replacements)
-    Dispute.objects.filter(pk=dispute.pk).update(
-        title=scrub.text(dispute.title)[:100],
-        description=REMOVED if dispute.description else "",
-        version=F("version") + 1,
-    )
-    audit_bulk(
-        model=Dispute,
-        action="anonymise",
-        pks=[dispute.pk],
-        fields=["title", "description", "version"],
-        region_code=dispute.region_code,
-    )
-    replaced["disputes.dispute"] = {"fields": ["title", "description"], "rows": 1}
-    _scrub_rows(
-        Session.objects.filter(dispute=dispute),
-        scrub,
-        {"attendees": "scrub", "record": "remove", "agreed": "remove"},
-        replaced,
-    )
-    _scrub_rows(
-        Agreement.objects.filter(dispute=dispute),
-        scrub,
-        {"facts": "remove", "terms": "remove", "performance": "remove"},
-        replaced,
-    )
-    _scrub_rows(
-        Event.objects.filter(dispute=dispute),
-        scrub,
-        {"reason": "scrub", "params": "scrub"},
-        replaced,
-    )
+    waiting, scrub, replaced = done.parties, done.scrub, done.replaced
     for model, fk, fields_of in _related_models():
-        _scrub_rows(model.objects.filter(**{fk: dispute}), scrub, fields_of, replaced)
+        rows_scrub(model.objects.filter(**{fk: dispute}), scrub, fields_of, replaced)
     # The basic facts the documents keep about each party (sex, age, occupation, …).
     from jiefen.documents.services import party_details_erase
 
@@ -318,9 +182,7 @@ def parties_anonymise(
         last_id = ids[-1]
         if dry_run:
             done.disputes += len(ids)
-            done.parties += Party.objects.filter(
-                dispute_id__in=ids, anonymised_at__isnull=True
-            ).count()
+            done.parties += parties_of_disputes(ids, anonymised_at__isnull=True).count()
         else:
             with write_batch():
                 # Checked again under the lock: a dispute reopened meanwhile is left alone.

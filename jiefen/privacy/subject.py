@@ -25,13 +25,14 @@ from io import BytesIO
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from jiefen.disputes.lifecycle import event_label
-from jiefen.disputes.models import Event, Party, Reveal, Status
+from jiefen.disputes.models import Party, Reveal, Status
+from jiefen.disputes.reads import events_of_disputes, parties_with_digests
 from jiefen.lib import cells
 from jiefen.lib import sealed as lookup
 from jiefen.lib.errors import Forbidden, Invalid
@@ -75,9 +76,9 @@ def key_digest(key: str) -> str:
 
 def parties_of(actor: Any, digest: str) -> QuerySet[Party]:
     """The party rows with this phone or ID number, in disputes inside the actor's scope."""
+    matching = parties_with_digests([digest])
     if not digest:
-        return Party.objects.none()
-    matching = Party.objects.filter(Q(phone_digest=digest) | Q(id_digest=digest))
+        return matching
     return (
         access_scope(actor)
         .filter(matching, field="dispute__region_code")
@@ -432,9 +433,7 @@ def subject_data(parties: list[Party], digest: str, actor: Any = None) -> dict[s
     disputes = {p.dispute_id: p.dispute for p in parties}
     party_ids = [p.pk for p in parties]
     events = (
-        Event.objects.filter(dispute_id__in=list(disputes))
-        .select_related("body", "dispute")
-        .order_by("dispute_id", "id")
+        events_of_disputes(disputes).select_related("body", "dispute").order_by("dispute_id", "id")
     )
     reveals = (
         Reveal.objects.filter(party_id__in=party_ids)

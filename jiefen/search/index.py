@@ -15,7 +15,15 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from jiefen.disputes.models import Agreement, Dispute, Event, Party, PartyKind, Session
+from jiefen.disputes.models import Agreement, PartyKind, Session
+from jiefen.disputes.reads import (
+    dispute_find,
+    dispute_ids,
+    dispute_total,
+    disputes_after,
+    events_of_disputes,
+    parties_of_disputes,
+)
 from jiefen.search.models import KeyKind, SearchEntry, SearchKey
 from jiefen.search.segment import clean, index_tokens
 
@@ -84,9 +92,7 @@ def _texts(disputes: list[Any]) -> dict[int, list[str]]:
         "dispute_id", "facts", "terms"
     ):
         texts[pk] += [facts, terms]
-    added = Event.objects.filter(dispute_id__in=ids, action="facts_added").values_list(
-        "dispute_id", "reason"
-    )
+    added = events_of_disputes(ids, action="facts_added").values_list("dispute_id", "reason")
     for pk, reason in added:
         texts[pk].append(reason)
     return texts
@@ -95,7 +101,7 @@ def _texts(disputes: list[Any]) -> dict[int, list[str]]:
 def _write(disputes: list[Any]) -> None:
     ids = [d.pk for d in disputes]
     parties: dict[int, list[Any]] = {pk: [] for pk in ids}
-    for party in Party.objects.filter(dispute_id__in=ids).only(
+    for party in parties_of_disputes(ids).only(
         "dispute_id", "name", "side", "kind", "id_number", "anonymised_at"
     ):
         parties[party.dispute_id].append(party)
@@ -125,7 +131,7 @@ _FIELDS = ("id", "number", "region_code", "registered_at", "title", "description
 def dispute_index(dispute_id: int) -> None:
     """Rewrite one dispute's index rows from what is in the database now (in the caller's
     transaction)."""
-    dispute = Dispute.objects.filter(pk=dispute_id).only(*_FIELDS).first()
+    dispute = dispute_find(dispute_id, fields=_FIELDS)
     if dispute is None:
         SearchKey.objects.filter(dispute_id=dispute_id).delete()
         SearchEntry.objects.filter(dispute_id=dispute_id).delete()
@@ -141,13 +147,13 @@ def index_follow(event: Any, dispute: Any) -> None:
 def index_rebuild(*, batch: int = 1000, progress: Callable[[int, int], None] | None = None) -> int:
     """Rewrite the whole index, `batch` disputes per transaction; `progress(done, total)` after
     each batch. Returns how many disputes were indexed."""
-    total = Dispute.objects.count()  # a command, not a request: it says how far it has come
+    total = dispute_total()  # a command, not a request: it says how far it has come
     with transaction.atomic():
         # Entries of disputes that no longer exist (none are deleted today, but cheaply safe).
-        SearchEntry.objects.exclude(dispute_id__in=Dispute.objects.values("id")).delete()
+        SearchEntry.objects.exclude(dispute_id__in=dispute_ids()).delete()
     done, last = 0, 0
     while True:
-        rows = list(Dispute.objects.filter(pk__gt=last).order_by("pk").only(*_FIELDS)[:batch])
+        rows = disputes_after(last, size=batch, fields=_FIELDS)
         if not rows:
             break
         with transaction.atomic():

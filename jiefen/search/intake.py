@@ -20,7 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiefen.disputes.models import Dispute, Party, PartyKind, Side
+from jiefen.disputes.models import Dispute, PartyKind, Side
+from jiefen.disputes.reads import disputes_in_bulk, parties_with_digests
 from jiefen.lib import sealed as lookup
 from jiefen.org.scope import Scope, scope_of
 from jiefen.regions.models import Level, code_span
@@ -101,7 +102,7 @@ def related_for(
         if d
     ]
     if digests:
-        matches = Party.objects.filter(Q(phone_digest__in=digests) | Q(id_digest__in=digests))
+        matches = parties_with_digests(digests)
         matches = matches.filter(scope.q("dispute__region_code"))
         add(
             matches.order_by("-dispute_id").values_list("dispute_id", flat=True)[:PER_REASON],
@@ -141,7 +142,7 @@ def related_for(
         add([pk for pk, score in hits if _shared(pk, words) >= 2], "similar_text")
     if not found:
         return []
-    disputes = Dispute.objects.select_related("category", "holder", "region").in_bulk(list(found))
+    disputes = disputes_in_bulk(found, related=["category", "holder", "region"])
     suggestions = [Suggestion(disputes[pk], found[pk]) for pk in found if pk in disputes]
     suggestions.sort(key=lambda s: (-len(s.reasons), -s.dispute.registered_at.timestamp()))
     return suggestions[:MOST]

@@ -20,12 +20,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from jiefen.disputes.models import Dispute, Party
+from jiefen.disputes.models import Dispute
+from jiefen.disputes.reads import disputes_in_bulk, parties_with_digests
 from jiefen.disputes.selectors import Page
 from jiefen.org.scope import Scope, scope_of
 from jiefen.search.models import KeyKind, SearchKey
@@ -176,7 +176,7 @@ def _scanned(
 def digest_hits(scope: Scope, digests: list[str], *, limit: int) -> list[int]:
     if scope.empty or not digests:
         return []
-    parties = Party.objects.filter(Q(phone_digest__in=digests) | Q(id_digest__in=digests))
+    parties = parties_with_digests(digests)
     return list(
         parties.filter(scope.q("dispute__region_code"))
         .values_list("dispute_id", flat=True)
@@ -251,7 +251,7 @@ def search_page(
     # in the browser's history and the server's logs): its matches are the first page only.
     end = start + size
     chosen = ranked[start:end]
-    by_id = Dispute.objects.select_related("category", "holder", "region").in_bulk(chosen)
+    by_id = disputes_in_bulk(chosen, related=["category", "holder", "region"])
     rows = [by_id[pk] for pk in chosen if pk in by_id]
     names = _matched_names(rows, query)
     for row in rows:

@@ -25,6 +25,7 @@ from jiefen.disputes import services as dispute_services
 from jiefen.disputes.access import dispute_for
 from jiefen.disputes.lifecycle import Conflict, Invalid
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Party, Route, Status
+from jiefen.disputes.reads import parties_of
 from jiefen.disputes.services import event_append
 from jiefen.lib.text import text_problem
 from jiefen.search.events import FACTS_ADDED, LINK, MERGE, MERGED_FROM
@@ -173,9 +174,7 @@ def dispute_add_facts(
         dispute = dispute_for(actor, dispute_id, for_update=True)
         if dispute.status not in OPEN_STATUSES:
             raise Invalid(_("只能向尚未办结的纠纷补充情况"))
-        known = {
-            (p.name, p.phone_digest, p.id_digest) for p in Party.objects.filter(dispute=dispute)
-        }
+        known = {(p.name, p.phone_digest, p.id_digest) for p in parties_of(dispute)}
         added = []
         for p in parties:
             party = Party(
@@ -190,8 +189,7 @@ def dispute_add_facts(
             party.fill_digests()
             if (party.name, party.phone_digest, party.id_digest) not in known:
                 added.append(party)
-        # audit-exempt: the parties are part of the added facts, recorded by its event
-        Party.objects.bulk_create(added)
+        dispute_services.parties_add(parties=added)
         dispute.version += 1
         dispute.save(update_fields=["version"])
         event_append(

@@ -102,18 +102,13 @@ def _sent_before(request: HttpRequest, data: dict[str, Any]) -> bool:
     dispute it registered the first time (services.dispute_register_once), not suggestions."""
     from django.utils import timezone
 
-    from jiefen.disputes.models import Event
+    from jiefen.disputes.reads import register_seen
     from jiefen.disputes.services import ONCE_WINDOW
 
     once = data.get("once")
     if not once:
         return False
-    return Event.objects.filter(
-        actor=request.user,  # type: ignore[misc]  # staff pages: a signed-in user
-        action="register",
-        at__gte=timezone.now() - ONCE_WINDOW,
-        params__once=once,
-    ).exists()
+    return register_seen(actor=request.user, once=once, since=timezone.now() - ONCE_WINDOW)
 
 
 def _suggest(request: HttpRequest, data: dict[str, Any], parties: list[Any]) -> list[Any]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Category, Channel, Party, Side
+from jiefen.disputes.reads import parties_in_order
 from jiefen.disputes.selectors import dispute_list
 from jiefen.lib import cells
 from jiefen.lib.personal import mask_id, mask_name, mask_phone
@@ -138,7 +139,7 @@ EXPORT_HEADERS = [
 
 def _rows(actor: Any, filters: dict[str, Any], masked: bool) -> Iterator[list[Any]]:
     after = None
-    parties = Prefetch("parties", queryset=Party.objects.order_by("id"))
+    parties = Prefetch("parties", queryset=parties_in_order())
     outcome_label = {v: k for k, v in OUTCOMES.items()}
     channel_label = dict(Channel.choices)
     while True:

@@ -52,7 +52,7 @@ from jiefen.disputes.models import Category, Channel, Outcome, PartyKind, Route,
 from jiefen.lib.archives import ArchiveLimits, archive_problem
 from jiefen.lib.errors import DisputeError
 from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
-from jiefen.lib.text import text_blank, text_problem
+from jiefen.lib.text import text_check, text_problem
 from jiefen.ops.batches import write_batch
 from jiefen.ops.worker import TaskStopped, TaskTimedOut
 from jiefen.org.models import Body, BodyKind, Role
@@ -383,12 +383,9 @@ def check_row(
             err(column.key, problem)
 
     def text(key: str, limit: int, required: bool) -> str:
-        value = _text(cells.get(key))
-        value = "" if text_blank(value) else value
-        if required and not value:
-            err(key, _("此项为必填项"))
-        elif len(value) > limit:
-            err(key, _("不能超过 %(limit)d 个字") % {"limit": limit})
+        value, problem = text_check(_text(cells.get(key)), limit=limit, required=required)
+        if problem and not text_problem(_text(cells.get(key))):  # a refused character: above
+            err(key, problem)
         return value
 
     def day(key: str, required: bool) -> date | None:

@@ -26,7 +26,7 @@ from jiefen.regions.models import Level, code_span
 
 if TYPE_CHECKING:
     from jiefen.accounts.models import User
-    from jiefen.supervision.models import LeaderOwnership, SupervisionOrder
+    from jiefen.supervision.models import Extension, LeaderOwnership, SupervisionOrder
 
 STAFF = frozenset({Role.CLERK, Role.MEDIATOR, Role.HEAD})
 ISSUERS = frozenset({Role.HEAD, Role.SUPERVISOR})
@@ -227,3 +227,45 @@ def heads_of(body_ids: Any) -> dict[int, list[int]]:
     for body_id, users in clerks.items():
         found.setdefault(body_id, users)
     return found
+
+
+# --- one helper per object: fetched for this actor, a foreign one answered as a missing one ----
+
+
+def ownership_for(actor: Any, pk: Any) -> LeaderOwnership:
+    """The leader ownership `pk` if the actor may see its dispute; NotFound otherwise — the
+    same answer as for an ownership that does not exist (as disputes.access.dispute_for)."""
+    from django.utils.translation import gettext as _
+
+    from jiefen.lib.errors import NotFound
+    from jiefen.org.scope import scope_of
+    from jiefen.supervision.models import LeaderOwnership
+
+    try:
+        return (
+            scope_of(actor)
+            .filter(LeaderOwnership.objects.all(), "dispute__region_code")
+            .get(pk=int(pk))
+        )
+    except (LeaderOwnership.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("包案记录不存在或不在您的管辖范围内")) from None
+
+
+def extension_for(actor: Any, pk: Any) -> Extension:
+    """The request for more time `pk` if the actor may see its ownership's dispute; NotFound
+    otherwise, as for one that does not exist."""
+    from django.utils.translation import gettext as _
+
+    from jiefen.lib.errors import NotFound
+    from jiefen.org.scope import scope_of
+    from jiefen.supervision.models import Extension
+
+    try:
+        return (
+            scope_of(actor)
+            .filter(Extension.objects.all(), "ownership__dispute__region_code")
+            .select_related("ownership")
+            .get(pk=int(pk))
+        )
+    except (Extension.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("延期申请不存在或不在您的管辖范围内")) from None

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from jiefen.audit.services import audit_bulk
 from jiefen.disputes.access import disputes_for
-from jiefen.disputes.models import OPEN_STATUSES, Dispute, LevelStay
+from jiefen.disputes.models import OPEN_STATUSES
+from jiefen.disputes.reads import dispute_get, stays_of
 from jiefen.lib.errors import Conflict, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.org.models import BodyKind, Membership, Role
 from jiefen.org.scope import scope_of
@@ -107,7 +108,7 @@ def campaign_create(
 
     low, high = place.span
     transfer_count = (
-        LevelStay.objects.filter(dispute=OuterRef("pk"), arrived_how="transferred")
+        stays_of(OuterRef("pk"), how="transferred")
         .values("dispute")
         .annotate(n=Count("id"))
         .values("n")
@@ -117,9 +118,7 @@ def campaign_create(
         .filter(region_code__range=(low, high), status__in=OPEN_STATUSES)
         .annotate(
             transfers=Subquery(transfer_count),
-            was_reopened=Exists(
-                LevelStay.objects.filter(dispute=OuterRef("pk"), arrived_how="reopened")
-            ),
+            was_reopened=Exists(stays_of(OuterRef("pk"), how="reopened")),
         )
     )
     rule = Q(pk__in=[])
@@ -270,7 +269,7 @@ def campaign_item_assign(
         raise Forbidden(_("只有清理范围内的负责人或督查员可以调整责任人"))
     if item.campaign.closed_at is not None:
         raise IllegalMove(_("该集中清理已结束"))
-    dispute = Dispute.objects.select_related("region").get(pk=item.dispute_id)
+    dispute = dispute_get(item.dispute_id, related=["region"])
     fields: dict[str, list[str]] = {}
     owner_user = _user(owner)
     leader_user = _user(leader)

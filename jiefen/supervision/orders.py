@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.calendars.services import calendar_current, range_error_message
 from jiefen.disputes.models import Dispute
+from jiefen.disputes.services import dispute_note
 from jiefen.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from jiefen.lib.workdays import CalendarRangeError
 from jiefen.org.models import Body, BodyKind
@@ -25,7 +26,6 @@ from jiefen.supervision.writing import (
     ORDER_DAYS_MAX,
     TEXT_MAX,
     URGE_MAX,
-    _append,
     _body_name,
     _check_open,
     _is_super,
@@ -96,8 +96,8 @@ def order_issue(
             issued_at=now,
             due_date=due,
         )
-        _append(
-            dispute,
+        dispute_note(
+            dispute=dispute,
             action=events.ORDER_ISSUE,
             actor=actor,
             at=now,
@@ -166,8 +166,8 @@ def order_answer(
         order.answered_by = actor
         order.report = report
         order.save(update_fields=["answered_at", "answered_by", "report"])
-        _append(
-            dispute,
+        dispute_note(
+            dispute=dispute,
             action=events.ORDER_ANSWER,
             actor=actor,
             at=now,
@@ -208,8 +208,8 @@ def dispute_urge(*, actor: Any, dispute_id: int, note: str, at: datetime | None 
         seat = access.urging_seat(actor, dispute)
         if seat is None and not _is_super(actor):
             raise Forbidden(_("只有负责人、督查员或包案领导可以催办"))
-        event = _append(
-            dispute,
+        event = dispute_note(
+            dispute=dispute,
             action=events.URGE,
             actor=actor,
             at=now,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Dispute
+from jiefen.disputes.services import dispute_note
 from jiefen.lib.errors import Conflict, Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.org.models import BodyKind, Membership, Role
 from jiefen.supervision import access, events
@@ -27,7 +28,6 @@ from jiefen.supervision.writing import (
     RESOLVED_STATUSES,
     TARGET_DAYS_MAX,
     TEXT_MAX,
-    _append,
     _check_open,
     _is_super,
     _locked,
@@ -111,8 +111,8 @@ def ownership_assign(
             assigned_by=actor,
             assigned_at=now,
         )
-        _append(
-            dispute,
+        dispute_note(
+            dispute=dispute,
             action=events.LEADER_ASSIGN,
             actor=actor,
             at=now,
@@ -192,8 +192,8 @@ def ownership_extend_request(
             old_date=ownership.target_date,
             new_date=wanted,
         )
-        _append(
-            dispute,
+        dispute_note(
+            dispute=dispute,
             action=events.LEADER_EXTEND_ASK,
             actor=actor,
             at=now,
@@ -268,8 +268,8 @@ def ownership_extend_approve(
         if approve:
             ownership.target_date = extension.new_date
             ownership.save(update_fields=["target_date"])
-        _append(
-            dispute,
+        dispute_note(
+            dispute=dispute,
             action=events.LEADER_EXTEND_DECIDE,
             actor=actor,
             at=now,
@@ -305,8 +305,8 @@ def ownership_note(
         if not access.may_note(actor, ownership):
             raise Forbidden(_("只有包案领导或承办单位工作人员可以填写进展"))
         note = ProgressNote.objects.create(ownership=ownership, author=actor, at=now, text=text)
-        _append(
-            dispute,
+        dispute_note(
+            dispute=dispute,
             action=events.LEADER_NOTE,
             actor=actor,
             at=now,
@@ -338,8 +338,8 @@ def ownership_sign_off(
         ownership.ended_at = now
         ownership.sign_off_note = note
         ownership.save(update_fields=["status", "signed_off_at", "ended_at", "sign_off_note"])
-        _append(
-            dispute,
+        dispute_note(
+            dispute=dispute,
             action=events.LEADER_SIGN_OFF,
             actor=actor,
             at=now,

@@ -37,13 +37,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes.deadlines import warnings_refresh
-from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, Risk, Tier, Warning
+from jiefen.disputes.models import Risk, Tier, Warning
+from jiefen.disputes.reads import (
+    disputes_open,
+    disputes_with_ids,
+    event_latest_id,
+    events_in,
+)
 from jiefen.disputes.services import deadline_params, dispute_lock, event_append
 from jiefen.ops.batches import step_retried, write_batch
 from jiefen.supervision import events
@@ -215,7 +221,7 @@ def warnings_notify(warning: int, *, now: datetime, chunk: int = CHUNK) -> int:
     kind = WARNING_KINDS[Warning(warning)]
     noticed = SweepMark.objects.filter(kind=kind, dispute=OuterRef("pk"), due=OuterRef("due_date"))
     pending = list(
-        Dispute.objects.filter(status__in=OPEN_STATUSES, warning=warning, due_date__isnull=False)
+        disputes_open(warning=warning, due_date__isnull=False)
         .exclude(Exists(noticed))
         .order_by("id")
         .values_list("id", flat=True)
@@ -225,14 +231,14 @@ def warnings_notify(warning: int, *, now: datetime, chunk: int = CHUNK) -> int:
         # Read outside the transaction (no lock); checked again and claimed inside it.
         facts = {
             row[0]: row
-            for row in Dispute.objects.filter(pk__in=ids)
+            for row in disputes_with_ids(ids)
             .order_by("id")
             .values_list("id", "due_date", "due_action", "number", "owner_id", "holder_id")
         }
         heads = heads_of({row[5] for row in facts.values()})
         with write_batch():
             still = list(
-                Dispute.objects.filter(pk__in=ids, status__in=OPEN_STATUSES, warning=warning)
+                disputes_open(pk__in=ids, warning=warning)
                 .exclude(due_date=None)
                 .order_by("id")
                 .values_list("id", "due_date")
@@ -280,7 +286,7 @@ def arrivals_notify(*, now: datetime, window: int = EVENT_WINDOW) -> int:
     the cursor at the newest event."""
     from jiefen.org.models import Body
 
-    latest = Event.objects.aggregate(last=Max("id"))["last"] or 0
+    latest = event_latest_id()
     offered = 0
     first = True
     while True:
@@ -292,11 +298,11 @@ def arrivals_notify(*, now: datetime, window: int = EVENT_WINDOW) -> int:
                 return offered
             upto = min(latest, cursor.position + window)
             rows = list(
-                Event.objects.filter(
-                    id__gt=cursor.position - (EVENT_LAG if first else 0),
-                    id__lte=upto,
-                    action__in=list(ARRIVALS),
-                    at__gte=now - RECENT,
+                events_in(
+                    after_id=cursor.position - (EVENT_LAG if first else 0),
+                    upto_id=upto,
+                    actions=ARRIVALS,
+                    start=now - RECENT,
                 )
                 .order_by("id")
                 .values_list("id", "dispute_id", "action", "params", "dispute__number")
@@ -405,7 +411,7 @@ def leaders_missing(*, now: datetime, chunk: int = CHUNK) -> int:
         kind=Kind.LEADER_MISSING, dispute=OuterRef("pk"), due__isnull=True
     )
     pending = list(
-        Dispute.objects.filter(status__in=OPEN_STATUSES, tier=Tier.COUNTY)
+        disputes_open(tier=Tier.COUNTY)
         .filter(Q(risk=Risk.MAJOR) | Q(mass=True))
         .exclude(Exists(led))
         .exclude(Exists(noticed))
@@ -416,13 +422,13 @@ def leaders_missing(*, now: datetime, chunk: int = CHUNK) -> int:
     for ids in _chunks(pending, chunk):
         facts = {
             row[0]: row
-            for row in Dispute.objects.filter(pk__in=ids)
+            for row in disputes_with_ids(ids)
             .order_by("id")
             .values_list("id", "number", "holder_id", "due_date", "due_action")
         }
         heads = heads_of({row[2] for row in facts.values()})
         with write_batch():
-            still = Dispute.objects.filter(pk__in=ids).exclude(Exists(led)).values_list("id")
+            still = disputes_with_ids(ids).exclude(Exists(led)).values_list("id")
             won = claim(Kind.LEADER_MISSING, [(pk, None) for (pk,) in still], now)
             rows = [row for pk, row in facts.items() if pk in won]
             offered += notify_bulk(

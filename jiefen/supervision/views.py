@@ -29,7 +29,7 @@ from jiefen.supervision.forms import (
     SignOffForm,
     UrgeForm,
 )
-from jiefen.supervision.models import Campaign, CampaignItem, LeaderOwnership
+from jiefen.supervision.models import Campaign, CampaignItem
 from jiefen.supervision.notifications import notifications_read, notifications_settle_for
 
 
@@ -178,17 +178,20 @@ def leader_assign(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _ownership_dispute(ownership: int) -> int:
-    found = LeaderOwnership.objects.filter(pk=ownership).values_list("dispute_id", flat=True)
-    if not found:
-        raise Http404
-    return found[0]
+def _ownership_dispute(request: HttpRequest, ownership: int) -> int:
+    """The dispute of the ownership, if the user may see it; 404 otherwise, as for none."""
+    from jiefen.supervision.access import ownership_for
+
+    try:
+        return ownership_for(request.user, ownership).dispute_id
+    except NotFound:
+        raise Http404 from None
 
 
 @login_required
 @require_POST
 def ownership_note(request: HttpRequest, ownership: int) -> HttpResponse:
-    pk = _ownership_dispute(ownership)
+    pk = _ownership_dispute(request, ownership)
     return _act(
         request,
         pk,
@@ -204,7 +207,7 @@ def ownership_note(request: HttpRequest, ownership: int) -> HttpResponse:
 @login_required
 @require_POST
 def ownership_extend(request: HttpRequest, ownership: int) -> HttpResponse:
-    pk = _ownership_dispute(ownership)
+    pk = _ownership_dispute(request, ownership)
     return _act(
         request,
         pk,
@@ -223,14 +226,15 @@ def ownership_extend(request: HttpRequest, ownership: int) -> HttpResponse:
 @login_required
 @require_POST
 def extension_decide(request: HttpRequest, extension: int) -> HttpResponse:
-    from jiefen.supervision.models import Extension
+    from jiefen.supervision.access import extension_for
 
-    found = Extension.objects.filter(pk=extension).values_list("ownership__dispute_id", flat=True)
-    if not found:
-        raise Http404
+    try:
+        dispute_id = extension_for(request.user, extension).ownership.dispute_id
+    except NotFound:
+        raise Http404 from None
     return _act(
         request,
-        found[0],
+        dispute_id,
         DecisionForm,
         lambda data: services.ownership_extend_approve(
             actor=request.user,
@@ -246,7 +250,7 @@ def extension_decide(request: HttpRequest, extension: int) -> HttpResponse:
 @login_required
 @require_POST
 def ownership_sign_off(request: HttpRequest, ownership: int) -> HttpResponse:
-    pk = _ownership_dispute(ownership)
+    pk = _ownership_dispute(request, ownership)
     return _act(
         request,
         pk,

@@ -3,15 +3,11 @@ the actor, and the event it appends to the dispute's history without changing it
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-
-from django.utils.translation import gettext as _
 
 from jiefen.disputes.access import dispute_for
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Status
-from jiefen.disputes.services import deadline_params, event_append
-from jiefen.lib.errors import IllegalMove, Invalid
+from jiefen.lib.errors import IllegalMove, text_valid
 from jiefen.org.models import Body
 
 ORDER_DAYS_MAX = 60
@@ -26,37 +22,7 @@ RESOLVED_STATUSES = (Status.RESOLVED, Status.VISITED, Status.CLOSED)
 
 
 def _text(value: Any, *, field: str, limit: int, empty: str, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise Invalid(empty, fields={field: [empty]})
-    if len(text) > limit:
-        message = _("不能超过 %(limit)d 个字") % {"limit": limit}
-        raise Invalid(message, fields={field: [message]})
-    return text
-
-
-def _append(
-    dispute: Dispute,
-    *,
-    action: str,
-    actor: Any,
-    at: datetime,
-    body_id: int,
-    reason: str = "",
-    params: dict[str, Any] | None = None,
-) -> Any:
-    return event_append(
-        dispute=dispute,
-        action=action,
-        actor=actor,
-        at=at,
-        from_status=dispute.status,
-        to_status=dispute.status,
-        body_id=body_id,
-        reason=reason,
-        params=deadline_params(dispute) | (params or {}),
-        public=False,
-    )
+    return text_valid(value, field=field, limit=limit, required=required, empty=empty)
 
 
 def _locked(actor: Any, dispute_id: Any) -> Dispute:

@@ -83,7 +83,7 @@ def merged_progress(dispute: Any) -> dict[str, Any]:
     and the steps taken there (dates and what was done; no reasons, names or parties of the
     other dispute)."""
     from jiefen.disputes.lifecycle import event_label
-    from jiefen.disputes.models import Event
+    from jiefen.disputes.reads import events_of
 
     link = (
         DisputeLink.objects.filter(source=dispute, kind=LinkKind.MERGED)
@@ -92,7 +92,7 @@ def merged_progress(dispute: Any) -> dict[str, Any]:
     )
     if link is None:
         return {"target": None}
-    events = Event.objects.filter(dispute=link.target, public=True).order_by("id")
+    events = events_of(link.target, public=True).order_by("id")
     steps = [
         {"at": e.at, "label": event_label(e.action)} for e in events.only("at", "action")[:200]
     ]

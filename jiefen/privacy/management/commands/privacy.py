@@ -5,12 +5,10 @@ FIELD_ENCRYPTION_KEY changed, or after a bulk load that wrote parties without th
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiefen.audit.services import audit_bulk
-from jiefen.disputes.models import Party
+from jiefen.disputes.services import party_digests_reindex
 from jiefen.privacy.retention import Done, parties_anonymise, retention_cutoff, retention_years
 
 
@@ -82,29 +80,5 @@ class Command(BaseCommand):
         )
 
     def reindex(self) -> None:
-        changed = 0
-        last = 0
-        while True:
-            with transaction.atomic():
-                rows = list(
-                    Party.objects.filter(pk__gt=last).select_for_update().order_by("pk")[:1000]
-                )
-                if not rows:
-                    break
-                last = rows[-1].pk
-                stale = []
-                for party in rows:
-                    before = (party.phone_digest, party.id_digest)
-                    party.fill_digests()
-                    if (party.phone_digest, party.id_digest) != before:
-                        stale.append(party)
-                Party.objects.bulk_update(stale, ["phone_digest", "id_digest"])
-                if stale:
-                    audit_bulk(
-                        model=Party,
-                        action="reindex",
-                        pks=[party.pk for party in stale],
-                        fields=["phone_digest", "id_digest"],
-                    )
-                changed += len(stale)
+        changed = party_digests_reindex()
         self.stdout.write(self.style.SUCCESS(_("已更新 %(n)d 名当事人的查询摘要") % {"n": changed}))
