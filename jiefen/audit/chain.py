@@ -176,7 +176,7 @@ def _write(records: list[Record]) -> None:
     Record.objects.bulk_create(records)
     if not connection.in_atomic_block:
         seal_soon()
-    elif not any(func is seal_soon for _sids, func, _robust in connection.run_on_commit):
+    elif not any(entry[1] is seal_soon for entry in connection.run_on_commit):
         transaction.on_commit(seal_soon)
 
 
@@ -243,7 +243,13 @@ def seal(*, wait: bool = True) -> int:
                 record.prev_hash = prev
                 record.hash = digest(record)
                 prev = record.hash
-            Record.objects.bulk_update(rows, ["seq", "prev_hash", "hash"], batch_size=500)
+            # One prepared UPDATE run for every row (bulk_update's CASE grows with the chunk).
+            table = connection.ops.quote_name(Record._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                    [(r.seq, r.prev_hash, r.hash, r.pk) for r in rows],
+                )
             head.last_seq, head.last_hash = seq, prev
             head.save(update_fields=["last_seq", "last_hash"])
             sealed += len(rows)
@@ -303,6 +309,7 @@ def _walk(head: ChainHead, through_seq: int, check_head: bool = True) -> Outcome
         if not rows:
             break
         for record in rows:
+            assert record.seq is not None  # sealed: the query asked for a seq
             if record.seq != expected_seq:
                 return Outcome(
                     False,
@@ -337,7 +344,7 @@ def _walk(head: ChainHead, through_seq: int, check_head: bool = True) -> Outcome
             prev = record.hash
             expected_seq += 1
             checked += 1
-        after = rows[-1].seq
+        after = expected_seq - 1
     last_seq = expected_seq - 1
     if check_head and (last_seq != head.last_seq or prev != head.last_hash):
         if last_seq < head.last_seq:
@@ -515,8 +522,9 @@ def prune(*, now: datetime | None = None, actor: Actor | None = None) -> int:
     removed = 0
     while True:
         with transaction.atomic():
-            head = _head_for_update()
-            assert head is not None
+            locked = _head_for_update()
+            assert locked is not None  # waited for it
+            head = locked
             if head.checkpoint_seq >= through:
                 break
             upto = min(head.checkpoint_seq + CHUNK, through)

@@ -298,7 +298,7 @@ def dispute_register(
         )
         # Known without asking the database again (the search index reads them).
         known = dispute.parties.all()  # type: ignore[attr-defined]
-        known._result_cache, known._prefetch_done = parties, True
+        known._result_cache, known._prefetch_done = parties, True  # type: ignore[attr-defined]
         dispute._prefetched_objects_cache = {"parties": known}  # type: ignore[attr-defined]
         stay.dispute = dispute
         stay.save(force_insert=True)
@@ -776,7 +776,7 @@ def next_body(holder: Body) -> Body | None:
         if region is not None
         else Subquery(Region.objects.filter(pk=holder.region_id).values("parent_id")[:1])
     )
-    return Body.objects.filter(kind=kind, region_id=parent, active=True).first()
+    return Body.objects.filter(kind=kind, region_id=parent, active=True).first()  # type: ignore[misc]
 
 
 def dispute_transfer(
@@ -960,6 +960,7 @@ def dispute_resolve(
             kept.facts = agreement.facts.strip()
             kept.terms = agreement.terms.strip()
             kept.performance = agreement.performance.strip()
+            assert agreement.signed_on is not None  # checked above
             kept.signed_on = agreement.signed_on
             kept.save()
         return {"outcome": outcome, "route": d.route, "in_time": in_time, "tier": d.tier}

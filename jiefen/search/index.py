@@ -115,7 +115,9 @@ def _write(disputes: list[Any], *, new: bool = False) -> None:
     ids = [d.pk for d in disputes]
     parties: dict[int, list[Any]] = {pk: [] for pk in ids}
     # A registration hands over the parties it has just written.
-    known = {d.pk: list(d._prefetched_objects_cache["parties"]) for d in disputes if _has_parties(d)}
+    known = {
+        d.pk: list(d._prefetched_objects_cache["parties"]) for d in disputes if _has_parties(d)
+    }
     for party in (
         Party.objects.filter(dispute_id__in=[pk for pk in ids if pk not in known]).only(
             "dispute_id", "name", "side", "kind", "id_number", "anonymised_at"
