@@ -1,46 +1,78 @@
-"""The hash chain: appending, verifying and pruning audit records.
+"""The hash chain: writing, sealing, verifying and pruning audit records.
 
-Canonical form of a record (what its hash covers) — a JSON array, keys sorted, no spaces,
-UTF-8, non-ASCII kept as is:
+Writing and sealing are two steps, so that writers never wait for one another:
+
+1. A writer only INSERTs its records, in its own transaction (all of a service's records in
+   one statement inside `gathered()`). A record is born *unsealed*: no `seq`, no `prev_hash`,
+   no `hash`, but a random `nonce` and a `mac`, the HMAC-SHA256 of its content under
+   JIEFEN_AUDIT_HASH_KEY (default SECRET_KEY): a key the database does not hold. The write
+   rolls back with the writer's transaction, so there is never a change without its record,
+   nor a record of a change that did not happen. No writer locks anything of the audit app.
+2. The sealer (`seal`) is the only one that takes the ChainHead row FOR UPDATE. It takes the
+   unsealed records in `id` order (the database's sequence, i.e. the order they were
+   written), gives each the next `seq`, its predecessor's hash and its own hash, and moves the
+   head, in one transaction per chunk. It runs after every commit of a gathered write (in the
+   writer's process, not waiting if another sealer holds the head), at the end of every sweep,
+   and before every verification (`verify`, `verify_tail`, the audit page, `audit verify`,
+   `audit prune`). Sealers queue on the head; writers do not, so a sweep batch and a person's
+   transaction can no longer deadlock over it.
+
+Canonical form of a sealed record (what its hash covers) — a JSON array, keys sorted, no
+spaces, UTF-8, non-ASCII kept as is:
 
     [seq, at, actor_kind, actor_user_id, actor_system, ip, action, app_label, model,
-     object_pk, region_code, fields, params, prev_hash]
+     object_pk, region_code, fields, params, prev_hash, nonce, mac]
 
-`at` is ISO 8601 in UTC with microseconds ("2026-03-02T02:00:00.000000+00:00"); absent values
-are null or "" exactly as stored. hash = SHA-256 (hex) of that text. `prev_hash` is the hash of
-record seq-1 (or the checkpoint left by pruning; 64 zeros for the first record ever).
+(`nonce` and `mac` only for records that have a mac: those written before sealing existed,
+seq <= ChainHead.legacy_seq, are hashed without them, exactly as they were.) `at` is ISO 8601
+in UTC with microseconds; absent values are null or "" exactly as stored. hash = SHA-256 (hex)
+of that text. `prev_hash` is the hash of record seq-1 (or the checkpoint left by pruning; 64
+zeros for the first record ever). The mac covers [at, actor_kind, actor_user_id, actor_system,
+ip, action, app_label, model, object_pk, region_code, fields, params, nonce].
 
-Appending happens inside the writer's transaction, after locking the one ChainHead row: the
-appends of concurrent transactions queue on that lock, so seq has no gaps and each record names
-its true predecessor; a write that rolls back takes its record and the head's advance with it,
-so neither an orphan record nor a gap remains. (Writing on commit instead would leave a window
-— commit done, process killed before the audit write — in which a change exists with no record,
-and would need a second transaction with its own failure.) The price is that audited writes are
-serialised from their first audited row to their commit; writes are rare (< 1 a second even
-nationally) and short. On SQLite the database serialises writers anyway.
+Verification seals what is waiting, then walks the records in seq order, in chunks of CHUNK
+(memory stays flat), and reports the first record that does not fit: a changed record (its hash
+or its mac is not that of its content), a deleted one (a seq missing), an inserted or reordered
+one (prev_hash is not its predecessor's hash), a dropped tail (the last record is not the one
+the head names), a record after legacy_seq without a mac. On SQLite it also checks that the ids
+have no hole and that none was taken past the last (SQLite's ids are given by one writer at a
+time and a rollback gives its id back, so a hole is a record deleted); on PostgreSQL a rolled
+back write leaves an unused id, so holes are counted (`Outcome.unused_ids`) but prove nothing.
 
-Verification walks the records in seq order, in chunks of CHUNK (memory stays flat), and
-reports the first record that does not fit: a changed record (its hash is not the hash of its
-content), a deleted one (a seq missing), an inserted or reordered one (prev_hash is not its
-predecessor's hash), a dropped tail (the last record is not the one the head names).
+What someone with write access to the database, but not the key, can hide:
 
-This detects tampering by anyone who does not also rewrite the head and every later hash;
-publishing the head hash elsewhere from time to time (`jiefen audit verify` prints it) anchors
-the chain against that too.
+- a sealed record: nothing — changing, deleting, inserting or reordering one, or dropping the
+  tail, breaks the chain, unless they rewrite the head and every later hash; a changed record
+  is still found by its mac then, a deleted one is not (publish the head hash that
+  `jiefen audit verify` prints to anchor the chain against that);
+- a record not sealed yet (the window from its commit to the next seal: normally
+  milliseconds, at most until the next sweep if the process died between its commit and its
+  seal): a change is found (the mac no longer fits), so is a record inserted without the key
+  (no valid mac) or a copy of one (the mac is unique). A deletion is found on SQLite (a hole in
+  the ids, or an id taken past the last) but on PostgreSQL it looks like a rolled back write
+  (one more unused id). Swapping the ids of two unsealed records changes their order in the
+  chain unnoticed; their times, under the mac, still say when each was written.
+- With the key as well (it is in the server's settings), an unsealed record can be rewritten at
+  will; a sealed one cannot, without rewriting the rest of the chain as above.
 """
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,34 +92,92 @@ def _at(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _content(record: Record) -> list[Any]:
+    return [
+        _at(record.at),
+        record.actor_kind,
+        record.actor_user_id,
+        record.actor_system,
+        record.ip,
+        record.action,
+        record.app_label,
+        record.model,
+        record.object_pk,
+        record.region_code,
+        record.fields,
+        record.params,
+    ]
+
+
 def canonical(record: Record) -> str:
-    return _json(
-        [
-            record.seq,
-            _at(record.at),
-            record.actor_kind,
-            record.actor_user_id,
-            record.actor_system,
-            record.ip,
-            record.action,
-            record.app_label,
-            record.model,
-            record.object_pk,
-            record.region_code,
-            record.fields,
-            record.params,
-            record.prev_hash,
-        ]
-    )
+    content = _content(record)
+    tail = [record.nonce, record.mac] if record.mac else []
+    return _json([record.seq, *content, record.prev_hash, *tail])
 
 
 def digest(record: Record) -> str:
     return hashlib.sha256(canonical(record).encode("utf-8")).hexdigest()
 
 
-def _head_for_update() -> ChainHead:
+def _key() -> bytes:
+    key = getattr(settings, "JIEFEN_AUDIT_HASH_KEY", "") or settings.SECRET_KEY
+    return ("jiefen.audit.record:" + key).encode()
+
+
+def mac(record: Record) -> str:
+    """The keyed hash of a record's content, written with it before it is sealed."""
+    text = _json([*_content(record), record.nonce])
+    return hmac.new(_key(), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _head_for_update(*, wait: bool = True) -> ChainHead | None:
+    if not wait and connection.features.has_select_for_update_skip_locked:
+        head = ChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+        if head is not None or ChainHead.objects.filter(pk=1).exists():
+            return head  # None: another sealer holds it and will take these records too
     head, _created = ChainHead.objects.select_for_update().get_or_create(pk=1)
     return head
+
+
+# Records gathered for one INSERT: a list while a `gathered()` block is open.
+_gathering: contextvars.ContextVar[list[Record] | None] = contextvars.ContextVar(
+    "jiefen_audit_gathering", default=None
+)
+
+
+@contextmanager
+def gathered() -> Iterator[None]:
+    """Write the records appended inside the block in one INSERT when it ends. Use it inside
+    the transaction of the writes it records (a service's `transaction.atomic()`), so that the
+    records commit or roll back with them; if the block raises, its records are dropped (the
+    writes they describe are being rolled back). Nested blocks join the outermost one."""
+    pending = _gathering.get()
+    if pending is not None:
+        mark = len(pending)
+        try:
+            yield
+        except BaseException:
+            del pending[mark:]
+            raise
+        return
+    pending = []
+    token = _gathering.set(pending)
+    try:
+        yield
+    finally:
+        _gathering.reset(token)
+    # Only reached without an exception.
+    _write(pending)
+
+
+def _write(records: list[Record]) -> None:
+    if not records:
+        return
+    Record.objects.bulk_create(records)
+    if not connection.in_atomic_block:
+        seal_soon()
+    elif not any(entry[1] is seal_soon for entry in connection.run_on_commit):
+        transaction.on_commit(seal_soon)
 
 
 def append(
@@ -101,32 +191,81 @@ def append(
     fields: Iterable[str] = (),
     params: dict[str, Any] | None = None,
 ) -> Record:
-    """Add one record at the end of the chain, in the caller's transaction if there is one."""
-    with transaction.atomic(savepoint=False):
-        head = _head_for_update()
-        record = Record(
-            seq=head.last_seq + 1,
-            at=timezone.now(),
-            actor_kind=actor.kind,
-            actor_user_id=actor.user_id,
-            actor_system=actor.system[:100],
-            ip=actor.ip,
-            action=action[:40],
-            app_label=app_label[:50],
-            model=model[:60],
-            object_pk=str(object_pk if object_pk is not None else "")[:64],
-            region_code=region_code,
-            fields=sorted(set(fields)),
-            # Through JSON once, so what is hashed is what the database gives back.
-            params=json.loads(_json(params or {})),
-            prev_hash=head.last_hash,
-        )
-        record.hash = digest(record)
-        record.save(force_insert=True)
-        head.last_seq = record.seq
-        head.last_hash = record.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+    """Add one unsealed record, in the caller's transaction if there is one (in that of the
+    enclosing `gathered()` block's INSERT if one is open). Waits for no other writer."""
+    record = Record(
+        at=timezone.now(),
+        actor_kind=actor.kind,
+        actor_user_id=actor.user_id,
+        actor_system=actor.system[:100],
+        ip=actor.ip,
+        action=action[:40],
+        app_label=app_label[:50],
+        model=model[:60],
+        object_pk=str(object_pk if object_pk is not None else "")[:64],
+        region_code=region_code,
+        fields=sorted(set(fields)),
+        # Through JSON once, so what is hashed is what the database gives back.
+        params=json.loads(_json(params or {})),
+        nonce=secrets.token_hex(8),
+    )
+    record.mac = mac(record)
+    pending = _gathering.get()
+    if pending is not None:
+        pending.append(record)
+    else:
+        _write([record])
     return record
+
+
+# ---------------------------------------------------------------------------------------------
+# Sealing
+
+
+def seal(*, wait: bool = True) -> int:
+    """Put every committed unsealed record into the chain, in id order; returns how many.
+    With `wait=False`, returns at once if another sealer holds the head (PostgreSQL): that one
+    seals what is committed when it reads. Each chunk is its own transaction, so run it
+    outside any other (the sweep and the worker do)."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head = _head_for_update(wait=wait)
+            if head is None:
+                return sealed
+            rows = list(Record.objects.filter(seq__isnull=True).order_by("id")[:CHUNK])
+            if not rows:
+                return sealed
+            seq, prev = head.last_seq, head.last_hash
+            for record in rows:
+                seq += 1
+                record.seq = seq
+                record.prev_hash = prev
+                record.hash = digest(record)
+                prev = record.hash
+            # One prepared UPDATE run for every row (bulk_update's CASE grows with the chunk).
+            table = connection.ops.quote_name(Record._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                    [(r.seq, r.prev_hash, r.hash, r.pk) for r in rows],
+                )
+            head.last_seq, head.last_hash = seq, prev
+            head.save(update_fields=["last_seq", "last_hash"])
+            sealed += len(rows)
+        if len(rows) < CHUNK:
+            return sealed
+
+
+def seal_soon() -> None:
+    """After a commit: seal, unless another sealer is at it. A failure here must not turn a
+    committed write into an error; what is left is sealed by the next seal or the sweep."""
+    try:
+        seal(wait=False)
+    except Exception:  # pragma: no cover - logged, sealed later
+        import logging
+
+        logging.getLogger("jiefen.audit").exception("sealing the audit chain failed")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,6 +280,9 @@ class Outcome:
     last_hash: str
     broken_seq: int | None = None
     message: str = ""
+    # PostgreSQL: ids never used by a committed record (rolled back writes, or records deleted
+    # before they were sealed; the two cannot be told apart there).
+    unused_ids: int = 0
 
 
 def _walk(head: ChainHead, through_seq: int, check_head: bool = True) -> Outcome:
@@ -167,6 +309,7 @@ def _walk(head: ChainHead, through_seq: int, check_head: bool = True) -> Outcome
         if not rows:
             break
         for record in rows:
+            assert record.seq is not None  # sealed: the query asked for a seq
             if record.seq != expected_seq:
                 return Outcome(
                     False,
@@ -187,7 +330,9 @@ def _walk(head: ChainHead, through_seq: int, check_head: bool = True) -> Outcome
                     _("第 %(seq)d 条记录与前一条不衔接（被插入、调换顺序或前一条被改动）")
                     % {"seq": record.seq},
                 )
-            if digest(record) != record.hash:
+            if digest(record) != record.hash or (
+                (record.mac or record.seq > head.legacy_seq) and mac(record) != record.mac
+            ):
                 return Outcome(
                     False,
                     checked,
@@ -199,7 +344,7 @@ def _walk(head: ChainHead, through_seq: int, check_head: bool = True) -> Outcome
             prev = record.hash
             expected_seq += 1
             checked += 1
-        after = rows[-1].seq
+        after = expected_seq - 1
     last_seq = expected_seq - 1
     if check_head and (last_seq != head.last_seq or prev != head.last_hash):
         if last_seq < head.last_seq:
@@ -226,10 +371,59 @@ def _walk(head: ChainHead, through_seq: int, check_head: bool = True) -> Outcome
     return Outcome(True, checked, last_seq, prev)
 
 
+def _ids_hole() -> tuple[int, int] | None:
+    """The first hole in the records' ids, (first missing, last missing), or None."""
+    table = connection.ops.quote_name(Record._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT prev + 1, id - 1 FROM (SELECT id, LAG(id) OVER (ORDER BY id) AS prev "
+            f"FROM {table}) AS t WHERE id - prev > 1 ORDER BY id LIMIT 1"
+        )
+        row = cursor.fetchone()
+        if row is not None:
+            return int(row[0]), int(row[1])
+        if connection.vendor == "sqlite":
+            # The last id handed out: a record deleted from the end leaves it behind.
+            cursor.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = %s", [Record._meta.db_table]
+            )
+            given = cursor.fetchone()
+            cursor.execute(f"SELECT MAX(id) FROM {table}")
+            last = cursor.fetchone()[0] or 0
+            if given is not None and int(given[0]) > last:
+                return last + 1, int(given[0])
+    return None
+
+
+def _unused_ids() -> int:
+    table = connection.ops.quote_name(Record._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id), COUNT(*) FROM {table}")
+        low, high, count = cursor.fetchone()
+    return 0 if not count else int(high) - int(low) + 1 - int(count)
+
+
+def _ids_checked(outcome: Outcome) -> Outcome:
+    """Records deleted before they were sealed (see the module's docstring)."""
+    if connection.vendor != "sqlite":
+        return dataclasses.replace(outcome, unused_ids=_unused_ids())
+    hole = _ids_hole()
+    if hole is None or not outcome.ok:
+        return outcome
+    return dataclasses.replace(
+        outcome,
+        ok=False,
+        message=_("编号 %(from)d–%(to)d 的审计记录在封存前被删除")
+        % {"from": hole[0], "to": hole[1]},
+    )
+
+
 def verify(*, save: bool = True) -> Outcome:
-    """Walk the whole chain; with `save`, remember the outcome for the audit page."""
+    """Seal what is waiting, then walk the whole chain; with `save`, remember the outcome for
+    the audit page."""
+    seal()
     head = ChainHead.objects.get_or_create(pk=1)[0]
-    outcome = _walk(head, head.last_seq)
+    outcome = _ids_checked(_walk(head, head.last_seq))
     if save:
         ChainHead.objects.filter(pk=1).update(
             verified_at=timezone.now(),
@@ -241,7 +435,9 @@ def verify(*, save: bool = True) -> Outcome:
 
 
 def verify_tail(count: int = 200) -> Outcome:
-    """Check only the newest `count` records and the head: cheap enough for a page view."""
+    """Seal what is waiting, then check only the newest `count` records and the head: cheap
+    enough for a page view."""
+    seal(wait=False)
     head = ChainHead.objects.get_or_create(pk=1)[0]
     start = max(head.checkpoint_seq, head.last_seq - count)
     rows = list(Record.objects.filter(seq__gt=start, seq__lte=head.last_seq).order_by("seq"))
@@ -252,7 +448,11 @@ def verify_tail(count: int = 200) -> Outcome:
             return Outcome(
                 False, 0, expected - 1, "", expected, _("缺少第 %(seq)d 条记录") % {"seq": expected}
             )
-        if (prev is not None and record.prev_hash != prev) or digest(record) != record.hash:
+        if (
+            (prev is not None and record.prev_hash != prev)
+            or digest(record) != record.hash
+            or ((record.mac or record.seq > head.legacy_seq) and mac(record) != record.mac)
+        ):
             return Outcome(
                 False,
                 0,
@@ -296,6 +496,7 @@ def prune(*, now: datetime | None = None, actor: Actor | None = None) -> int:
     must not erase the evidence of tampering. Returns how many records were removed."""
     days = retention_days()
     cutoff = (now or timezone.now()) - timedelta(days=days)
+    seal()
     head = ChainHead.objects.get_or_create(pk=1)[0]
     # Appends are in time order, so the old records are the start of the chain.
     through = (
@@ -321,7 +522,9 @@ def prune(*, now: datetime | None = None, actor: Actor | None = None) -> int:
     removed = 0
     while True:
         with transaction.atomic():
-            head = _head_for_update()
+            locked = _head_for_update()
+            assert locked is not None  # waited for it
+            head = locked
             if head.checkpoint_seq >= through:
                 break
             upto = min(head.checkpoint_seq + CHUNK, through)

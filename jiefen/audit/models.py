@@ -4,8 +4,10 @@ A record says who (a staff account, the public, or the system and its command), 
 which address, what object (app label, model, primary key), which action (create / update /
 delete or the domain action, e.g. an event's action key) and the NAMES of the fields that
 changed — never their values. The chain (see chain.py) makes a changed, deleted, inserted or
-reordered record detectable; the one ChainHead row serialises appends and remembers the last
-hash, so a dropped tail is detectable too, and the checkpoint left by pruning.
+reordered record detectable. Writers only insert (a record is born unsealed: no `seq`, no
+hash, but its keyed `mac`); the sealer puts records into the chain in `id` order under the one
+ChainHead row, which remembers the last hash, so a dropped tail is detectable too, and the
+checkpoint left by pruning.
 """
 
 from django.db import models
@@ -21,7 +23,8 @@ class ActorKind(models.TextChoices):
 
 
 class Record(models.Model):
-    seq = models.BigIntegerField(_("序号"), unique=True)
+    # The place in the chain, given by the sealer; null while the record waits to be sealed.
+    seq = models.BigIntegerField(_("序号"), unique=True, null=True, blank=True)
     at = models.DateTimeField(_("时间"), db_index=True)
     actor_kind = models.CharField(_("操作方"), max_length=8, choices=ActorKind.choices)
     # No foreign key: the record must outlive the account and must not block its deletion.
@@ -38,8 +41,13 @@ class Record(models.Model):
     region_code = models.BigIntegerField(_("区划代码"), null=True, blank=True)
     fields = models.JSONField(_("字段"), default=list, blank=True)
     params = models.JSONField(_("参数"), default=dict, blank=True)
-    prev_hash = models.CharField(_("前一条摘要"), max_length=64)
-    hash = models.CharField(_("摘要"), max_length=64)
+    prev_hash = models.CharField(_("前一条摘要"), max_length=64, blank=True)
+    hash = models.CharField(_("摘要"), max_length=64, blank=True)
+    # Written with the record, before it is sealed: a random nonce and the HMAC of the content
+    # under a key the database does not hold (chain.mac). Empty on records written before
+    # sealing existed (seq <= ChainHead.legacy_seq).
+    nonce = models.CharField(_("随机数"), max_length=16, blank=True)
+    mac = models.CharField(_("内容校验码"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -50,6 +58,16 @@ class Record(models.Model):
             models.Index(fields=["app_label", "model", "seq"], name="audit_object_seq"),
             models.Index(fields=["action", "seq"], name="audit_action_seq"),
             models.Index(fields=["region_code", "seq"], name="audit_region_seq"),
+            # What the sealer looks for: the records not sealed yet, in the order written.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed"
+            ),
+        ]
+        constraints = [
+            # A copy of a record (same nonce, same mac) cannot be added beside it.
+            models.UniqueConstraint(
+                fields=["mac"], condition=~models.Q(mac=""), name="audit_mac_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -57,15 +75,18 @@ class Record(models.Model):
 
 
 class ChainHead(models.Model):
-    """The single row (pk=1) every append locks. `last_*` is the newest record; `checkpoint_*`
-    the last record removed by pruning (GENESIS/0 before any pruning). `verified_*` is the
-    outcome of the last full `jiefen audit verify`, shown on the audit page."""
+    """The single row (pk=1) the sealer and pruning lock (writers never do). `last_*` is the
+    newest sealed record; `checkpoint_*` the last record removed by pruning (GENESIS/0 before
+    any pruning); `legacy_seq` the last record written before records carried a mac (every
+    later one must). `verified_*` is the outcome of the last full `jiefen audit verify`,
+    shown on the audit page."""
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS)
     checkpoint_seq = models.BigIntegerField(default=0)
     checkpoint_hash = models.CharField(max_length=64, default=GENESIS)
     checkpoint_at = models.DateTimeField(null=True, blank=True)
+    legacy_seq = models.BigIntegerField(default=0)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_ok = models.BooleanField(null=True)
     verified_seq = models.BigIntegerField(default=0)

@@ -134,6 +134,7 @@ def _int(value: Any) -> int | None:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     allowed = auditor_filter(request.user)
+    chain.seal(wait=False)  # the page lists the chain: what waits to be sealed joins it first
     form = FilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     base = _filtered(Record.objects.filter(allowed), data)

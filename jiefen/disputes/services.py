@@ -15,10 +15,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiefen.audit.chain import gathered
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import deadlines
 from jiefen.disputes.access import dispute_for, roles_by_body
@@ -57,6 +59,7 @@ from jiefen.lib.text import text_blank, text_problem
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import scope_of
 from jiefen.regions.models import Level, Region, code_span, short_code
+from jiefen.rules.services import rules_pinned
 
 MASS_THRESHOLD = 10
 
@@ -140,6 +143,15 @@ def _number_for(region: Region, when: datetime) -> str:
     level = min(region.level, Level.TOWN)
     prefix = short_code(code_span(region.code, level)[0], level)
     key = f"{prefix}-{timezone.localdate(when).year}"
+    # One statement: the UPDATE takes the row's lock and returns the number it gave.
+    table = connection.ops.quote_name(NumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE prefix = %s RETURNING last", [key]
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return f"{key}-{row[0]:06d}"
     counter, _created = NumberCounter.objects.select_for_update().get_or_create(prefix=key)
     counter.last += 1
     counter.save(update_fields=["last"])
@@ -230,9 +242,9 @@ def dispute_register(
     errors.raise_if_any()
     assert data.region is not None and data.category is not None and people is not None
 
-    with transaction.atomic():
-        dispute = Dispute.objects.create(
-            number=_number_for(data.region, now),
+    # The audit records of the registration go in one statement (audit/chain.py).
+    with transaction.atomic(), gathered(), rules_pinned():
+        dispute = Dispute(
             category=data.category,
             channel=data.channel,
             region=data.region,
@@ -254,8 +266,19 @@ def dispute_register(
             registered_at=now,
             registered_by=actor,
         )
+        stay = LevelStay(
+            tier=dispute.tier,
+            body=body,
+            region_code=dispute.region_code,
+            arrived_at=now,
+            arrived_how="registered",
+        )
+        # The deadline first, so that the dispute and its stay are inserted with it.
+        _refresh_deadline(dispute, stay, now)
+        dispute.number = _number_for(data.region, now)
+        dispute.save(force_insert=True)
         # audit-exempt: the parties are part of the registration, recorded by its event
-        Party.objects.bulk_create(
+        parties = Party.objects.bulk_create(
             Party(
                 dispute=dispute,
                 side=p.side,
@@ -267,16 +290,12 @@ def dispute_register(
             )
             for p in data.parties
         )
-        stay = LevelStay.objects.create(
-            dispute=dispute,
-            tier=dispute.tier,
-            body=body,
-            region_code=dispute.region_code,
-            arrived_at=now,
-            arrived_how="registered",
-        )
-        _refresh_deadline(dispute, stay, now)
-        dispute.save()
+        # Known without asking the database again (the search index reads them).
+        known = dispute.parties.all()  # type: ignore[attr-defined]
+        known._result_cache, known._prefetch_done = parties, True  # type: ignore[attr-defined]
+        dispute._prefetched_objects_cache = {"parties": known}  # type: ignore[attr-defined]
+        stay.dispute = dispute
+        stay.save(force_insert=True)
         event_append(
             dispute=dispute,
             at=now,
@@ -389,7 +408,8 @@ def _leave(stay: LevelStay | None, how: str, now: datetime) -> bool | None:
 
 
 def _arrive(dispute: Dispute, body: Body, how: str, now: datetime) -> LevelStay:
-    return LevelStay.objects.create(
+    """The stay at the new level: saved by _move once its deadline is known (one INSERT)."""
+    stay = LevelStay(
         dispute=dispute,
         tier=_tier_of(body),
         body=body,
@@ -397,6 +417,34 @@ def _arrive(dispute: Dispute, body: Body, how: str, now: datetime) -> LevelStay:
         arrived_at=now,
         arrived_how=how,
     )
+    dispute.__dict__["_arrived"] = stay  # the open stay now, for _move (no second query)
+    return stay
+
+
+def _stay_after(dispute: Dispute, stay: LevelStay | None) -> LevelStay | None:
+    """The open stay after a move's changes: stays change only through _leave and _arrive,
+    and a dispute has at most one open stay."""
+    arrived = dispute.__dict__.pop("_arrived", None)
+    if arrived is not None:
+        return arrived
+    return stay if stay is not None and stay.left_at is None else None
+
+
+# What a move may change of the dispute row: compared before and after, so that the UPDATE
+# names its changed columns (and the audit records them) without reading the row again.
+_DISPUTE_FIELDS = [f for f in Dispute._meta.concrete_fields if not f.primary_key]
+
+
+def _values(dispute: Dispute) -> list[Any]:
+    return [getattr(dispute, f.attname) for f in _DISPUTE_FIELDS]
+
+
+def _changed(dispute: Dispute, before: list[Any]) -> list[str]:
+    return [
+        f.name
+        for f, old in zip(_DISPUTE_FIELDS, before, strict=True)
+        if getattr(dispute, f.attname) != old
+    ]
 
 
 def _refresh_deadline(dispute: Dispute, stay: LevelStay | None, now: datetime) -> None:
@@ -410,7 +458,8 @@ def _refresh_deadline(dispute: Dispute, stay: LevelStay | None, now: datetime) -
         if stay is not None and stay.left_at is None and stay.due_date != dispute.due_date:
             stay.due_date = dispute.due_date
             stay.due_rule = dispute.due_rule
-            stay.save(update_fields=["due_date", "due_rule"])
+            if stay.pk is not None:  # a new stay is inserted with its deadline
+                stay.save(update_fields=["due_date", "due_rule"])
     dispute.warning = deadlines.warning_for(dispute.due_date, today, calendar)
 
 
@@ -549,7 +598,7 @@ def _move(
         raise Invalid(_("理由过长"), fields={"reason": [_("不能超过 2000 个字")]})
     if actor is None and action not in SYSTEM_ACTIONS:
         raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
-    with transaction.atomic():
+    with transaction.atomic(), gathered(), rules_pinned():
         if actor is None:
             dispute = dispute_lock(dispute_id)
         else:
@@ -578,12 +627,15 @@ def _move(
                 "department": dispute.department_id,
             }[move.who]
         stay = _open_stay(dispute)
+        before = _values(dispute)
         dispute.status = move.target
         params = dict(apply(dispute, stay, now) or {}) if apply else {}
-        stay = _open_stay(dispute)
+        stay = _stay_after(dispute, stay)
         dispute.version += 1
         _refresh_deadline(dispute, stay, now)
-        dispute.save()
+        if stay is not None and stay.pk is None:
+            stay.save(force_insert=True)
+        dispute.save(update_fields=_changed(dispute, before))
         event_append(
             dispute=dispute,
             at=now,
@@ -602,7 +654,8 @@ def _move(
 def dispute_accept(*, actor: Any, dispute_id: int, version: int | None, at=None) -> Dispute:
     def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> None:
         d.accepted_at = d.accepted_at or now
-        d.owner = d.owner or actor
+        if d.owner_id is None:
+            d.owner = actor
 
     return _move(
         actor=actor,
@@ -706,9 +759,18 @@ def dispute_record_session(
 def next_body(holder: Body) -> Body | None:
     """The body one level up: a village's town centre, a town's county joint meeting."""
     kind = NEXT_KIND.get(BodyKind(holder.kind))
-    if kind is None or holder.region.parent_id is None:
+    if kind is None:
         return None
-    return Body.objects.filter(kind=kind, region_id=holder.region.parent_id, active=True).first()
+    region = holder._state.fields_cache.get("region")
+    if region is not None and region.parent_id is None:
+        return None
+    # The parent region in the same query when the holder's region is not loaded.
+    parent = (
+        region.parent_id
+        if region is not None
+        else Subquery(Region.objects.filter(pk=holder.region_id).values("parent_id")[:1])
+    )
+    return Body.objects.filter(kind=kind, region_id=parent, active=True).first()  # type: ignore[misc]
 
 
 def dispute_transfer(
@@ -887,15 +949,14 @@ def dispute_resolve(
         d.resolved_at = now
         in_time = _leave(stay, LevelStay.Left.RESOLVED, now)
         if outcome == Outcome.AGREEMENT and agreement is not None:
-            Agreement.objects.update_or_create(
-                dispute=d,
-                defaults={
-                    "facts": agreement.facts.strip(),
-                    "terms": agreement.terms.strip(),
-                    "performance": agreement.performance.strip(),
-                    "signed_on": agreement.signed_on,
-                },
-            )
+            # The dispute's lock keeps a second writer out: no savepoints of update_or_create.
+            kept = Agreement.objects.filter(dispute=d).first() or Agreement(dispute=d)
+            kept.facts = agreement.facts.strip()
+            kept.terms = agreement.terms.strip()
+            kept.performance = agreement.performance.strip()
+            assert agreement.signed_on is not None  # checked above
+            kept.signed_on = agreement.signed_on
+            kept.save()
         return {"outcome": outcome, "route": d.route, "in_time": in_time, "tier": d.tier}
 
     return _move(

@@ -9,8 +9,10 @@ lookup. A rule changed any other way (shell, fixtures) needs a call to rules_cha
 
 from __future__ import annotations
 
+import contextvars
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -303,8 +305,35 @@ RuleIndex = dict[tuple[str, str], tuple[DeadlineRule, ...]]
 _cache: tuple[str, RuleIndex] | None = None
 
 
+# Inside `rules_pinned()`: the index read at its first lookup, for the block's other lookups.
+_pinned: contextvars.ContextVar[list[RuleIndex] | None] = contextvars.ContextVar(
+    "jiefen_rules_pinned", default=None
+)
+
+
+@contextmanager
+def rules_pinned() -> Iterator[None]:
+    """Read the stamp once for all the lookups of one write (a move asks for the rules of
+    several triggers): within one transaction a second read would say the same."""
+    token = _pinned.set([])
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
 def _active_rules() -> RuleIndex:
     """Active rules by (tier, trigger), lowest priority first; reloaded when the stamp moved."""
+    pinned = _pinned.get()
+    if pinned:
+        return pinned[0]
+    index = _load_rules()
+    if pinned is not None:
+        pinned.append(index)
+    return index
+
+
+def _load_rules() -> RuleIndex:
     global _cache
     token = RulesStamp.objects.filter(pk=STAMP_PK).values_list("token", flat=True).first() or ""
     cached = _cache

@@ -28,6 +28,10 @@ from jiefen.search.models import KeyKind, SearchEntry, SearchKey
 from jiefen.search.segment import clean, index_tokens
 
 TEXT_ACTIONS = {"register", "session", "resolve", "anonymise", "facts_added", "merged_from"}
+# Written by disputes.services on the dispute it holds locked and up to date, so indexed from
+# that object (the others, e.g. anonymisation's bulk updates, read it again). A session record
+# or an agreement adds words only: the keys (number, project, parties) stay as they are.
+TEXT_ONLY_ACTIONS = {"session", "resolve"}
 
 
 def _keys(dispute: Any, parties: Iterable[Any]) -> list[SearchKey]:
@@ -98,16 +102,42 @@ def _texts(disputes: list[Any]) -> dict[int, list[str]]:
     return texts
 
 
-def _write(disputes: list[Any]) -> None:
+def _delete(disputes: Iterable[int]) -> None:
+    """The index rows of these disputes, each table in one DELETE (derived rows: no signals,
+    no audit record, nothing refers to them)."""
+    ids = list(disputes)
+    for model in (SearchKey, SearchEntry):
+        found = model.objects.filter(dispute_id__in=ids)
+        found._raw_delete(found.db)  # type: ignore[attr-defined]
+
+
+def _has_parties(dispute: Any) -> bool:
+    return "parties" in getattr(dispute, "_prefetched_objects_cache", {})
+
+
+def _write(disputes: list[Any], *, new: bool = False) -> None:
+    """`new`: disputes just registered, with nothing indexed nor any session, agreement or
+    added facts yet."""
     ids = [d.pk for d in disputes]
     parties: dict[int, list[Any]] = {pk: [] for pk in ids}
-    for party in parties_of_disputes(ids).only(
-        "dispute_id", "name", "side", "kind", "id_number", "anonymised_at"
+    # A registration hands over the parties it has just written.
+    known = {
+        d.pk: list(d._prefetched_objects_cache["parties"]) for d in disputes if _has_parties(d)
+    }
+    for party in (
+        parties_of_disputes([pk for pk in ids if pk not in known]).only(
+            "dispute_id", "name", "side", "kind", "id_number", "anonymised_at"
+        )
+        if len(known) < len(ids)
+        else ()
     ):
         parties[party.dispute_id].append(party)
-    texts = _texts(disputes)
-    SearchKey.objects.filter(dispute_id__in=ids).delete()
-    SearchEntry.objects.filter(dispute_id__in=ids).delete()
+    parties.update(known)
+    if new:
+        texts: dict[int, list[str]] = {d.pk: [d.description, d.project] for d in disputes}
+    else:
+        texts = _texts(disputes)
+        _delete(ids)
     # audit-exempt: derived index rows, rebuilt from the audited records
     SearchEntry.objects.bulk_create(
         SearchEntry(
@@ -125,6 +155,13 @@ def _write(disputes: list[Any]) -> None:
     )
 
 
+def _rewrite_entry(dispute: Any) -> None:
+    """The words of one dispute again, its keys untouched."""
+    body = index_tokens("\n".join(t for t in _texts([dispute])[dispute.pk] if t))
+    if not SearchEntry.objects.filter(dispute_id=dispute.pk).update(body=body):
+        _write([dispute])  # never indexed (a database loaded around the services): all of it
+
+
 _FIELDS = ("id", "number", "region_code", "registered_at", "title", "description", "project")
 
 
@@ -133,14 +170,19 @@ def dispute_index(dispute_id: int) -> None:
     transaction)."""
     dispute = dispute_find(dispute_id, fields=_FIELDS)
     if dispute is None:
-        SearchKey.objects.filter(dispute_id=dispute_id).delete()
-        SearchEntry.objects.filter(dispute_id=dispute_id).delete()
+        _delete([dispute_id])
         return
     _write([dispute])
 
 
 def index_follow(event: Any, dispute: Any) -> None:
-    if event.action in TEXT_ACTIONS:
+    """In the event's transaction, from the dispute as its writer holds it (every field the
+    index reads is on it)."""
+    if event.action == "register":
+        _write([dispute], new=True)
+    elif event.action in TEXT_ONLY_ACTIONS:
+        _rewrite_entry(dispute)
+    elif event.action in TEXT_ACTIONS:
         dispute_index(dispute.pk)
 
 

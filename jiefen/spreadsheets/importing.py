@@ -44,6 +44,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiefen.audit.chain import gathered
 from jiefen.audit.services import audit_bulk
 from jiefen.disputes import services
 from jiefen.disputes.access import roles_by_body
@@ -718,7 +719,8 @@ def import_file(
         numbers: list[str] = []
         current = chunk[0]
         try:
-            with write_batch():
+            # The chunk's audit records in one INSERT, sealed after its commit.
+            with write_batch(), gathered():
                 for current in chunk:
                     numbers.append(write_row(actor, current, now))
         except TaskStopped as stop:

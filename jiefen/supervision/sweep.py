@@ -40,6 +40,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from jiefen.audit import chain
 from jiefen.audit.services import audit_bulk
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes.deadlines import warnings_refresh
@@ -155,6 +156,10 @@ def sweep_run(
     lap("hooks")
     counts["sent"] = step_retried(notifications_deliver, at=now)
     lap("delivery")
+    # The audit records of what the sweep (and any writer whose process died after its
+    # commit) wrote join the hash chain (audit/chain.py: writers never wait on its head).
+    counts["audit_sealed"] = chain.seal()
+    lap("audit_seal")
     return counts
 
 

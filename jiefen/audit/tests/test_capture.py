@@ -8,6 +8,7 @@ from django.contrib.auth import signals as auth_signals
 from django.db import transaction
 from django.test import RequestFactory
 
+from jiefen.audit import chain
 from jiefen.audit.capture import username_digest
 from jiefen.audit.context import Actor, acting
 from jiefen.audit.middleware import AuditMiddleware
@@ -36,10 +37,12 @@ def _through_request(user, view, ip="10.1.2.3", **meta):
 
 
 def _after(seq):
+    chain.seal()  # as the writer's process does after each commit
     return list(Record.objects.filter(seq__gt=seq).order_by("seq"))
 
 
 def _last_seq():
+    chain.seal()
     return Record.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 

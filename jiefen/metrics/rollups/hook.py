@@ -84,10 +84,15 @@ def rollup_event(event: Event, dispute: Dispute) -> None:
     day = local_day(event.at)
     action = event.action
     params = event.params or {}
-    prior = _read(
-        f"SELECT action, to_status, params, {q('at')} FROM {Event._meta.db_table} "
-        "WHERE dispute_id = %s AND id < %s ORDER BY id",
-        [dispute.pk, event.pk],
+    # A registration is a dispute's first event: nothing before it to read.
+    prior = (
+        []
+        if action == "register"
+        else _read(
+            f"SELECT action, to_status, params, {q('at')} FROM {Event._meta.db_table} "
+            "WHERE dispute_id = %s AND id < %s ORDER BY id",
+            [dispute.pk, event.pk],
+        )
     )
     stays = _stays_of(dispute.pk)
     earlier_actions = {row[0] for row in prior}

@@ -320,3 +320,16 @@ def test_a_step_failing_otherwise_is_not_run_again(db, monkeypatch):
     with pytest.raises(OperationalError):
         sweep.sweep_run()
     assert len(calls) == 1
+
+
+def test_it_seals_the_audit_records_waiting_for_the_chain(complex_dispute):
+    """A writer whose process died between its commit and its seal leaves records outside the
+    chain; the sweep seals them (and those of its own writes)."""
+    from jiefen.audit import chain
+    from jiefen.audit.models import Record
+
+    assert Record.objects.filter(seq__isnull=True).exists()
+    counts = sweep_run(now=at(2026, 3, 6))
+    assert counts["audit_sealed"] > 0
+    assert not Record.objects.filter(seq__isnull=True).exists()
+    assert chain.verify().ok

@@ -34,6 +34,14 @@ class Command(BaseCommand):
                 _("审计链完好：%(checked)d 条记录，最后一条 #%(seq)d，摘要 %(hash)s")
                 % {"checked": outcome.checked, "seq": outcome.last_seq, "hash": outcome.last_hash}
             )
+            if outcome.unused_ids:
+                self.stdout.write(
+                    _(
+                        "另有 %(count)d 个记录编号未被使用（回滚的写入，或封存前被删除的记录；"
+                        "PostgreSQL 上两者无法区分）"
+                    )
+                    % {"count": outcome.unused_ids}
+                )
         else:
             try:
                 removed = chain.prune()
