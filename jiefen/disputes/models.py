@@ -325,7 +325,14 @@ class Event(models.Model):
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
         ordering = ["dispute", "id"]
-        indexes = [models.Index(fields=["dispute", "id"], name="event_dispute_id")]
+        indexes = [
+            models.Index(fields=["dispute", "id"], name="event_dispute_id"),
+            # The circulars count a period's transfers up a level (meetings.stats): the
+            # transfers alone by time, not every event of the period.
+            models.Index(
+                fields=["at"], condition=models.Q(action="transfer"), name="event_transfer_at"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dispute_id}:{self.action}"

@@ -169,3 +169,27 @@ def test_the_circular_excel_file_has_its_sheets_and_chart(world, village_clerk, 
 
     names = zipfile.ZipFile(io.BytesIO(bytes(circular.xlsx))).namelist()
     assert "xl/charts/chart1.xml" in names
+
+
+def test_the_transfer_count_reads_the_periods_transfers_alone(world):
+    """A circular's transfers up a level come from the partial index of transfer events by
+    time, not from every event of the period (which grows with every session and move)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiefen.meetings.stats import transfer_counts
+
+    period = Period("month", date(2026, 3, 1), date(2026, 3, 31))
+    with CaptureQueriesContext(connection) as captured:
+        transfer_counts(world.regions["诸暨市"], period)
+    (sql,) = [q["sql"] for q in captured.captured_queries if "disputes_event" in q["sql"]]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = " / ".join(row[3] for row in cursor.fetchall())
+        else:
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql)
+            plan = " / ".join(row[0].strip() for row in cursor.fetchall())
+            cursor.execute("RESET ALL")
+    assert "event_transfer_at" in plan, plan
