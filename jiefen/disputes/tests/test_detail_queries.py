@@ -114,7 +114,11 @@ def test_the_dispute_page_reads_a_long_full_history_in_as_many_queries_as_a_shor
         ],
     )
     Agreement.objects.create(
-        dispute=dispute, facts="院墙", terms="后退半米", performance="一周内", signed_on=date(2026, 3, 4)
+        dispute=dispute,
+        facts="院墙",
+        terms="后退半米",
+        performance="一周内",
+        signed_on=date(2026, 3, 4),
     )
     LeaderOwnership.objects.create(
         dispute=dispute,
