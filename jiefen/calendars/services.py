@@ -65,11 +65,34 @@ def calendar_current() -> WorkCalendar:
                 {d: working for d, working, _notice in overrides},
                 confirmed,
                 override_names={d: notice for d, _working, notice in overrides},
+                schedule=_schedule_kept(first_year, last_year),
             )
         else:
             calendar = built.calendar
         _built = _Built(calendar, stamp, time.monotonic())
         return calendar
+
+
+def _schedule_kept(first_year: int, last_year: int) -> tuple[dict, dict]:
+    """python-holidays' schedule of the years, kept in the shared cache by the library's
+    version: a new process (a console command, a worker) builds its calendar without importing
+    the library. The administrators' overrides are applied on top, never kept here."""
+    from django.core.cache import cache
+
+    from jiefen.lib.workdays import china_schedule, holidays_version
+
+    key = f"jiefen:calendar:schedule:{holidays_version()}:{first_year}:{last_year}"
+    try:
+        kept = cache.get(key)
+    except Exception:  # a cache that cannot be read is no reason to stop: ask the library
+        kept = None
+    if kept is None:
+        kept = china_schedule(first_year, last_year)
+        try:
+            cache.set(key, kept, timeout=7 * 24 * 3600)
+        except Exception:
+            log.warning("calendar schedule not kept in the cache", exc_info=True)
+    return kept
 
 
 def calendar_forget() -> None:
