@@ -80,8 +80,12 @@ def fresh_calendar():
 @pytest.fixture(autouse=True)
 def fresh_related_suggestions():
     """The related disputes a dispute page keeps in the cache belong to one test's database."""
+    from django.conf import settings
+
     from jiefen.search.intake import related_forget
 
+    if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+        return  # kept in the test's database, and rolled back with it
     related_forget()
 
 

@@ -179,27 +179,26 @@ def related_forget() -> None:
     cache.set(GENERATION, uuid.uuid4().hex, timeout=None)
 
 
-def _generation() -> str:
-    generation = cache.get(GENERATION)
-    if generation is None:
-        cache.add(GENERATION, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION) or ""
-    return str(generation)
-
-
 def related_for_page(actor: Any, dispute: Dispute) -> list[Suggestion]:
     """`related_for` of a dispute as its page shows it, kept in the cache until a write changes
     what the suggestions are computed from (a registration, new words, parties, keys), the
     dispute itself changes (its version), or the day turns (the 180-day window moves). The
-    actor's jurisdiction is part of the key; the disputes themselves are read fresh."""
+    actor's jurisdiction is part of the key; the disputes themselves are read fresh. One cache
+    read (the generation and the kept answer together)."""
     scope = scope_of(actor)
     if scope.empty:
         return []
     spans = "all" if scope.everything else repr(scope.spans)
     today = timezone.localdate()
-    raw = f"{_generation()}|{dispute.pk}|{dispute.version}|{spans}|{today.isoformat()}"
+    raw = f"{dispute.pk}|{dispute.version}|{spans}|{today.isoformat()}"
     key = "jiefen:related:" + hashlib.sha256(raw.encode()).hexdigest()
-    kept = cache.get(key)
+    found = cache.get_many([GENERATION, key])
+    generation = found.get(GENERATION)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(GENERATION, generation, timeout=None)
+    held = found.get(key)
+    kept = held[1] if held is not None and held[0] == generation else None
     if kept is None:
         suggestions = related_for(
             actor,
@@ -211,7 +210,8 @@ def related_for_page(actor: Any, dispute: Dispute) -> list[Suggestion]:
             exclude=dispute.pk,
             scope=scope,
         )
-        cache.set(key, [(s.dispute.pk, s.reasons) for s in suggestions], KEPT_SECONDS)
+        answer = [(s.dispute.pk, s.reasons) for s in suggestions]
+        cache.set(key, (generation, answer), KEPT_SECONDS)
         return suggestions
     if not kept:
         return []
