@@ -327,10 +327,15 @@ class Event(models.Model):
         ordering = ["dispute", "id"]
         indexes = [
             models.Index(fields=["dispute", "id"], name="event_dispute_id"),
-            # The circulars count a period's transfers up a level (meetings.stats): the
-            # transfers alone by time, not every event of the period.
+            # The circulars count a period's transfers up a level and find what was still open
+            # at its end (meetings.stats): those events alone by time, not every event since.
             models.Index(
                 fields=["at"], condition=models.Q(action="transfer"), name="event_transfer_at"
+            ),
+            models.Index(
+                fields=["at"],
+                condition=models.Q(action__in=["resolve", "decline"]),
+                name="event_leave_at",
             ),
         ]
 
