@@ -72,7 +72,7 @@ class Scope:
         return queryset.filter(self.q(field))
 
 
-class Seat(NamedTuple):
+class RoleHeld(NamedTuple):
     """One role of a person in a body, with what the checks read of the body."""
 
     body_id: int
@@ -83,13 +83,13 @@ class Seat(NamedTuple):
     active: bool
 
 
-def memberships(user: User | Any) -> list[Seat]:
+def memberships(user: User | Any) -> list[RoleHeld]:
     """Every role `user` holds, in active bodies and in closed ones (`active`), read once and
     kept on the user object for the request: the jurisdiction, the buttons, the menu, the
     supervision seats and the second-factor rule all answer from this one query."""
     from jiefen.org.models import Membership
 
-    cached: list[Seat] | None = user.__dict__.get("_jiefen_memberships")
+    cached: list[RoleHeld] | None = user.__dict__.get("_jiefen_memberships")
     if cached is None:
         rows = Membership.objects.filter(user=user).values_list(
             "body_id",
@@ -99,7 +99,7 @@ def memberships(user: User | Any) -> list[Seat]:
             "role",
             "body__active",
         )
-        cached = [Seat(*row) for row in rows]
+        cached = [RoleHeld(*row) for row in rows]
         user.__dict__["_jiefen_memberships"] = cached
     return cached
 
