@@ -10,7 +10,10 @@ Times, after one warm-up request each: the dashboard (/metrics/, this year, the 
 for the city, a county, a town and a village, signed in as a city evaluator; last year's
 dashboard of the city; the full list of early warnings (first page); the ratings page of the
 city for a year; the county's monthly circular (its figures, and the whole generation through
-the service, the row deleted again); the masked export of a town's list. Prints median and
+the service, the row deleted again; the generation through the form's POST and the page it
+leads to; a generated circular's page; the list of circulars); the masked export of a town's
+list; the dispute page (the county's longest history, the town's newest open dispute) for a
+county officer and a town head, every panel included. Prints median and
 95th percentile in milliseconds, the number of SQL queries and the size of the answer.
 """
 
@@ -104,6 +107,56 @@ def main() -> None:
             Circular.objects.filter(pk=circular.pk).delete()
         return None
 
+    county_user = User.objects.get(username="county")
+    county_client = Client(HTTP_HOST="127.0.0.1")
+    county_client.force_login(county_user)
+    from django.db.models import Count
+
+    from jiefen.disputes.models import OPEN_STATUSES, Event
+
+    # The county's dispute with the longest history, and the newest open dispute of the town
+    # (its page has the moves' forms, the supervision choices and the related suggestions).
+    longest = (
+        Event.objects.filter(dispute__region_code__range=(COUNTY, COUNTY + 999_999))
+        .values("dispute_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    newest_open = (
+        Dispute.objects.filter(region_code__range=(TOWN, TOWN + 999), status__in=OPEN_STATUSES)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+    def post_generation() -> Any:
+        """The generation as a person asks for it: the form's POST, then the circular's page."""
+        with transaction.atomic():
+            Circular.objects.filter(body=county_body, period_start=month.start).delete()
+            response = county_client.post(
+                "/meetings/circulars/generate/",
+                {"body": county_body.pk, "period": month.start.isoformat()},
+            )
+            assert response.status_code == 302, response.status_code
+            page_response = county_client.get(response["Location"])
+            assert page_response.status_code == 200
+            Circular.objects.filter(body=county_body, period_start=month.start).delete()
+        return page_response
+
+    stored: dict[str, int] = {}
+
+    def stored_page() -> Any:
+        """The page of a circular already generated (its figures are read as stored)."""
+        if not stored:
+            with transaction.atomic():
+                Circular.objects.filter(body=county_body, period_start=month.start).delete()
+                circular = circular_generate(
+                    actor=admin, body=county_body, period_start=month.start, at=now
+                )
+            stored["pk"] = circular.pk
+        return page(county_client, f"/meetings/circulars/{stored['pk']}/")()
+
     last_year = f"period=year&on={today.year - 1}-01-01"
     town = f"region={TOWN}"
     pages: list[tuple[str, Callable[[], Any]]] = [
@@ -118,7 +171,30 @@ def main() -> None:
         ("circular county monthly: figures", lambda: circular_figures(county_body, month, today)),
         ("circular county monthly: generation", generate),
         ("masked export of the town's list", page(town_client, f"/sheets/export.xlsx?{town}")),
+        ("circular county monthly: generation through the page", post_generation),
+        ("circular county monthly: a generated circular's page", stored_page),
+        ("circular list of the county", page(county_client, "/meetings/circulars/")),
     ]
+    if longest is not None:
+        pages.append(
+            (
+                f"dispute detail, longest history ({longest['n']} events), county officer",
+                page(county_client, f"/disputes/{longest['dispute_id']}/"),
+            )
+        )
+    if newest_open is not None:
+        pages.append(
+            (
+                "dispute detail, newest open of the town, county officer",
+                page(county_client, f"/disputes/{newest_open}/"),
+            )
+        )
+        pages.append(
+            (
+                "dispute detail, newest open of the town, town head",
+                page(town_client, f"/disputes/{newest_open}/"),
+            )
+        )
     only = [o.strip() for o in options.only.split(",") if o.strip()]
     size = Dispute.objects.count()
     print(
@@ -149,6 +225,8 @@ def main() -> None:
             f"| {name} | {statistics.median(times):,.0f} | {p95:,.0f} | {queries} | {size:,} |",
             flush=True,
         )
+    if stored:
+        Circular.objects.filter(pk=stored["pk"]).delete()
     print()
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -78,6 +78,18 @@ def fresh_calendar():
 
 
 @pytest.fixture(autouse=True)
+def fresh_related_suggestions():
+    """The related disputes a dispute page keeps in the cache belong to one test's database."""
+    from django.conf import settings
+
+    from jiefen.search.intake import related_forget
+
+    if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+        return  # kept in the test's database, and rolled back with it
+    related_forget()
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """A page asked for in English leaves English active in the test's thread (LocaleMiddleware
     sets each request's language and never switches back); the next test starts in Chinese."""

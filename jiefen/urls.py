@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from jiefen.accounts.views import SignInView
 
+admin.autodiscover()
 admin.site.site_header = _("解纷 · 系统管理")
 admin.site.site_title = _("解纷")
 admin.site.index_title = _("管理")

@@ -17,15 +17,15 @@ from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.audit import capture, chain
+from jiefen.audit.hooks import auditor_filter, event_label
 from jiefen.audit.models import ActorKind, ChainHead, Record
-from jiefen.lib.registry import Slot
 
 PAGE = 50
 
@@ -52,15 +52,6 @@ ACTION_LABELS = {
 def action_label(key: str) -> str:
     label = ACTION_LABELS.get(key)
     return str(label) if label is not None else event_label(key)
-
-
-# The records an auditor may read, as a filter on Record; Http404 for anyone without the
-# auditor role. Roles and jurisdictions belong to the org app, which registers it when it loads.
-auditor_filter: Slot[[Any], Q] = Slot("auditor_filter", provider="jiefen.org")
-
-# Words for the actions of dispute events, which the audit log records beside its own; the
-# disputes app registers its label lookup when it loads.
-event_label: Slot[[str], str] = Slot("event_label", provider="jiefen.disputes")
 
 
 def _object_choices() -> list[tuple[str, str]]:

@@ -11,11 +11,14 @@ rows) with what their calendar was built from.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date as Date
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -65,11 +68,48 @@ def calendar_current() -> WorkCalendar:
                 {d: working for d, working, _notice in overrides},
                 confirmed,
                 override_names={d: notice for d, _working, notice in overrides},
+                schedule=_schedule_kept(first_year, last_year),
             )
         else:
             calendar = built.calendar
         _built = _Built(calendar, stamp, time.monotonic())
         return calendar
+
+
+def _schedule_kept(first_year: int, last_year: int) -> tuple[dict, dict]:
+    """python-holidays' schedule of the years, kept in a file under var/ by the library's
+    version: a new process (a console command, a worker) builds its calendar without importing
+    the library, whose import costs more than a console command's whole work. It is the
+    library's answer alone, the same on every host; the administrators' overrides are applied
+    on top and never kept here."""
+    from jiefen.lib.workdays import china_schedule, holidays_version
+
+    path = (
+        Path(settings.VAR_DIR)
+        / "cache"
+        / (f"holidays-{holidays_version()}-{first_year}-{last_year}.json")
+    )
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        return (
+            {Date.fromisoformat(d): n for d, n in kept["holidays"].items()},
+            {Date.fromisoformat(d): n for d, n in kept["makeups"].items()},
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not kept yet, or unreadable: ask the library
+    holidays, makeups = china_schedule(first_year, last_year)
+    data = {
+        "holidays": {d.isoformat(): n for d, n in holidays.items()},
+        "makeups": {d.isoformat(): n for d, n in makeups.items()},
+    }
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)  # atomic: a reader sees the whole file or none
+    except OSError:
+        log.warning("calendar schedule not kept in %s", path, exc_info=True)
+    return holidays, makeups
 
 
 def calendar_forget() -> None:

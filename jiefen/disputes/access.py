@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 from jiefen.disputes.lifecycle import TABLE, Move, Who, moves_from
 from jiefen.disputes.models import Dispute
 from jiefen.lib.errors import NotFound
-from jiefen.org.models import Body, BodyKind, Membership
-from jiefen.org.scope import scope_of
+from jiefen.org.models import Body, BodyKind
+from jiefen.org.scope import memberships, scope_of
 from jiefen.regions.models import Region
 
 
@@ -36,7 +36,17 @@ def dispute_for(actor: Any, pk: Any, *, for_update: bool = False) -> Dispute:
             # refers to the dispute (a notice, an event of another writer's batch) is not held
             # up, so a batch that has taken the audit chain's head never waits for this lock.
             queryset.select_for_update(no_key=True).values_list("pk", flat=True).get(pk=pk)
-        return queryset.select_related("holder", "region", "category").get(pk=pk)
+        # The page shows the holder's level, the owner, the department and the transfer's
+        # receiver: one query with them rather than one for each.
+        return queryset.select_related(
+            "holder__region",
+            "region",
+            "category",
+            "owner",
+            "department",
+            "transfer_to",
+            "agreement",
+        ).get(pk=pk)
     except (Dispute.DoesNotExist, TypeError, ValueError):
         raise NotFound(_not_found()) from None
 
@@ -86,10 +96,9 @@ def roles_by_body(actor: Any) -> dict[int, set[str]]:
     cache: dict[int, set[str]] | None = actor.__dict__.get("_jiefen_roles_by_body")
     if cache is None:
         cache = {}
-        for body_id, role in Membership.objects.filter(user=actor, body__active=True).values_list(
-            "body_id", "role"
-        ):
-            cache.setdefault(body_id, set()).add(role)
+        for seat in memberships(actor):
+            if seat.active:
+                cache.setdefault(seat.body_id, set()).add(seat.role)
         actor.__dict__["_jiefen_roles_by_body"] = cache
     return cache
 

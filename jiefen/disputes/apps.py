@@ -7,7 +7,7 @@ class DisputesConfig(AppConfig):
     verbose_name = _("矛盾纠纷")
 
     def ready(self) -> None:
-        from jiefen.audit import views as audit_views
+        from jiefen.audit import hooks as audit_hooks
         from jiefen.disputes.lifecycle import event_label
 
-        audit_views.event_label.register(event_label)
+        audit_hooks.event_label.register(event_label)

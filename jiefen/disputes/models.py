@@ -325,7 +325,19 @@ class Event(models.Model):
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
         ordering = ["dispute", "id"]
-        indexes = [models.Index(fields=["dispute", "id"], name="event_dispute_id")]
+        indexes = [
+            models.Index(fields=["dispute", "id"], name="event_dispute_id"),
+            # The circulars count a period's transfers up a level and find what was still open
+            # at its end (meetings.stats): those events alone by time, not every event since.
+            models.Index(
+                fields=["at"], condition=models.Q(action="transfer"), name="event_transfer_at"
+            ),
+            models.Index(
+                fields=["at"],
+                condition=models.Q(action__in=["resolve", "decline"]),
+                name="event_leave_at",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dispute_id}:{self.action}"

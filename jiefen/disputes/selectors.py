@@ -433,6 +433,25 @@ def timeline(dispute: Dispute) -> QuerySet[Event]:
     return dispute.events.select_related("actor", "body").order_by("id")
 
 
+def dispute_page_read(dispute: Dispute) -> Dispute:
+    """Read once what the dispute page and its panels show of the dispute's own rows (parties,
+    the whole history, sessions, level stays): one query each, whatever the history's length,
+    kept on the object so that every panel reading `dispute.parties.all()` and the like is
+    answered from it."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from jiefen.disputes.models import LevelStay, Session
+
+    prefetch_related_objects(
+        [dispute],
+        "parties",
+        Prefetch("events", queryset=timeline(dispute)),
+        Prefetch("sessions", queryset=Session.objects.select_related("recorded_by")),
+        Prefetch("stays", queryset=LevelStay.objects.select_related("body").order_by("id")),
+    )
+    return dispute
+
+
 def red_count(page_rows: list[Dispute]) -> int:
     return sum(1 for d in page_rows if d.warning == Warning.RED)
 

@@ -31,7 +31,12 @@ from jiefen.disputes.forms import (
 from jiefen.disputes.intake import intake_link, intake_review, search_box_mask
 from jiefen.disputes.lifecycle import Action
 from jiefen.disputes.models import Dispute
-from jiefen.disputes.selectors import dispute_list, filter_suggestions, queue_for, timeline
+from jiefen.disputes.selectors import (
+    dispute_list,
+    dispute_page_read,
+    filter_suggestions,
+    queue_for,
+)
 from jiefen.lib.errors import Conflict, DisputeError, NotFound, errors_to_form
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import bodies_for
@@ -282,6 +287,7 @@ def _render_detail(
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The dispute page; `extra` is more context (another app's form sent back with errors)."""
+    dispute = dispute_page_read(dispute)
     moves = available_moves(request.user, dispute)
     if conflict is not None:
         conflict["available"] = any(m.action == conflict["move"].action for m in moves)
@@ -297,9 +303,9 @@ def _render_detail(
         {
             "dispute": dispute,
             "parties": dispute.parties.all(),
-            "events": timeline(dispute),
+            "events": dispute.events.all(),
             "sessions": dispute.sessions.all(),
-            "stays": dispute.stays.select_related("body").order_by("id"),
+            "stays": dispute.stays.all(),
             "forms": forms,
             "today": timezone.localdate(),
             "provisional_years": _provisional_years([dispute.due_date]),

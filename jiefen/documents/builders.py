@@ -59,21 +59,29 @@ class Facts:
 
     @classmethod
     def of(cls, dispute: Dispute) -> Facts:
-        parties = list(dispute.parties.all().order_by("side", "id"))
+        # The dispute page read the dispute's parties, history and sessions once
+        # (disputes.selectors.dispute_page_read): use them rather than read them again.
+        prefetched = getattr(dispute, "_prefetched_objects_cache", {})
+        parties = list(dispute.parties.all())
         order = {side: i for i, side in enumerate(Side.values)}
         parties.sort(key=lambda p: (order.get(p.side, 9), p.id))
         details = {
             d.party_id: d for d in PartyDetail.objects.filter(party__in=[p.pk for p in parties])
         }
-        agreement = Agreement.objects.filter(dispute=dispute).first()
+        try:
+            agreement: Agreement | None = dispute.agreement  # joined by dispute_for
+        except Agreement.DoesNotExist:
+            agreement = None
         agreement_detail = (
             AgreementDetail.objects.filter(agreement=agreement).first() if agreement else None
         )
-        events = list(
-            events_of(dispute, actions=("accept", "receive", "transfer", "session", "resolve"))
-            .select_related("body", "actor")
-            .order_by("id")
-        )
+        wanted = ("accept", "receive", "transfer", "session", "resolve")
+        if "events" in prefetched:
+            events = [e for e in prefetched["events"] if e.action in wanted]
+        else:
+            events = list(
+                events_of(dispute, actions=wanted).select_related("body", "actor").order_by("id")
+            )
         transfer = next((e for e in reversed(events) if e.action == "transfer"), None)
         # The body that accepted: the first acceptance, by its own decision or by receiving
         # a dispute sent up before anyone accepted it.
@@ -91,7 +99,9 @@ class Facts:
             dispute=dispute,
             parties=parties,
             details=details,
-            sessions=list(dispute.sessions.select_related("recorded_by").order_by("held_on", "id")),
+            sessions=list(prefetched["sessions"])
+            if "sessions" in prefetched
+            else list(dispute.sessions.select_related("recorded_by").order_by("held_on", "id")),
             agreement=agreement,
             agreement_detail=agreement_detail,
             transfer=transfer,

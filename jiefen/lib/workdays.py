@@ -116,14 +116,16 @@ class WorkCalendar:
         *,
         override_names: Mapping[date, str] | None = None,
         language: str = "zh_CN",
+        schedule: tuple[dict[date, str], dict[date, str]] | None = None,
     ) -> WorkCalendar:
         """The official schedule from ``holidays.China``, corrected by ``overrides``.
 
         ``overrides`` maps a date to True (working) or False (day off) and wins over the
         library. Overrides outside the years are ignored, so shrinking the range never breaks.
+        ``schedule``: what ``china_schedule`` answered for these years, kept by the caller.
         """
         first, last = date(first_year, 1, 1), date(last_year, 12, 31)
-        holiday_names, makeup_names = _china_schedule(first_year, last_year, language)
+        holiday_names, makeup_names = schedule or _china_schedule(first_year, last_year, language)
         overrides = {d: w for d, w in (overrides or {}).items() if first <= d <= last}
 
         def is_working(d: date) -> bool:
@@ -209,6 +211,22 @@ def _plain_date(d: object) -> date:
     if isinstance(d, datetime) or not isinstance(d, date):
         raise TypeError(f"工作日历需要日期（date），而不是 {type(d).__name__}")
     return d
+
+
+def china_schedule(
+    first_year: int, last_year: int, language: str = "zh_CN"
+) -> tuple[dict[date, str], dict[date, str]]:
+    """The library's holidays and make-up working days of the years, by name (see
+    ``from_holidays``); plain data that a caller may keep between processes."""
+    return _china_schedule(first_year, last_year, language)
+
+
+def holidays_version() -> str:
+    """The installed python-holidays' version, without importing it (its import costs more
+    than a console command's whole work)."""
+    from importlib.metadata import version
+
+    return version("holidays")
 
 
 @lru_cache(maxsize=8)

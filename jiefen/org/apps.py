@@ -7,7 +7,7 @@ class OrgConfig(AppConfig):
     verbose_name = _("调处主体与人员")
 
     def ready(self) -> None:
-        from jiefen.audit import views as audit_views
+        from jiefen.audit import hooks as audit_hooks
         from jiefen.org.scope import audit_records_q
 
-        audit_views.auditor_filter.register(audit_records_q)
+        audit_hooks.auditor_filter.register(audit_records_q)

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from jiefen.org.models import Membership, Role
+from jiefen.org.models import Role
+from jiefen.org.scope import memberships
 
 STAFF = frozenset({Role.CLERK, Role.MEDIATOR, Role.HEAD})
 DISPUTE_WORK = STAFF | {Role.LEADER, Role.SUPERVISOR}
@@ -57,11 +58,7 @@ class Nav:
     def roles(self) -> set[str]:
         if not self.user.is_authenticated:
             return set()
-        return set(
-            Membership.objects.filter(user=self.user, body__active=True).values_list(
-                "role", flat=True
-            )
-        )
+        return {seat.role for seat in memberships(self.user) if seat.active}
 
     @cached_property
     def entries(self) -> list[Entry]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -72,15 +72,45 @@ class Scope:
         return queryset.filter(self.q(field))
 
 
-def _memberships(user: User, roles: Iterable[str] | None = None) -> list[tuple[int, int, str]]:
+class RoleHeld(NamedTuple):
+    """One role of a person in a body, with what the checks read of the body."""
+
+    body_id: int
+    kind: str
+    region_code: int
+    level: int
+    role: str
+    active: bool
+
+
+def memberships(user: User | Any) -> list[RoleHeld]:
+    """Every role `user` holds, in active bodies and in closed ones (`active`), read once and
+    kept on the user object for the request: the jurisdiction, the buttons, the menu, the
+    supervision seats and the second-factor rule all answer from this one query."""
     from jiefen.org.models import Membership
 
-    rows = Membership.objects.filter(user=user, body__active=True).values_list(
-        "body__region_code", "body__region__level", "role"
-    )
-    if roles is not None:
-        rows = rows.filter(role__in=list(roles))
-    return list(rows)
+    cached: list[RoleHeld] | None = user.__dict__.get("_jiefen_memberships")
+    if cached is None:
+        rows = Membership.objects.filter(user=user).values_list(
+            "body_id",
+            "body__kind",
+            "body__region_code",
+            "body__region__level",
+            "role",
+            "body__active",
+        )
+        cached = [RoleHeld(*row) for row in rows]
+        user.__dict__["_jiefen_memberships"] = cached
+    return cached
+
+
+def _memberships(user: User, roles: Iterable[str] | None = None) -> list[tuple[int, int, str]]:
+    wanted = set(roles) if roles is not None else None
+    return [
+        (seat.region_code, seat.level, seat.role)
+        for seat in memberships(user)
+        if seat.active and (wanted is None or seat.role in wanted)
+    ]
 
 
 def scope_of(user: User | Any, roles: Iterable[str] | None = None) -> Scope:

@@ -184,6 +184,16 @@ def index_follow(event: Any, dispute: Any) -> None:
         _rewrite_entry(dispute)
     elif event.action in TEXT_ACTIONS:
         dispute_index(dispute.pk)
+        _suggestions_out_of_date()
+
+
+def _suggestions_out_of_date() -> None:
+    """The related disputes kept for dispute pages are computed from these rows: forget them
+    now, and again once the write is committed (a page read in between kept the old rows)."""
+    from jiefen.search.intake import related_forget
+
+    related_forget()
+    transaction.on_commit(related_forget)
 
 
 def index_rebuild(*, batch: int = 1000, progress: Callable[[int, int], None] | None = None) -> int:
@@ -212,6 +222,7 @@ def index_rebuild(*, batch: int = 1000, progress: Callable[[int, int], None] | N
             # then reads the newest entries in id order instead of the whole posting list.
             cursor.execute("ANALYZE search_entry")
             cursor.execute("ANALYZE search_key")
+    _suggestions_out_of_date()
     return done
 
 

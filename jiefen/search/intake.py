@@ -12,10 +12,13 @@ the new facts to one of them instead of registering (views in register_review).
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -139,7 +142,8 @@ def related_for(
             since=now - timedelta(days=SIMILAR_DAYS),
         )
         # A single common word (纠纷) is not a similar text: at least two of its words.
-        add([pk for pk, score in hits if _shared(pk, words) >= 2], "similar_text")
+        shared = _shared([pk for pk, _score in hits], words)
+        add([pk for pk, _score in hits if shared.get(pk, 0) >= 2], "similar_text")
     if not found:
         return []
     disputes = disputes_in_bulk(found, related=["category", "holder", "region"])
@@ -148,11 +152,71 @@ def related_for(
     return suggestions[:MOST]
 
 
-def _shared(pk: int, words: list[str]) -> int:
+def _shared(pks: list[int], words: list[str]) -> dict[int, int]:
+    """For each dispute of `pks`, how many of `words` its index entry holds (one query)."""
     from jiefen.search.models import SearchEntry
 
-    entry = SearchEntry.objects.filter(pk=pk).values_list("title", "body").first()
-    if entry is None:
-        return 0
-    tokens = set(f"{entry[0]} {entry[1]}".split())
-    return sum(1 for w in words if w in tokens)
+    if not pks:
+        return {}
+    counts = {}
+    for pk, title, body in SearchEntry.objects.filter(pk__in=pks).values_list(
+        "pk", "title", "body"
+    ):
+        tokens = set(f"{title} {body}".split())
+        counts[pk] = sum(1 for w in words if w in tokens)
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# The suggestions on a dispute's page, kept until the data they come from changes
+
+GENERATION = "jiefen:related:generation"
+KEPT_SECONDS = 24 * 3600
+
+
+def related_forget() -> None:
+    """Every kept suggestion is out of date: a dispute's words, parties or keys changed (called
+    by the index's follower at every write that rewrites index rows, and after a rebuild)."""
+    cache.set(GENERATION, uuid.uuid4().hex, timeout=None)
+
+
+def related_for_page(actor: Any, dispute: Dispute) -> list[Suggestion]:
+    """`related_for` of a dispute as its page shows it, kept in the cache until a write changes
+    what the suggestions are computed from (a registration, new words, parties, keys), the
+    dispute itself changes (its version), or the day turns (the 180-day window moves). The
+    actor's jurisdiction is part of the key; the disputes themselves are read fresh. One cache
+    read (the generation and the kept answer together)."""
+    scope = scope_of(actor)
+    if scope.empty:
+        return []
+    spans = "all" if scope.everything else repr(scope.spans)
+    today = timezone.localdate()
+    raw = f"{dispute.pk}|{dispute.version}|{spans}|{today.isoformat()}"
+    key = "jiefen:related:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get_many([GENERATION, key])
+    generation = found.get(GENERATION)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(GENERATION, generation, timeout=None)
+    held = found.get(key)
+    kept = held[1] if held is not None and held[0] == generation else None
+    if kept is None:
+        suggestions = related_for(
+            actor,
+            region=dispute.region,
+            title=dispute.title,
+            description=dispute.description,
+            project=dispute.project,
+            parties=list(dispute.parties.all()),
+            exclude=dispute.pk,
+            scope=scope,
+        )
+        answer = [(s.dispute.pk, s.reasons) for s in suggestions]
+        cache.set(key, (generation, answer), KEPT_SECONDS)
+        return suggestions
+    if not kept:
+        return []
+    disputes = disputes_in_bulk(
+        [pk for pk, _reasons in kept], related=["category", "holder", "region"]
+    )
+    return [Suggestion(disputes[pk], list(reasons)) for pk, reasons in kept if pk in disputes]

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 
 from jiefen.disputes.models import Dispute
 from jiefen.org.models import Body, BodyKind, Membership, Role
+from jiefen.org.scope import memberships
 from jiefen.regions.models import Level, code_span
 
 if TYPE_CHECKING:
@@ -55,12 +56,9 @@ def seats(user: Any) -> list[Seat]:
     cached: list[Seat] | None = user.__dict__.get("_jiefen_seats")
     if cached is None:
         cached = [
-            Seat(body_id, kind, code, level, role)
-            for body_id, kind, code, level, role in Membership.objects.filter(
-                user=user, body__active=True
-            ).values_list(
-                "body_id", "body__kind", "body__region_code", "body__region__level", "role"
-            )
+            Seat(m.body_id, m.kind, m.region_code, m.level, m.role)
+            for m in memberships(user)
+            if m.active
         ]
         user.__dict__["_jiefen_seats"] = cached
     return cached
@@ -110,7 +108,9 @@ def bodies_covering(dispute: Dispute) -> QuerySet[Body]:
     town centre, county joint meeting and city office, and the departments at those levels."""
     level = int(dispute.region.level)
     codes = {code_span(dispute.region_code, lv)[0] for lv in Level.values if lv <= level}
-    return Body.objects.filter(region_id__in=codes, active=True).select_related("region")
+    return Body.objects.filter(region_id__in=codes, active=True).select_related(
+        "region", "department_type"
+    )
 
 
 def order_receivers(actor: Any, dispute: Dispute) -> list[Body]:
@@ -119,7 +119,9 @@ def order_receivers(actor: Any, dispute: Dispute) -> list[Body]:
     candidates = list(bodies_covering(dispute))
     for extra in (dispute.department_id, dispute.transfer_to_id):
         if extra and all(b.pk != extra for b in candidates):
-            candidates.extend(Body.objects.filter(pk=extra).select_related("region"))
+            candidates.extend(
+                Body.objects.filter(pk=extra).select_related("region", "department_type")
+            )
     allowed = [
         body
         for body in candidates

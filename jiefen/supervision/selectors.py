@@ -221,19 +221,20 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
         .select_related("to_body", "issuer_body", "issued_by", "answered_by")
         .order_by("-id")[:20]
     )
-    ownership = (
-        LeaderOwnership.objects.filter(dispute=dispute, status=OwnershipStatus.ACTIVE)
-        .select_related("leader", "leader_body__region", "dispute")
-        .first()
+    # The active ownership, or else the last signed off, in one query (a dispute has a few).
+    owned = list(
+        LeaderOwnership.objects.filter(
+            dispute=dispute, status__in=(OwnershipStatus.ACTIVE, OwnershipStatus.SIGNED_OFF)
+        )
+        .select_related("leader", "leader_body__region")
+        .order_by("-id")
     )
+    ownership = next((o for o in owned if o.status == OwnershipStatus.ACTIVE), None)
+    if ownership is not None:
+        ownership.dispute = dispute
     last = None
     if ownership is None:
-        last = (
-            LeaderOwnership.objects.filter(dispute=dispute, status=OwnershipStatus.SIGNED_OFF)
-            .select_related("leader")
-            .order_by("-id")
-            .first()
-        )
+        last = next((o for o in owned if o.status == OwnershipStatus.SIGNED_OFF), None)
     is_open = dispute.status in OPEN_STATUSES
     receivers = access.order_receivers(actor, dispute) if is_open else []
     holder_level = int(dispute.holder.region.level)

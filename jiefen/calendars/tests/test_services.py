@@ -8,6 +8,7 @@ from jiefen.calendars import services
 from jiefen.calendars.models import CalendarOverride, CalendarYear
 from jiefen.calendars.services import (
     calendar_current,
+    calendar_forget,
     override_remove,
     override_set,
     year_confirm,
@@ -102,3 +103,24 @@ def test_it_confirms_a_year_with_its_notice(administrator):
     assert not calendar_current().is_provisional(2027)
     year_unconfirm(year=2027, actor=administrator)
     assert calendar_current().is_provisional(2027)
+
+
+def test_a_new_process_builds_its_calendar_without_asking_python_holidays(
+    administrator, monkeypatch
+):
+    """The library's schedule is kept in the shared cache: a console command or a worker that
+    starts after another process built the calendar does not import python-holidays, and the
+    administrators' overrides still apply on top of what was kept."""
+    from jiefen.lib import workdays
+
+    calendar_current()  # built once, by some process: the schedule is kept
+    calendar_forget()  # a new process: no calendar, no library cache
+    workdays._china_schedule.cache_clear()
+
+    def no_library(*args):
+        raise AssertionError("python-holidays asked again")
+
+    monkeypatch.setattr(workdays, "_china_schedule", no_library)
+    assert calendar_current().add(D("2025-01-24"), 3) == D("2025-02-05")
+    override_set(date=D("2025-01-27"), working=False, notice=NOTICE, actor=administrator)
+    assert calendar_current().add(D("2025-01-24"), 3) == D("2025-02-06")

@@ -1,44 +1,161 @@
-"""The dispute page costs the same number of queries whatever the length of its history."""
+"""The dispute page costs the same number of queries whatever the length of its history and
+however many sessions, parties, attachments, orders, requests and related disputes it has."""
 
+from datetime import date, timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from jiefen.attachments.services import attachment_add
+from jiefen.calendars.services import calendar_current
+from jiefen.disputes.access import body_above
 from jiefen.disputes.lifecycle import Action
-from jiefen.disputes.services import event_append
-from jiefen.disputes.tests.conftest import at
+from jiefen.disputes.models import Agreement, Party, Session
+from jiefen.disputes.services import PartyInput, event_append
+from jiefen.disputes.tests.conftest import at, register
+from jiefen.portal.models import EscalationRequest, ReviewRequest
+from jiefen.search.models import DisputeLink, LinkKind
+from jiefen.supervision.models import LeaderOwnership, SupervisionOrder
+
+# Sign-in (session, person, second-factor device, roles) 4; the dispute with its holder, owner
+# and agreement 1; its parties, history, sessions and level stays 4; the unread notices 1; the
+# party's requests (escalations, reviews) 2; related disputes (links, the suggestions kept in
+# the cache) 2; supervision (orders, ownership, receivers, leaders or the ownership's pending
+# extension and notes) 5; documents (party and agreement details) 2; attachments 1; the
+# resolve form's count of waiting requests 1; on PostgreSQL without Redis the kept
+# suggestions are read from the cache table, 1 more. 57 before, for the county officer. The
+# issue's goal is 12: not met while every panel reads its own table.
+MOST = 24
 
 
 def _queries(client, dispute) -> list[str]:
+    calendar_current()  # checked a moment ago: the page does not read the calendar's tables
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("disputes:detail", args=[dispute.pk])).status_code == 200
     return [q["sql"] for q in captured.captured_queries]
 
 
-def test_the_dispute_page_reads_a_long_history_in_as_many_queries_as_a_short_one(
-    client, registered, village_clerk
+def _history(dispute, clerk, count: int) -> None:
+    for minute in range(count):
+        event_append(
+            dispute=dispute,
+            action=Action.SESSION,
+            actor=clerk,
+            at=at(2026, 3, 3, 9, minute % 60),
+            to_status=dispute.status,
+            from_status=dispute.status,
+            body=dispute.holder,
+            reason=f"第{minute}次调解",
+        )
+
+
+def _more_of_everything(world, dispute, clerk, officer, count: int) -> None:
+    """`count` more sessions, parties, attachments, orders, requests and related disputes."""
+    county = world.bodies["诸暨市"]
+    today = date(2026, 3, 5)
+    now = at(2026, 3, 5)
+    for n in range(count):
+        Session.objects.create(
+            dispute=dispute,
+            held_on=today,
+            place="村委会",
+            mediators="陈小梅",
+            attendees="张三、李四",
+            record=f"第{n}次调解记录",
+            recorded_by=clerk,
+        )
+        Party.objects.create(dispute=dispute, side="third_party", name=f"第三人{n}")
+        attachment_add(
+            actor=clerk,
+            dispute_id=dispute.pk,
+            upload=SimpleUploadedFile(f"照片{n}.pdf", b"%PDF-1.4\n%%EOF\n"),
+            description="现场照片",
+        )
+        SupervisionOrder.objects.create(
+            dispute=dispute,
+            issued_by=officer,
+            issuer_body=county,
+            to_body=dispute.holder,
+            region_code=dispute.region_code,
+            requirement="限期办结",
+            days=3,
+            issued_at=now,
+            due_date=today + timedelta(days=5),
+        )
+        EscalationRequest.objects.create(
+            dispute=dispute, body=dispute.holder, tier="village", requested_at=now, reason="上移"
+        )
+        ReviewRequest.objects.create(
+            dispute=dispute,
+            kind="refusal",
+            body=dispute.holder,
+            reviewer=body_above(dispute.holder) or dispute.holder,
+            tier=dispute.tier,
+            requested_at=now,
+            reason="请求复核",
+            due_date=today,
+        )
+        # A dispute of the same applicant (suggested) and one linked by a clerk.
+        register(world, clerk, title=f"院墙再次争执{n}", when=at(2026, 3, 4))
+        linked = register(world, clerk, title=f"相邻通行{n}", when=at(2026, 3, 4))
+        DisputeLink.objects.create(
+            source=dispute, target=linked, kind=LinkKind.RELATED, at=now, actor=clerk
+        )
+
+
+def test_the_dispute_page_reads_a_long_full_history_in_as_many_queries_as_a_short_one(
+    client, world, village_clerk, county_officer
 ):
+    dispute = register(
+        world,
+        village_clerk,
+        parties=[
+            PartyInput(side="applicant", name="张三", phone="13812345678"),
+            PartyInput(side="respondent", name="李四"),
+        ],
+    )
+    Agreement.objects.create(
+        dispute=dispute,
+        facts="院墙",
+        terms="后退半米",
+        performance="一周内",
+        signed_on=date(2026, 3, 4),
+    )
+    LeaderOwnership.objects.create(
+        dispute=dispute,
+        leader=county_officer,
+        leader_body=world.bodies["诸暨市"],
+        plan="包案化解",
+        target_date=date(2026, 4, 30),
+        assigned_by=county_officer,
+        assigned_at=at(2026, 3, 4),
+    )
+    _history(dispute, village_clerk, 1)
+    _more_of_everything(world, dispute, village_clerk, county_officer, 1)
+    short = {}
+    for person in (village_clerk, county_officer):
+        client.force_login(person)
+        _queries(client, dispute)  # the first view warms the per-process caches
+        short[person.username] = _queries(client, dispute)
+
+    _history(dispute, village_clerk, 200)
+    _more_of_everything(world, dispute, village_clerk, county_officer, 5)
+    for person in (village_clerk, county_officer):
+        client.force_login(person)
+        _queries(client, dispute)  # after the writes the calendar is read once more
+        long = _queries(client, dispute)
+        assert len(long) == len(short[person.username]), person.username
+        assert len(long) <= MOST, (person.username, long)
+
+
+def test_a_long_history_costs_no_query_more_than_a_short_one(client, world, village_clerk):
+    dispute = register(world, village_clerk)
     client.force_login(village_clerk)
-
-    def sessions(count: int) -> None:
-        for minute in range(count):
-            event_append(
-                dispute=registered,
-                action=Action.SESSION,
-                actor=village_clerk,
-                at=at(2026, 3, 3, 9, minute % 60),
-                to_status=registered.status,
-                from_status=registered.status,
-                body=registered.holder,
-                reason=f"第{minute}次调解",
-            )
-
-    sessions(1)
-    _queries(client, registered)  # the first view warms the per-process caches
-    short = _queries(client, registered)
-    sessions(200)
-    _queries(client, registered)  # after the writes the calendar is read once more
-    long = _queries(client, registered)
-    assert len(long) == len(short)
-    # 34 today (the goal is 12): sign-in and roles 5, the dispute and its panels the rest.
-    assert len(long) <= 34
+    _history(dispute, village_clerk, 1)
+    _queries(client, dispute)
+    short = _queries(client, dispute)
+    _history(dispute, village_clerk, 200)
+    _queries(client, dispute)
+    assert len(_queries(client, dispute)) == len(short)

@@ -169,3 +169,35 @@ def test_the_circular_excel_file_has_its_sheets_and_chart(world, village_clerk, 
 
     names = zipfile.ZipFile(io.BytesIO(bytes(circular.xlsx))).namelist()
     assert "xl/charts/chart1.xml" in names
+
+
+def _plan(sql: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            return " / ".join(row[3] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        plan = " / ".join(row[0].strip() for row in cursor.fetchall())
+        cursor.execute("RESET ALL")
+        return plan
+
+
+def test_the_circulars_event_reads_take_the_events_they_need_alone(world):
+    """A circular's transfers up a level, and the disputes that left since the period ended,
+    come from partial indexes of those events by time, not from every event of the period or
+    since (which grow with every session and move)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiefen.meetings.stats import longest_open, transfer_counts
+
+    period = Period("month", date(2026, 3, 1), date(2026, 3, 31))
+    county = world.regions["诸暨市"]
+    for call, index in ((transfer_counts, "event_transfer_at"), (longest_open, "event_leave_at")):
+        with CaptureQueriesContext(connection) as captured:
+            call(county, period)
+        plans = [_plan(q["sql"]) for q in captured.captured_queries if "disputes_event" in q["sql"]]
+        assert plans and any(index in plan for plan in plans), plans

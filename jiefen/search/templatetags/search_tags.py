@@ -10,7 +10,7 @@ from django.db.models import Q
 from jiefen.disputes.models import Channel, Status
 from jiefen.org.scope import scope_of
 from jiefen.search.forms import LinkForm
-from jiefen.search.intake import REASON_LABELS, related_for
+from jiefen.search.intake import REASON_LABELS, related_for_page
 from jiefen.search.models import DisputeLink, LinkKind
 
 register = template.Library()
@@ -49,19 +49,7 @@ def related_disputes(context: Any, dispute: Any) -> dict[str, Any]:
     suggestions = []
     if dispute.is_open and merged_into is None:
         linked = {item["other"].pk for item in shown}
-        suggestions = [
-            s
-            for s in related_for(
-                user,
-                region=dispute.region,
-                title=dispute.title,
-                description=dispute.description,
-                project=dispute.project,
-                parties=list(dispute.parties.all()),
-                exclude=dispute.pk,
-            )
-            if s.dispute.pk not in linked
-        ]
+        suggestions = [s for s in related_for_page(user, dispute) if s.dispute.pk not in linked]
     return {
         "dispute": dispute,
         "links": shown,

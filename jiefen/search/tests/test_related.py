@@ -1,7 +1,11 @@
 """Related disputes at intake, linking and merging, and the parties' view after a merge."""
 
+import re
+
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jiefen.disputes.lifecycle import Invalid
 from jiefen.disputes.models import Category, Dispute, Event, Party, Status
@@ -232,3 +236,42 @@ def test_an_accepted_dispute_cannot_be_merged(world, zhang, village_head, regist
     with pytest.raises(Invalid):
         dispute_merge(actor=village_head, source_id=registered.pk, target_id=zhang.pk)
     assert not DisputeLink.objects.exists()
+
+
+def _suggested_on_page(client, dispute) -> list[str]:
+    html = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    panel = html.split('id="related"', 1)[1].split("</section>", 1)[0]
+    return list(dict.fromkeys(re.findall(r'name="number" value="([^"]+)"', panel)))
+
+
+def test_the_page_keeps_its_suggestions_until_a_registration_changes_them(
+    world, zhang, village_clerk, client
+):
+    """The suggestions are kept between views (no search per view) and are what related_for
+    answers: a new dispute of the same party appears on the next view, and a dispute the clerk
+    linked leaves the suggestions for the links."""
+    client.force_login(village_clerk)
+    later = _zhang(world, village_clerk, title="再次讨薪", when=at(2026, 3, 6))
+    assert _suggested_on_page(client, zhang) == [later.number]
+    with CaptureQueriesContext(connection) as warm:
+        assert _suggested_on_page(client, zhang) == [later.number]
+    assert not [q for q in warm.captured_queries if "search_key" in q["sql"]]
+
+    third = _zhang(world, village_clerk, title="第三次讨薪", when=at(2026, 3, 7))
+    expected = [
+        s.dispute.number
+        for s in related_for(
+            village_clerk,
+            region=zhang.region,
+            title=zhang.title,
+            description=zhang.description,
+            project=zhang.project,
+            parties=list(zhang.parties.all()),
+            exclude=zhang.pk,
+        )
+    ]
+    assert set(expected) == {later.number, third.number}
+    assert _suggested_on_page(client, zhang) == expected
+
+    dispute_link(actor=village_clerk, source_id=zhang.pk, target_id=third.pk, reasons=[])
+    assert _suggested_on_page(client, zhang) == [later.number]
