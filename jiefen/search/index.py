@@ -184,7 +184,9 @@ def index_follow(event: Any, dispute: Any) -> None:
         _rewrite_entry(dispute)
     elif event.action in TEXT_ACTIONS:
         dispute_index(dispute.pk)
-        _suggestions_out_of_date()
+    else:
+        return
+    _suggestions_out_of_date()
 
 
 def _suggestions_out_of_date() -> None:
