@@ -343,7 +343,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
             try:
                 campaign = services.campaign_create(actor=request.user, **data)
             except DisputeError as error:
-                _refused(request, error)
+                _attach(form, error)
             else:
                 messages.success(
                     request,
@@ -357,6 +357,8 @@ def campaigns(request: HttpRequest) -> HttpResponse:
             "campaigns": selectors.campaigns_for(request.user)[:100],
             "form": form if regions else None,
         },
+        # A form sent back to be corrected: its problems in the page's error summary.
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -409,27 +411,31 @@ def campaign_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 
     owners = _staff_over(row.dispute)
     leaders = list(access.leaders_for(row.dispute)[:100])
-    if request.method == "POST":
-        form = ItemForm(request.POST)
-        if form.is_valid():
-            try:
-                services.campaign_item_assign(
-                    actor=request.user,
-                    item_id=row.pk,
-                    owner=form.cleaned_data["owner"],
-                    leader=form.cleaned_data["leader"],
-                )
-            except DisputeError as error:
-                _refused(request, error)
-            else:
-                messages.success(request, _("已调整责任人"))
-                return redirect("supervision:campaign", pk=pk)
+    form = ItemForm(
+        request.POST if request.method == "POST" else None,
+        owners=owners,
+        leaders=leaders,
+        initial={"owner": row.owner_id, "leader": row.leader_id},
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.campaign_item_assign(
+                actor=request.user,
+                item_id=row.pk,
+                owner=form.cleaned_data["owner"],
+                leader=form.cleaned_data["leader"],
+            )
+        except DisputeError as error:
+            _attach(form, error)
         else:
-            _form_problems(request, form)
+            messages.success(request, _("已调整责任人"))
+            return redirect("supervision:campaign", pk=pk)
     return render(
         request,
         "supervision/campaign_item.html",
-        {"campaign": found, "item": row, "owners": owners, "leaders": leaders},
+        {"campaign": found, "item": row, "form": form},
+        # Sent back to be corrected: the problems in the page's error summary, choices kept.
+        status=400 if form.is_bound else 200,
     )
 
 
