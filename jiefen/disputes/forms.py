@@ -118,7 +118,7 @@ class PartyForm(forms.Form):
         """The service's checks of a phone and an ID number (services._check_parties, same
         rules and words), here too so they show with every other error in one submit instead
         of only once the rest of the form is right."""
-        data = super().clean()
+        data = super().clean() or {}
         phone = (data.get("phone") or "").strip()
         if phone and not valid_phone(phone):
             self.add_error("phone", _("联系电话格式不正确"))
