@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jiefen.disputes.access import dispute_for
@@ -362,6 +363,20 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     )
 
 
+def campaign_rules(campaign: Campaign) -> list[str]:
+    """The campaign's selection rules as words, each a whole sentence with its plural."""
+    rules = []
+    if campaign.open_days:
+        n = campaign.open_days
+        rules.append(ngettext("在办超过 %(n)d 天", "在办超过 %(n)d 天", n) % {"n": n})
+    if campaign.min_transfers:
+        n = campaign.min_transfers
+        rules.append(ngettext("移送 %(n)d 次以上", "移送 %(n)d 次以上", n) % {"n": n})
+    if campaign.reopened:
+        rules.append(str(_("曾重启")))
+    return rules
+
+
 def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
     try:
         return selectors.campaign_for(request.user, pk)
@@ -378,6 +393,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "supervision/campaign.html",
         {
             "campaign": found,
+            "rules": campaign_rules(found),
             "result": found.result if found.closed_at else selectors.campaign_result(found),
             "items": items,
             "following": following,
