@@ -89,7 +89,7 @@ class StaffUserAdmin(UserAdmin):
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):  # type: ignore[no-untyped-def]
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "user_permissions" and field is not None:
-            field.label_from_instance = permission_label  # type: ignore[attr-defined]
+            field.label_from_instance = permission_label  # type: ignore[method-assign,assignment]
         return field
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
