@@ -226,9 +226,18 @@ def test_the_evaluation_supervision_and_document_pages_in_english_have_no_chines
     )  # fmt: skip
     year = timezone.localdate().year
     town = latin_world.regions["枫桥镇"].code
+    from jiefen.org.models import Role
+    from jiefen.supervision.services import ownership_assign
+
+    leader = latin_world.person("leader_x", "Wu Guoqiang", "诸暨市", Role.LEADER)
+    ownership_assign(
+        actor=county_officer, dispute_id=dispute.pk, leader=leader, plan="Meet both sides",
+        target_date=timezone.localdate() + timedelta(days=20),
+    )  # fmt: skip
     found = _walk(
         client,
         [
+            (leader, ["/supervision/leader/", f"/disputes/{dispute.pk}/"]),
             (county_officer, ["/supervision/orders/", "/supervision/campaigns/",
                               f"/supervision/campaigns/{supervised.pk}/",
                               f"/supervision/campaigns/{supervised.pk}/items/{item.pk}/",
