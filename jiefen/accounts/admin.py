@@ -7,6 +7,7 @@ grant admin access, superuser status, groups or permissions.
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,6 +17,24 @@ from jiefen.org.admin import UserMembershipInline, is_superuser, may_manage_user
 from jiefen.org.scope import staff_for
 
 GRANTING_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+# Permission names are stored when the tables are made, in the language of that moment, with
+# Django's English verb ("Can add 接口令牌"): shown here in the reader's language instead.
+PERMISSION_WORDS = {
+    "add": _("可以添加%(model)s"),
+    "change": _("可以修改%(model)s"),
+    "delete": _("可以删除%(model)s"),
+    "view": _("可以查看%(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    model = permission.content_type.model_class()
+    action, _sep, name = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_WORDS or name != model._meta.model_name:
+        return str(permission)
+    words = str(PERMISSION_WORDS[action]) % {"model": model._meta.verbose_name}
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {words}"
 
 
 @admin.register(User)
@@ -66,6 +85,12 @@ class StaffUserAdmin(UserAdmin):
             % {"count": done},
             messages.SUCCESS,
         )
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):  # type: ignore[no-untyped-def]
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "user_permissions" and field is not None:
+            field.label_from_instance = permission_label  # type: ignore[method-assign,assignment]
+        return field
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         if is_superuser(request):

@@ -2,15 +2,20 @@
 are changed only through the services (the staff UI and API), never in the admin."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import Category, Reveal
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "key", "sort", "active"]
+    list_display = ["label", "key", "sort", "active"]
     list_editable = ["sort", "active"]
     search_fields = ["name", "key"]
+
+    @admin.display(description=_("名称"), ordering="name")
+    def label(self, obj: Category) -> str:
+        return str(obj)  # in the reader's language
 
 
 @admin.register(Reveal)

@@ -20,6 +20,7 @@ from jiefen.disputes.models import (
     Tier,
     Warning,
 )
+from jiefen.lib.personal import valid_credit_code, valid_phone, valid_resident_id
 from jiefen.org.choices import group_departments
 
 
@@ -113,9 +114,42 @@ class PartyForm(forms.Form):
     id_number = forms.CharField(label=_("证件号码"), max_length=30, required=False)
     address = forms.CharField(label=_("住址"), max_length=200, required=False)
 
+    def clean(self):  # type: ignore[no-untyped-def]
+        """The service's checks of a phone and an ID number (services._check_parties, same
+        rules and words), here too so they show with every other error in one submit instead
+        of only once the rest of the form is right."""
+        data = super().clean() or {}
+        phone = (data.get("phone") or "").strip()
+        if phone and not valid_phone(phone):
+            self.add_error("phone", _("联系电话格式不正确"))
+        number = (data.get("id_number") or "").strip()
+        if number:
+            ok = (
+                valid_credit_code(number)
+                if data.get("kind") == PartyKind.ORGANISATION
+                else valid_resident_id(number)
+            )
+            if not ok:
+                self.add_error("id_number", _("证件号码不正确（请核对校验位）"))
+        return data
+
+
+class BasePartyFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        super().clean()
+        sides = [f.cleaned_data.get("side") for f in self.forms if hasattr(f, "cleaned_data")]
+        if not any(side == Side.APPLICANT for side in sides):
+            raise forms.ValidationError(_("至少需要一名申请人"), code="no_applicant")
+
 
 PartyFormSet = forms.formset_factory(
-    PartyForm, extra=0, min_num=1, max_num=20, validate_min=True, validate_max=True
+    PartyForm,
+    formset=BasePartyFormSet,
+    extra=0,
+    min_num=1,
+    max_num=20,
+    validate_min=True,
+    validate_max=True,
 )
 # How the error summary names each party's fields (as the page heads their fieldsets).
 PartyFormSet.item_label = _("当事人 %(n)s")  # type: ignore[attr-defined]

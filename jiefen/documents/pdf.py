@@ -420,11 +420,34 @@ class Pdf:
             # No creation time or random id in the file: the same input gives the same bytes.
             invariant=1,
         )
-        document.build(list(self.story), onLaterPages=self._page_number)
+        document.build(list(self.story), canvasmaker=self._numbered_canvas())
         return buffer.getvalue()
 
-    def _page_number(self, canvas: Any, document: Any) -> None:
+    def _numbered_canvas(self) -> Any:
+        """A canvas that holds its pages until the last one is laid out, then writes on each
+        "第 N 页 共 M 页" (the total is known only then)."""
         from reportlab.lib.units import mm
+        from reportlab.pdfgen.canvas import Canvas
 
-        canvas.setFont(self.fonts.body, 10)
-        canvas.drawCentredString(105 * mm, 20 * mm, f"— {document.page} —")
+        font = self.fonts.body
+        words = _("第 %(n)d 页 共 %(total)d 页")
+
+        class Numbered(Canvas):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self._held: list[dict[str, Any]] = []
+
+            def showPage(self) -> None:  # reportlab's name
+                self._held.append(dict(self.__dict__))
+                self._startPage()
+
+            def save(self) -> None:
+                total = len(self._held)
+                for n, state in enumerate(self._held, start=1):
+                    self.__dict__.update(state)
+                    self.setFont(font, 10)
+                    self.drawCentredString(105 * mm, 20 * mm, str(words) % {"n": n, "total": total})
+                    super().showPage()
+                super().save()
+
+        return Numbered

@@ -395,7 +395,7 @@ class Incomplete(Invalid):
     def __init__(self, title: str, missing: list[str]) -> None:
         super().__init__(
             _("《%(document)s》缺少以下事项，暂不能生成：%(items)s")
-            % {"document": title, "items": "；".join(missing)}
+            % {"document": title, "items": str(_("；")).join(missing)}
         )
         self.missing = missing
 

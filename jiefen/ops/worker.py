@@ -47,6 +47,7 @@ TIME_LIMITS: dict[str, int] = {
     "jiefen.spreadsheets.tasks.import_task": 60 * 60,
     "jiefen.supervision.tasks.sweep_tick": 15 * 60,
     "jiefen.supervision.tasks.deliver_task": 5 * 60,
+    "jiefen.supervision.tasks.arrivals_task": 5 * 60,
     "jiefen.metrics.tasks.warning_reports_task": 15 * 60,
 }
 DEFAULT_LIMIT = 15 * 60

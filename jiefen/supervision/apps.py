@@ -19,6 +19,10 @@ class SupervisionConfig(AppConfig):
 
         if notifications_settle not in EVENT_FOLLOWERS:
             EVENT_FOLLOWERS.append(notifications_settle)
+        from jiefen.supervision.tasks import arrivals_follow
+
+        if arrivals_follow not in EVENT_FOLLOWERS:
+            EVENT_FOLLOWERS.append(arrivals_follow)
 
         from jiefen.ops.views import sweep_hooks_health
         from jiefen.supervision.sweep import hooks_health

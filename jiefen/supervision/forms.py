@@ -77,5 +77,14 @@ class CampaignForm(forms.Form):
 
 
 class ItemForm(forms.Form):
+    """A campaign item's owner and leader, chosen from the people over the dispute's place;
+    the service decides whether the one chosen may be (campaign_item_assign)."""
+
     owner = forms.IntegerField(label=_("责任人"), required=False)
     leader = forms.IntegerField(label=_("包案领导"), required=False)
+
+    def __init__(self, *args, owners=(), leaders=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for name, people in (("owner", owners), ("leader", leaders)):
+            choices = [("", "—"), *((u.pk, str(u)) for u in people)]
+            self.fields[name].widget = forms.Select(choices=choices)

@@ -3,6 +3,11 @@ backend and its `jiefen db_worker` in production and for `make run`).
 
 - `deliver_task` sends unsent notifications; the services enqueue it after their transaction
   commits.
+- `arrivals_task` tells the heads of a body a dispute was transferred, assigned or returned
+  to, seconds after the move: every such event enqueues it once its transaction commits
+  (`arrivals_follow`, an event follower of the dispute services). It runs the sweep's
+  arrivals step, so the sweep stays the fallback for a task lost or failed, and the step's
+  cursor and the notices' natural keys keep either from telling anyone twice.
 - `sweep_tick` runs the sweep and keeps it periodic: before sweeping, it enqueues its own
   successor with run_after = now + interval, in the same transaction that records the
   successor as the one live link of the chain in SweepClock. A tick that is not the live link
@@ -19,11 +24,12 @@ timer is preferred, `jiefen sweep` (once) does the same work.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 try:  # Django 6 has the Tasks API built in; 5.2 uses the backport.
@@ -31,11 +37,14 @@ try:  # Django 6 has the Tasks API built in; 5.2 uses the backport.
 except ImportError:  # pragma: no cover - depends on the Django version
     from django_tasks import task
 
-from jiefen.supervision.models import SweepClock
+from jiefen.ops.batches import step_retried
+from jiefen.supervision import sweep
+from jiefen.supervision.models import SweepClock, SweepCursor
 from jiefen.supervision.notifications import notifications_deliver
 from jiefen.supervision.sweep import sweep_run
 
 CLOCK = 1
+log = logging.getLogger(__name__)
 
 
 def sweep_interval() -> int:
@@ -45,6 +54,57 @@ def sweep_interval() -> int:
 @task()
 def deliver_task() -> int:
     return notifications_deliver()
+
+
+@task()
+def arrivals_task(event_id: int, at: str) -> int:
+    """The sweep's arrivals step now, for the move that wrote event `event_id` at `at` (ISO):
+    the step reads the events since its cursor, so it announces this move and any other not
+    yet announced. A cursor not placed yet (no sweep has run) is placed just before the event,
+    where the sweep's first run would have placed it at the newest event and announced
+    nothing."""
+    SweepCursor.objects.get_or_create(
+        name=sweep.EVENTS_CURSOR, defaults={"position": max(0, int(event_id) - 1)}
+    )
+    # The step's window of recent events is counted from the move, not from the clock.
+    offered = step_retried(sweep.arrivals_notify, now=datetime.fromisoformat(at))
+    if offered:
+        notifications_deliver()
+    return offered
+
+
+def arrivals_soon(event_id: int, at: str) -> None:
+    try:
+        arrivals_task.enqueue(event_id, at)
+    except Exception:  # the sweep will announce it
+        log.exception("could not enqueue the arrivals step")
+
+
+def arrivals_follow(event: Any, dispute: Any) -> None:
+    """After a transfer, an assignment or a return commits, the arrivals step as a task:
+    once per transaction however many moves it made (the step finds them all)."""
+    if event.action not in sweep.ARRIVALS:
+        return
+    pending = getattr(connection, "_jiefen_arrivals", None)
+    if pending is not None and not pending.ran and pending.entry in connection.run_on_commit:
+        return  # already asked for in this transaction
+    connection._jiefen_arrivals = _Pending(event.pk, event.at.isoformat())  # type: ignore[attr-defined]
+
+
+class _Pending:
+    """The arrivals step asked for by a transaction, run once it commits."""
+
+    def __init__(self, event_id: int, at: str) -> None:
+        self.call = (event_id, at)
+        self.ran = False
+        self.entry: Any = None
+        transaction.on_commit(self.run)
+        if connection.in_atomic_block:
+            self.entry = connection.run_on_commit[-1]
+
+    def run(self) -> None:
+        self.ran = True
+        arrivals_soon(*self.call)
 
 
 @task(takes_context=True)

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jiefen.disputes.access import dispute_for
@@ -347,7 +348,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
             try:
                 campaign = services.campaign_create(actor=request.user, **data)
             except DisputeError as error:
-                _refused(request, error)
+                _attach(form, error)
             else:
                 messages.success(
                     request,
@@ -361,7 +362,23 @@ def campaigns(request: HttpRequest) -> HttpResponse:
             "campaigns": selectors.campaigns_for(request.user)[:100],
             "form": form if regions else None,
         },
+        # A form sent back to be corrected: its problems in the page's error summary.
+        status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def campaign_rules(campaign: Campaign) -> list[str]:
+    """The campaign's selection rules as words, each a whole sentence with its plural."""
+    rules = []
+    if campaign.open_days:
+        n = campaign.open_days
+        rules.append(ngettext("在办超过 %(n)d 天", "在办超过 %(n)d 天", n) % {"n": n})
+    if campaign.min_transfers:
+        n = campaign.min_transfers
+        rules.append(ngettext("移送 %(n)d 次以上", "移送 %(n)d 次以上", n) % {"n": n})
+    if campaign.reopened:
+        rules.append(str(_("曾重启")))
+    return rules
 
 
 def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
@@ -380,6 +397,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "supervision/campaign.html",
         {
             "campaign": found,
+            "rules": campaign_rules(found),
             "result": found.result if found.closed_at else selectors.campaign_result(found),
             "items": items,
             "following": following,
@@ -413,27 +431,31 @@ def campaign_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 
     owners = _staff_over(row.dispute)
     leaders = list(access.leaders_for(row.dispute)[:100])
-    if request.method == "POST":
-        form = ItemForm(request.POST)
-        if form.is_valid():
-            try:
-                services.campaign_item_assign(
-                    actor=request.user,
-                    item_id=row.pk,
-                    owner=form.cleaned_data["owner"],
-                    leader=form.cleaned_data["leader"],
-                )
-            except DisputeError as error:
-                _refused(request, error)
-            else:
-                messages.success(request, _("已调整责任人"))
-                return redirect("supervision:campaign", pk=pk)
+    form = ItemForm(
+        request.POST if request.method == "POST" else None,
+        owners=owners,
+        leaders=leaders,
+        initial={"owner": row.owner_id, "leader": row.leader_id},
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.campaign_item_assign(
+                actor=request.user,
+                item_id=row.pk,
+                owner=form.cleaned_data["owner"],
+                leader=form.cleaned_data["leader"],
+            )
+        except DisputeError as error:
+            _attach(form, error)
         else:
-            _form_problems(request, form)
+            messages.success(request, _("已调整责任人"))
+            return redirect("supervision:campaign", pk=pk)
     return render(
         request,
         "supervision/campaign_item.html",
-        {"campaign": found, "item": row, "owners": owners, "leaders": leaders},
+        {"campaign": found, "item": row, "form": form},
+        # Sent back to be corrected: the problems in the page's error summary, choices kept.
+        status=400 if form.is_bound else 200,
     )
 
 

@@ -48,6 +48,12 @@ def latin_world(world, village_clerk, town_head, county_officer):
                        (county_officer, "Zhou Ming")):  # fmt: skip
         user.full_name = name
         user.save(update_fields=["full_name"])
+    from jiefen.calendars.models import CalendarYear
+
+    # The official notice each confirmed year cites: typed by administrators.
+    for year in CalendarYear.objects.all():
+        year.notice = f"State Council notice on the holidays of {year.year}"
+        year.save(update_fields=["notice"])
     return world
 
 
@@ -161,3 +167,123 @@ def test_event_rows_say_what_was_done(client, latin_world, dispute, town_head):
     labels = re.findall(r"</time> <strong>([^<]+)</strong>", html)
     assert {"Registered", "Transferred up one level", "Transfer received"} <= set(labels)
     assert "Register" not in labels
+
+
+def _walk(client, visits) -> list[str]:
+    found: list[str] = []
+    for person, urls in visits:
+        if person is None:
+            client.logout()
+        else:
+            client.force_login(person)
+        client.cookies["django_language"] = "en"
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, f"{url}: {response.status_code}"
+            who = person.username if person is not None else "party"
+            found += [f"{who} {url}: {line}" for line in leftovers(response.content.decode())]
+    return found
+
+
+@pytest.fixture
+def supervised(latin_world, dispute, village_clerk, town_head, county_officer):
+    """An order on the town's dispute, a clean-up campaign of the county and a dispute
+    resolved with an agreement in the village."""
+    from jiefen.supervision.services import campaign_create, order_issue
+
+    order_issue(
+        actor=county_officer, dispute_id=dispute.pk, requirement="Report within five days",
+        days=5, to_body=latin_world.bodies["枫桥镇"],
+    )  # fmt: skip
+    campaign = campaign_create(
+        actor=county_officer, name="Second quarter clean-up", year=timezone.localdate().year,
+        quarter=(timezone.localdate().month - 1) // 3 + 1, region=latin_world.regions["诸暨市"],
+        open_days=None, min_transfers=1, reopened=False,
+    )  # fmt: skip
+    return campaign
+
+
+def test_the_evaluation_supervision_and_document_pages_in_english_have_no_chinese(
+    client, latin_world, dispute, supervised, village_clerk, town_head, county_officer,
+    city_evaluator,
+):  # fmt: skip
+    city_evaluator.full_name = "Sun Li"
+    city_evaluator.save(update_fields=["full_name"])
+    item = supervised.items.first()
+    agreed = register(
+        latin_world, village_clerk, title="Wall on the boundary",
+        description="The wall stands on the neighbour's land.",
+        parties=[PartyInput(side="applicant", name="Zhang San", address="1 East Road"),
+                 PartyInput(side="respondent", name="Li Si", address="2 East Road")],
+    )  # fmt: skip
+    services.dispute_accept(actor=village_clerk, dispute_id=agreed.pk, version=None)
+    services.dispute_resolve(
+        actor=village_clerk, dispute_id=agreed.pk, version=None, outcome="agreement",
+        agreement=services.AgreementInput(
+            facts="The two households disagree on the wall.", terms="Li Si moves the wall.",
+            performance="Li Si rebuilds it", signed_on=timezone.localdate(),
+        ),
+    )  # fmt: skip
+    year = timezone.localdate().year
+    town = latin_world.regions["枫桥镇"].code
+    from jiefen.org.models import Role
+    from jiefen.supervision.services import ownership_assign
+
+    leader = latin_world.person("leader_x", "Wu Guoqiang", "诸暨市", Role.LEADER)
+    ownership_assign(
+        actor=county_officer, dispute_id=dispute.pk, leader=leader, plan="Meet both sides",
+        target_date=timezone.localdate() + timedelta(days=20),
+    )  # fmt: skip
+    found = _walk(
+        client,
+        [
+            (leader, ["/supervision/leader/", f"/disputes/{dispute.pk}/"]),
+            (county_officer, ["/supervision/orders/", "/supervision/campaigns/",
+                              f"/supervision/campaigns/{supervised.pk}/",
+                              f"/supervision/campaigns/{supervised.pk}/items/{item.pk}/",
+                              f"/disputes/{dispute.pk}/"]),
+            (town_head, ["/supervision/orders/", f"/documents/disputes/{dispute.pk}/details/"]),
+            (village_clerk, [f"/disputes/{agreed.pk}/",
+                             f"/documents/disputes/{agreed.pk}/details/"]),
+            (city_evaluator, ["/evaluation/", "/evaluation/ratings/",
+                              f"/evaluation/towns/{town}/{year}/", "/evaluation/progress/",
+                              "/evaluation/organisation/",
+                              "/evaluation/indicators/", "/evaluation/report/"]),
+        ],
+    )  # fmt: skip
+    assert not found, "\n".join(found)
+
+
+def test_the_portal_in_english_has_no_chinese(client, latin_world):
+    from jiefen.portal.tests.conftest import file_dispute
+
+    filed, code = file_dispute(
+        latin_world, title="Unpaid wages", description="Three months of wages owed.",
+        parties=[PartyInput(side="applicant", name="Wang Wu", phone="13900001111"),
+                 PartyInput(side="respondent", name="Li Si")],
+        when=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    found = _walk(client, [(None, ["/public/", "/public/follow/"])])
+    client.cookies["django_language"] = "en"
+    response = client.post("/public/follow/", {"number": filed.number, "code": code})
+    assert response.status_code in (200, 302)
+    found += _walk(client, [(None, ["/public/follow/"])])
+    assert not found, "\n".join(found)
+
+
+def test_the_admin_pages_staff_use_in_english_have_no_chinese(client, latin_world, dispute):
+    from jiefen.accounts.models import User
+
+    admin = User.objects.create_superuser(username="admin_x", password="correct horse 9")
+    admin.full_name = "Qian Jin"
+    admin.save(update_fields=["full_name"])
+    body = latin_world.bodies["枫桥镇"]
+    pages = ["/admin/", "/admin/org/body/", f"/admin/org/body/{body.pk}/change/",
+             "/admin/org/membership/", "/admin/accounts/user/",
+             f"/admin/accounts/user/{admin.pk}/change/", "/admin/calendars/calendaroverride/",
+             "/admin/calendars/calendaroverride/add/", "/admin/calendars/calendaryear/",
+             "/admin/rules/deadlinerule/", "/admin/disputes/category/",
+             "/admin/regions/region/", "/admin/evaluation/target/",
+             "/admin/evaluation/scheme/", "/admin/meetings/meetingseries/"]  # fmt: skip
+    found = _walk(client, [(admin, pages)])
+    assert not found, "\n".join(found)

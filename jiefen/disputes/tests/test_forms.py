@@ -96,3 +96,69 @@ def test_the_summary_says_which_party_a_refusal_is_about(client, village_clerk):
     html = response.content.decode()
     summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
     assert "当事人 1 姓名或名称" in summary and "当事人 2 姓名或名称" in summary
+
+
+def test_a_wrong_id_number_or_phone_shows_with_the_other_errors_in_one_submit(
+    client, village_clerk
+):
+    # Before, the ID and phone checks ran only in the service, after every other field was
+    # right: the clerk fixed the form, sent it again, and only then heard about the ID number.
+    client.force_login(village_clerk)
+    response = client.post(
+        "/disputes/new/",
+        {
+            "category": Category.objects.first().pk,
+            "channel": "walk_in",
+            "title": "",
+            "description": "两户因院墙位置发生争执。",
+            "people_involved": "2",
+            "risk": "ordinary",
+            "parties-TOTAL_FORMS": "2",
+            "parties-INITIAL_FORMS": "0",
+            "parties-0-side": "applicant",
+            "parties-0-kind": "person",
+            "parties-0-name": "王大伟",
+            "parties-0-phone": "1381234",
+            "parties-0-id_number": "330681199001011235",
+            "parties-1-side": "respondent",
+            "parties-1-kind": "organisation",
+            "parties-1-name": "枫桥建材有限公司",
+            "parties-1-id_number": "91330681MA2D3E4F5X",
+        },
+    )
+    html = response.content.decode()
+    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    links = re.findall(r'href="#([^"]+)"', summary)
+    assert "id_title" in links
+    assert "id_parties-0-id_number" in links and "id_parties-0-phone" in links
+    assert "id_parties-1-id_number" in links
+    assert "证件号码不正确" in summary and "联系电话格式不正确" in summary
+    # The field carries its message too, and what was typed stays.
+    field = html[html.index('id="id_parties-0-id_number"') - 600 :]
+    assert "证件号码不正确" in html[html.index("parties-0-id_number") :]
+    assert 'value="330681199001011235"' in field[:1200]
+    assert 'value="枫桥建材有限公司"' in html
+
+
+def test_it_asks_for_an_applicant_together_with_the_other_errors(client, village_clerk):
+    client.force_login(village_clerk)
+    response = client.post(
+        "/disputes/new/",
+        {
+            "category": Category.objects.first().pk,
+            "channel": "walk_in",
+            "title": "",
+            "description": "两户因院墙位置发生争执。",
+            "people_involved": "2",
+            "risk": "ordinary",
+            "parties-TOTAL_FORMS": "1",
+            "parties-INITIAL_FORMS": "0",
+            "parties-0-side": "respondent",
+            "parties-0-kind": "person",
+            "parties-0-name": "李四",
+        },
+    )
+    summary = re.search(
+        r'<div class="error-summary".*?</div>', response.content.decode(), re.S
+    ).group(0)
+    assert "至少需要一名申请人" in summary and "id_title" in summary

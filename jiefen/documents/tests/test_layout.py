@@ -66,3 +66,29 @@ def test_the_word_file_keeps_the_signatures_with_the_line_above_and_the_issuer()
     chain = paragraphs[start:-1]
     assert [p.text for p in chain][-1].startswith("枫一社区调处工作组")
     assert all(p.paragraph_format.keep_with_next for p in chain)
+
+
+@pytest.mark.parametrize("lines", [3, 60, 130])
+def test_every_page_says_its_number_and_how_many_there_are(lines):
+    document = pdf()
+    document.title("调解笔录")
+    for i in range(lines):
+        document.text(f"第{i}行记录的内容，当事人陈述了纠纷的经过。")
+    found = [p for p in pages(document) if p.strip()]
+    total = len(found)
+    assert total == 1 if lines == 3 else total >= 2
+    for n, page in enumerate(found, start=1):
+        assert f"第 {n} 页 共 {total} 页" in page, f"page {n} of {total} has no number"
+
+
+def test_the_page_number_is_in_the_readers_language():
+    from django.utils import translation
+
+    with translation.override("en"):
+        document = pdf()
+        for i in range(60):
+            document.text(f"第{i}行记录的内容，当事人陈述了纠纷的经过。")
+        found = [p for p in pages(document) if p.strip()]
+    total = len(found)
+    assert total >= 2
+    assert f"Page 1 of {total}" in found[0] and f"Page {total} of {total}" in found[-1]

@@ -1,6 +1,8 @@
 """Clean-up campaigns (集中清理): selection by rule inside the jurisdiction, owners and leaders,
 progress by town, and a result kept when the campaign ends."""
 
+import re
+
 import pytest
 
 from jiefen.disputes.lifecycle import Conflict, Forbidden, Invalid
@@ -187,3 +189,67 @@ def test_the_campaign_pages_stay_in_the_jurisdiction(
     )
     assert response.status_code == 302
     assert Campaign.objects.filter(name="三季度清理").exists()
+
+
+def _summary(html):
+    found = re.search(r'<div class="error-summary".*?</div>', html, re.S)
+    assert found, "no error summary"
+    return found.group(0)
+
+
+def test_an_items_refused_leader_comes_back_in_the_summary_with_the_choice_kept(
+    client, world, disputes, town_head, other_town_leader, village_clerk
+):
+    campaign = create(town_head, world)
+    item = campaign.items.get(dispute=disputes["old"])
+    client.force_login(town_head)
+    response = client.post(
+        f"/supervision/campaigns/{campaign.pk}/items/{item.pk}/",
+        {"owner": village_clerk.pk, "leader": other_town_leader.pk},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = _summary(html)
+    assert 'href="#id_leader"' in summary and "不是该纠纷所在辖区的包案领导" in summary
+    assert 'id="id_leader"' in html
+    # What was chosen stays chosen; the refused leader is named in the summary (he is not
+    # among the leaders the select offers).
+    assert re.search(rf'<option value="{village_clerk.pk}" selected>', html)
+    assert str(other_town_leader) in summary
+    item.refresh_from_db()
+    assert item.leader_id != other_town_leader.pk
+
+
+def test_an_item_sent_with_a_wrong_value_comes_back_in_the_summary(
+    client, world, disputes, town_head
+):
+    campaign = create(town_head, world)
+    item = campaign.items.get(dispute=disputes["old"])
+    client.force_login(town_head)
+    response = client.post(
+        f"/supervision/campaigns/{campaign.pk}/items/{item.pk}/", {"owner": "abc", "leader": ""}
+    )
+    assert response.status_code == 400
+    assert 'href="#id_owner"' in _summary(response.content.decode())
+
+
+def test_a_campaign_the_service_refuses_comes_back_in_the_summary_with_what_was_typed(
+    client, world, disputes, town_head
+):
+    client.force_login(town_head)
+    response = client.post(
+        "/supervision/campaigns/",
+        {
+            "name": "四季度清理",
+            "year": 2026,
+            "quarter": 4,
+            "region": world.regions["枫桥镇"].code,
+            "open_days": "",
+            "min_transfers": "",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert _summary(html)
+    assert 'value="四季度清理"' in html
+    assert not Campaign.objects.exists()

@@ -92,3 +92,57 @@ def test_delivery_is_enqueued_for_a_worker(
             params={"actor": "甲", "note": "催"},
         )
     assert [r.task.name for r in default_task_backend.results] == ["deliver_task"]
+
+
+def test_a_transfer_is_announced_at_commit_without_waiting_for_the_sweep(
+    world, village_clerk, village_head, town_head, django_capture_on_commit_callbacks
+):
+    """The arrival notice used to wait for the next sweep (up to 5 minutes): now the move's
+    commit runs the arrivals step as a task. No sweep has run, not even to place its cursor."""
+    from jiefen.disputes.tests.steps import perform
+    from jiefen.supervision.models import Notification, SweepCursor
+    from jiefen.supervision.tests.conftest import at
+
+    town_head.email = "head@example.org"
+    town_head.save()
+    dispute = register(world, village_clerk, when=at(2026, 3, 2), complex=True)
+    assert not SweepCursor.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = perform("transfer", actor=village_clerk, dispute=dispute, at=at(2026, 3, 3, 9))
+        assert not Notification.objects.filter(kind=Kind.TRANSFERRED).exists()
+    [arrival] = Notification.objects.filter(kind=Kind.TRANSFERRED)
+    assert arrival.recipient == town_head and arrival.sent_at is not None
+    assert [m.to for m in mail.outbox] == [["head@example.org"]]
+    # The return tells the village's head the same way.
+    with django_capture_on_commit_callbacks(execute=True):
+        perform("return", actor=town_head, dispute=sent, at=at(2026, 3, 3, 10))
+    assert Notification.objects.get(kind=Kind.RETURNED).recipient == village_head
+    # The sweep, still the fallback, tells nobody twice.
+    from jiefen.supervision.sweep import sweep_run
+
+    sweep_run(now=at(2026, 3, 3, 11))
+    assert Notification.objects.filter(kind__in=[Kind.TRANSFERRED, Kind.RETURNED]).count() == 2
+
+
+@override_settings(TASKS=DUMMY)
+def test_moves_in_one_transaction_enqueue_the_arrivals_step_once(
+    world, village_clerk, town_head, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from jiefen.disputes.tests.steps import perform
+    from jiefen.supervision.tests.conftest import at
+
+    first = register(world, village_clerk, when=at(2026, 3, 2), complex=True)
+    second = register(world, village_clerk, when=at(2026, 3, 2), complex=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            perform("transfer", actor=village_clerk, dispute=first, at=at(2026, 3, 3, 9))
+            perform("transfer", actor=village_clerk, dispute=second, at=at(2026, 3, 3, 9))
+        perform(
+            "accept",
+            actor=village_clerk,
+            dispute=register(world, village_clerk),
+            at=at(2026, 3, 3, 9),
+        )
+    assert [r.task.name for r in default_task_backend.results] == ["arrivals_task"]

@@ -20,12 +20,14 @@
     select.disabled = true;
   }
 
-  function fill(select, parent) {
+  // Fill `select` with the children of `parent`, choosing `chosen` when it is among them;
+  // resolves when the list is in place.
+  function fill(select, parent, chosen) {
     reset(select);
     if (!parent) {
-      return;
+      return Promise.resolve();
     }
-    fetch(url.replace(/\/0\/$/, "/" + encodeURIComponent(parent) + "/"), {
+    return fetch(url.replace(/\/0\/$/, "/" + encodeURIComponent(parent) + "/"), {
       headers: { Accept: "application/json" },
       credentials: "same-origin"
     })
@@ -37,7 +39,7 @@
       })
       .then(function (data) {
         data.children.forEach(function (child) {
-          select.add(new Option(child.name, child.code));
+          select.add(new Option(child.name, child.code, false, child.code === chosen));
         });
         select.disabled = data.children.length === 0;
       })
@@ -47,11 +49,50 @@
       });
   }
 
+  // The place chosen is kept in this page's history entry: the pages are never cached (a
+  // shared computer keeps nothing), so going back or forward loads the form anew, and the
+  // browser, which restores what was typed, cannot restore a choice from a list this file
+  // filled. Place codes only, nothing the party typed.
+  function remember() {
+    if (!window.history || !history.replaceState) {
+      return;
+    }
+    var state = history.state && typeof history.state === "object" ? history.state : {};
+    state.place = { county: county.value, town: town.value, village: village.value };
+    history.replaceState(state, "");
+  }
+
+  function restore() {
+    var place = history.state && history.state.place;
+    if (!place || !place.county) {
+      // Nothing remembered: a county the browser restored (or the server chose) still gets
+      // its towns when the list came back empty.
+      if (county.value && town.options.length <= 1) {
+        fill(town, county.value);
+      }
+      return;
+    }
+    if (town.value === place.town && village.value === place.village && !town.disabled) {
+      return; // the server's lists, already chosen
+    }
+    county.value = place.county;
+    fill(town, place.county, place.town).then(function () {
+      if (town.value === place.town && place.town) {
+        return fill(village, place.town, place.village);
+      }
+      reset(village);
+    });
+  }
+
   county.addEventListener("change", function () {
     reset(village);
+    remember();
     fill(town, county.value);
   });
   town.addEventListener("change", function () {
+    remember();
     fill(village, town.value);
   });
+  village.addEventListener("change", remember);
+  restore();
 })();
