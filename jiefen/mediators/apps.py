@@ -7,8 +7,11 @@ class MediatorsConfig(AppConfig):
     verbose_name = _("调解员与归口")
 
     def ready(self) -> None:
+        from jiefen.disputes.lifecycle import EVENT_LABELS
         from jiefen.disputes.services import EVENT_FOLLOWERS
+        from jiefen.mediators.events import EVENT_LABELS as MEDIATOR_LABELS
         from jiefen.mediators.services import assignments_follow
 
+        EVENT_LABELS.update(MEDIATOR_LABELS)  # type: ignore[arg-type]
         if assignments_follow not in EVENT_FOLLOWERS:
             EVENT_FOLLOWERS.append(assignments_follow)

@@ -18,6 +18,7 @@ from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event
 from jiefen.disputes.services import event_append
 from jiefen.lib.errors import CORRECT_THE_FORM, Errors, Forbidden, Invalid
 from jiefen.lib.sealed import normalise
+from jiefen.mediators.events import MEDIATOR_ASSIGNED
 from jiefen.mediators.models import WEEKDAYS, Assignment, Mediator
 from jiefen.org.models import Body, Role
 
@@ -133,7 +134,7 @@ def mediators_assign(
         caseload.update(open_cases=F("open_cases") + 1)  # audit-exempt: a kept count
         event_append(
             dispute=dispute,
-            action="mediator_assigned",
+            action=MEDIATOR_ASSIGNED,
             actor=actor,
             at=now,
             from_status=dispute.status,

@@ -488,6 +488,8 @@ PAGES: dict[str, list[Probe]] = {
     "spreadsheets:template": [],
     "spreadsheets:export": [_holder_probes],
     "spreadsheets:export_unmasked": [_holder_probes],
+    "mediators:index": [],
+    "mediators:queue": [],
 }
 
 # Pages with a parameter that names no object of a place: checked like the pages above.
@@ -501,6 +503,7 @@ OBJECTS: dict[str, dict[str, str]] = {
     "disputes:act": {"pk": "dispute", "action": "=accept"},
     "disputes:reveal": {"pk": "dispute", "party": "party", "field": "=phone"},
     "search:link": {"pk": "dispute"},
+    "mediators:dispute": {"pk": "dispute"},
     "portal:staff_answer": {"pk": "escalation"},
     "portal:staff_review_answer": {"pk": "review"},
     "supervision:campaign": {"pk": "campaign"},

@@ -1,0 +1,76 @@
+"""The register's pages: the proposal and assignment of a dispute, the register of one's
+jurisdiction, a mediator's queue; the admin refuses a catalogue entry of another county."""
+
+from django.urls import reverse
+
+from jiefen.disputes.models import Category, Event
+from jiefen.mediators.catalogue import route_entry_save
+from jiefen.mediators.models import Assignment, RouteEntry
+from jiefen.mediators.tests.conftest import make_mediator, register
+from jiefen.regions.models import Level
+
+
+def test_the_clerk_sees_the_proposal_with_its_reason_and_assigns(
+    client, world, bodies, village_clerk
+):
+    route_entry_save(
+        entry=RouteEntry(
+            region=world.regions["诸暨市"],
+            level=Level.TOWN,
+            category=Category.objects.get(key="labour"),
+            department=bodies["诸暨市人社局"],
+            committee=bodies["诸暨市劳动调委会"],
+            source="人社局权责清单第3项",
+        )
+    )
+    make_mediator(bodies["诸暨市劳动调委会"], "孙调解")
+    own = make_mediator(world.bodies["枫一社区"], "陈小梅", user=village_clerk)
+    dispute = register(world, village_clerk, category=Category.objects.get(key="labour"))
+    client.force_login(village_clerk)
+    url = reverse("mediators:dispute", args=[dispute.pk])
+    page = client.get(url).content.decode()
+    assert "诸暨市劳动人事争议人民调解委员会" in page and "人社局权责清单第3项" in page
+    assert "孙调解" in page
+
+    refused = client.post(url, {"mediators": [], "reason": "先请本村调解"})
+    assert refused.status_code == 400
+    assert "请选择调解员" in refused.content.decode()
+    assert "先请本村调解" in refused.content.decode()
+
+    client.post(url, {"mediators": [own.pk]})
+    assert Assignment.objects.filter(dispute=dispute, mediator=own).exists()
+    assert Event.objects.filter(dispute=dispute, action="mediator_assigned").exists()
+    queue = client.get(reverse("mediators:queue")).content.decode()
+    assert dispute.number in queue
+
+
+def test_the_register_shows_only_the_jurisdiction_and_masks_numbers(
+    client, world, bodies, village_clerk
+):
+    make_mediator(world.bodies["枫一社区"], "本村调解员", phone="13812345678")
+    make_mediator(world.bodies["店口镇"], "外镇调解员")
+    client.force_login(village_clerk)
+    page = client.get(reverse("mediators:index")).content.decode()
+    assert "本村调解员" in page and "外镇调解员" not in page
+    assert "13812345678" not in page and "5678" in page
+
+
+def test_the_admin_refuses_a_department_of_another_county(client, world, bodies, administrator):
+    administrator.is_staff = True
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    answer = client.post(
+        reverse("admin:mediators_routeentry_add"),
+        {
+            "region": world.regions["诸暨市"].pk,
+            "level": Level.TOWN,
+            "category": Category.objects.get(key="labour").pk,
+            "department": bodies["嵊州市人社局"].pk,
+            "source": "权责清单",
+            "active": "on",
+        },
+    )
+    assert answer.status_code == 200
+    assert "责任部门不属于适用区划" in answer.content.decode()
+    assert not RouteEntry.objects.exists()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from jiefen.mediators import views
+
+app_name = "mediators"
+
+urlpatterns = [
+    path("", views.register, name="index"),
+    path("queue/", views.queue, name="queue"),
+    path("disputes/<int:pk>/", views.dispute_mediators, name="dispute"),
+]
