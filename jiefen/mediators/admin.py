@@ -44,7 +44,7 @@ class MediatorForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         # After the instance has the typed values: the service's own checks, beside the fields.
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         if self.errors:
             return
         try:
@@ -91,7 +91,7 @@ class RouteEntryForm(forms.ModelForm):
         ]
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         if self.errors or not self.instance.active:
             return
         _show(self, entry_problems(self.instance))

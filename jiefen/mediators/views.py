@@ -86,6 +86,6 @@ def register(request: HttpRequest) -> HttpResponse:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """The signed-in mediator's open disputes, oldest assignment first."""
-    mediator = Mediator.objects.filter(user=request.user, active=True).first()
+    mediator = Mediator.objects.filter(user_id=request.user.pk or 0, active=True).first()
     rows = list(queue_of(mediator)[:PAGE]) if mediator else []
     return render(request, "mediators/queue.html", {"mediator": mediator, "rows": rows})
