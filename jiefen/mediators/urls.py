@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.register, name="index"),
     path("queue/", views.queue, name="queue"),
     path("disputes/<int:pk>/", views.dispute_mediators, name="dispute"),
+    path("requests/<int:pk>/answer/", views.answer, name="answer"),
 ]

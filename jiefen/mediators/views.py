@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from jiefen.disputes.access import dispute_for
 from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.mediators.models import Assignment, Mediator
+from jiefen.mediators.requests import mediator_request_answer, request_for, requests_waiting
 from jiefen.mediators.selectors import mediators_for, proposal_for, queue_of
 from jiefen.mediators.services import mediators_assign
 
@@ -55,10 +56,12 @@ def dispute_mediators(request: HttpRequest, pk: int) -> HttpResponse:
     own = Mediator.objects.filter(bodies=dispute.holder_id, active=True).order_by("name", "pk")[
         :PAGE
     ]
+    waiting = [r for r in requests_waiting(request.user) if r.dispute_id == dispute.pk]
     return render(
         request,
         "mediators/dispute.html",
         {
+            "waiting": waiting,
             "dispute": dispute,
             "proposal": proposal,
             "current": current,
@@ -88,4 +91,29 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The signed-in mediator's open disputes, oldest assignment first."""
     mediator = Mediator.objects.filter(user_id=request.user.pk or 0, active=True).first()
     rows = list(queue_of(mediator)[:PAGE]) if mediator else []
-    return render(request, "mediators/queue.html", {"mediator": mediator, "rows": rows})
+    return render(
+        request,
+        "mediators/queue.html",
+        {"mediator": mediator, "rows": rows, "waiting": requests_waiting(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holding body (its head, once the request rose) answers a request about mediators."""
+    try:
+        asked = request_for(request.user, pk)
+        mediator_request_answer(
+            actor=request.user,
+            request_pk=asked.pk,
+            grant=request.POST.get("grant") == "yes",
+            answer=request.POST.get("answer", ""),
+        )
+    except NotFound:
+        raise Http404 from None
+    except DisputeError as refused:
+        messages.error(request, str(refused.message))
+        return redirect("mediators:dispute", pk=asked.dispute_id)
+    messages.success(request, _("已答复"))
+    return redirect("mediators:dispute", pk=asked.dispute_id)

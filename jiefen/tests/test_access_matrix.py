@@ -285,10 +285,21 @@ class Land:
             upload=SimpleUploadedFile(f"{place}.pdf", b"%PDF-1.4\n%%EOF\n"),
             description="现场照片",
         )
+        from jiefen.mediators.models import MediatorRequest
+
+        mediator_request = MediatorRequest.objects.create(
+            dispute=dispute,
+            kind="choose",
+            body=dispute.holder,
+            reason="请求指定调解员",
+            made_at=now,
+            due_date=today,
+        )
         owner = self.people["town_head"] if place == "永安" else self.clerk_dk
         job = ImportJob.objects.create(actor=owner, filename=f"{place}.xlsx", digest="0" * 64)
         return {
             "dispute": dispute.pk,
+            "mediator_request": mediator_request.pk,
             "party": party.pk,
             "body": town.pk,
             "meeting": meeting.pk,
@@ -384,6 +395,7 @@ PUBLIC = {
     "portal:rate",
     "portal:review",
     "portal:forget",
+    "portal:mediator_request",
     "meetings:public_receptions",
     "meetings:public_book",
     "open311:discovery",
@@ -504,6 +516,7 @@ OBJECTS: dict[str, dict[str, str]] = {
     "disputes:reveal": {"pk": "dispute", "party": "party", "field": "=phone"},
     "search:link": {"pk": "dispute"},
     "mediators:dispute": {"pk": "dispute"},
+    "mediators:answer": {"pk": "mediator_request"},
     "portal:staff_answer": {"pk": "escalation"},
     "portal:staff_review_answer": {"pk": "review"},
     "supervision:campaign": {"pk": "campaign"},
