@@ -156,8 +156,10 @@ def _catalogue(committees: list[tuple[Body, tuple[str, ...]]]) -> int:
     if RouteEntry.objects.filter(region__code__range=(low, high)).exists():
         return 0
     categories = dict(Category.objects.values_list("key", "pk"))
+    # Each category to the department that takes the fewest kinds of matter among those taking
+    # it (人社 for labour rather than 信访), the earlier one on a tie.
     first_dept: dict[str, str] = {}
-    for d in DEPARTMENTS:
+    for d in sorted(DEPARTMENTS, key=lambda d: len(d.matters)):
         for key in d.matters:
             first_dept.setdefault(key, d.key)
     depts = {
