@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +16,7 @@ from jiefen.disputes.access import dispute_for
 from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.mediators.models import Assignment, Mediator
 from jiefen.mediators.requests import mediator_request_answer, request_for, requests_waiting
-from jiefen.mediators.selectors import mediators_for, proposal_for, queue_of
+from jiefen.mediators.selectors import mediator_figures, mediators_for, proposal_for, queue_of
 from jiefen.mediators.services import mediators_assign
 
 PAGE = 200
@@ -77,13 +78,90 @@ def dispute_mediators(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     """The mediators of the actor's jurisdiction (numbers masked), by name; the first 200."""
-    rows = (
+    rows = _register_rows(request)
+    figures = mediator_figures([m.pk for m in rows])
+    for m in rows:
+        m.figures = figures.get(m.pk)  # type: ignore[attr-defined]
+    return render(request, "mediators/register.html", {"rows": rows, "page": PAGE})
+
+
+def _register_rows(request: HttpRequest, limit: int = PAGE) -> list[Mediator]:
+    return list(
         mediators_for(request.user)
         .select_related("home_body")
-        .prefetch_related("categories")
-        .order_by("region_code", "name", "pk")[:PAGE]
+        .prefetch_related("categories", "bodies")
+        .order_by("region_code", "name", "pk")[:limit]
     )
-    return render(request, "mediators/register.html", {"rows": rows, "page": PAGE})
+
+
+EXPORT_LIMIT = 20000
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The register of the actor's jurisdiction as a workbook for the yearly report: what the
+    work needs and the descriptive figures; phone and ID numbers are left out."""
+    from openpyxl import Workbook
+
+    from jiefen.lib.cells import row
+    from jiefen.lib.office import workbook_bytes
+
+    mediators = _register_rows(request, EXPORT_LIMIT)
+    figures = mediator_figures([m.pk for m in mediators])
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("人民调解员名册"))
+    sheet.append(
+        row(
+            sheet,
+            [
+                _("姓名"),
+                _("聘任单位"),
+                _("所在调解组织"),
+                _("擅长事项"),
+                _("语言和方言"),
+                _("专兼职"),
+                _("聘任日期"),
+                _("聘期届满"),
+                _("可调解日"),
+                _("在聘"),
+                _("在办"),
+                _("承办纠纷"),
+                _("办结"),
+                _("达成调解协议"),
+                _("平均满意度"),
+            ],
+        )
+    )
+    for m in mediators:
+        f = figures.get(m.pk)
+        sheet.append(
+            row(
+                sheet,
+                [
+                    m.name,
+                    m.home_body.name,
+                    "、".join(b.name for b in m.bodies.all()),
+                    "、".join(str(c) for c in m.categories.all()),
+                    m.languages,
+                    _("专职") if m.full_time else _("兼职"),
+                    m.appointed_on,
+                    m.term_ends,
+                    m.weekdays,
+                    _("是") if m.active else _("否"),
+                    m.open_cases,
+                    f.handled if f else 0,
+                    f.resolved if f else 0,
+                    f.agreements if f else 0,
+                    f.satisfaction if f else None,
+                ],
+            )
+        )
+    data = workbook_bytes(book, title=_("人民调解员名册"), author="jiefen", moment=timezone.now())
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="mediators.xlsx"'
+    return response
 
 
 @login_required

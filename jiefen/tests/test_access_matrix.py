@@ -502,6 +502,7 @@ PAGES: dict[str, list[Probe]] = {
     "spreadsheets:export_unmasked": [_holder_probes],
     "mediators:index": [],
     "mediators:queue": [],
+    "mediators:export": [],
 }
 
 # Pages with a parameter that names no object of a place: checked like the pages above.

@@ -74,3 +74,32 @@ def test_the_admin_refuses_a_department_of_another_county(client, world, bodies,
     assert answer.status_code == 200
     assert "责任部门不属于适用区划" in answer.content.decode()
     assert not RouteEntry.objects.exists()
+
+
+def test_the_register_exports_to_excel_with_the_figures_and_no_numbers(
+    client, world, bodies, village_clerk
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    from jiefen.mediators.services import mediators_assign
+
+    own = make_mediator(
+        world.bodies["枫一社区"], "本村调解员", phone="13812345678", id_number="330681199001011237"
+    )
+    make_mediator(world.bodies["店口镇"], "外镇调解员")
+    for title in ("院墙", "水沟"):
+        dispute = register(world, village_clerk, title=title)
+        mediators_assign(actor=village_clerk, dispute_pk=dispute.pk, mediator_pks=[own.pk])
+    client.force_login(village_clerk)
+    answer = client.get(reverse("mediators:export"))
+    assert answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "姓名" and rows[0][11] == "承办纠纷"
+    assert len(rows) == 2 and rows[1][0] == "本村调解员"
+    # open now, handled, resolved, agreements
+    assert rows[1][10:14] == [2, 2, 0, 0]
+    text = str(rows)
+    assert "13812345678" not in text and "330681199001011237" not in text
