@@ -89,7 +89,9 @@ def proposal_for(dispute: Dispute, *, level: int | None = None, on: date | None 
     who could mediate it: the competent committee's mediators first, then the holder's own."""
     holder = dispute.holder
     if level is None:
-        level = int(KIND_LEVEL.get(holder.kind, Level.TOWN))  # type: ignore[call-overload]
+        # A transfer waiting at the level above is routed as that level would route it.
+        at = dispute.transfer_to if dispute.transfer_to_id else holder
+        level = int(KIND_LEVEL.get(at.kind, Level.TOWN))  # type: ignore[call-overload,union-attr]
     # A village's matter is routed as its town would route it.
     route = route_for(dispute, level=min(int(level), int(Level.TOWN)))
     day = on or timezone.localdate()
@@ -152,3 +154,14 @@ def mediator_figures(mediator_pks: list[int]) -> dict[int, Figures]:
         )
         for r in rows
     }
+
+
+def proposed_department(dispute: Dispute) -> tuple[int, str] | None:
+    """The catalogue's department for the dispute at its holder's level (the county's
+    assignment form starts on it), with the reason; None when no entry names one."""
+    holder = dispute.holder
+    level = int(KIND_LEVEL.get(holder.kind, Level.TOWN))  # type: ignore[call-overload]
+    route = route_for(dispute, level=min(level, int(Level.TOWN)))
+    if route is None or route.entry.department_id is None:
+        return None
+    return route.entry.department_id, route.reason

@@ -103,3 +103,33 @@ def test_the_register_exports_to_excel_with_the_figures_and_no_numbers(
     assert rows[1][10:14] == [2, 2, 0, 0]
     text = str(rows)
     assert "13812345678" not in text and "330681199001011237" not in text
+
+
+def test_the_assignment_form_starts_on_the_catalogues_department_with_the_reason(
+    client, world, bodies, village_clerk, county_officer
+):
+    from jiefen.disputes.services import dispute_receive, dispute_transfer
+
+    route_entry_save(
+        entry=RouteEntry(
+            region=world.regions["诸暨市"],
+            level=Level.COUNTY,
+            category=Category.objects.get(key="labour"),
+            department=bodies["诸暨市人社局"],
+            source="人社局权责清单第7项",
+        )
+    )
+    head = world.person("head_fengqiao2", "李卫东", "枫桥镇", "head")
+    dispute = register(world, village_clerk, category=Category.objects.get(key="labour"))
+    dispute_transfer(actor=village_clerk, dispute_id=dispute.pk, version=None, reason="需镇里协调")
+    dispute_receive(actor=head, dispute_id=dispute.pk, version=None)
+    dispute_transfer(actor=head, dispute_id=dispute.pk, version=None, reason="需县里协调")
+    # Waiting at the county: the proposal is the county's.
+    client.force_login(county_officer)
+    page = client.get(reverse("mediators:dispute", args=[dispute.pk])).content.decode()
+    assert "人社局权责清单第7项" in page
+    dispute_receive(actor=county_officer, dispute_id=dispute.pk, version=None)
+    page = client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
+    hrss = bodies["诸暨市人社局"].pk
+    assert f'<option value="{hrss}" selected>' in page
+    assert "归口建议" in page and "人社局权责清单第7项" in page
