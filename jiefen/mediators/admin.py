@@ -113,4 +113,4 @@ class RouteEntryAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         )
         if is_superuser(request):
             return queryset
-        return scope_of(request.user).filter(queryset, "region_id")
+        return scope_of(request.user).filter(queryset, "region__code")

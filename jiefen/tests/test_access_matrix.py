@@ -609,6 +609,9 @@ API_ROUTES = {
         "api:v1:categories",
         "api:v1:regions",
         "api:v1:bodies",
+        "api:v1:mediators",
+        "api:v1:mediator_add",
+        "api:v1:routes",
     )
 }
 API_ACTIONS = "accept decline session transfer receive return_ assign report resolve visit close"
