@@ -25,9 +25,7 @@ def test_a_party_asks_for_a_particular_mediator(client, world):
     empty = client.post(reverse("portal:mediator_request"), {"wanted": wanted.pk, "reason": ""})
     assert empty.status_code == 302
     assert not MediatorRequest.objects.exists()
-    client.post(
-        reverse("portal:mediator_request"), {"wanted": wanted.pk, "reason": "他熟悉劳动法"}
-    )
+    client.post(reverse("portal:mediator_request"), {"wanted": wanted.pk, "reason": "他熟悉劳动法"})
     asked = MediatorRequest.objects.get()
     assert (asked.kind, asked.wanted, asked.body) == ("choose", wanted, dispute.holder)
     assert "待答复" in client.get(reverse("portal:follow")).content.decode()
