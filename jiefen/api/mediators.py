@@ -124,7 +124,7 @@ def mediators(
 
 @router.post(
     "/mediators",
-    response={201: MediatorOut, **_errors(403, 404, 422)},
+    response={201: MediatorOut, **_errors(400, 403, 404, 422)},
     summary="Add a mediator to a body whose head or administrator you are",
 )
 def mediator_add(request: HttpRequest, data: MediatorIn) -> Any:
