@@ -10,4 +10,5 @@ urlpatterns = [
     path("export.xlsx", views.export, name="export"),
     path("disputes/<int:pk>/", views.dispute_mediators, name="dispute"),
     path("requests/<int:pk>/answer/", views.answer, name="answer"),
+    path("disputes/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
 ]

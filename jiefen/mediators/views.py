@@ -14,8 +14,13 @@ from django.views.decorators.http import require_http_methods
 
 from jiefen.disputes.access import dispute_for
 from jiefen.lib.errors import DisputeError, NotFound
-from jiefen.mediators.models import Assignment, Mediator
-from jiefen.mediators.requests import mediator_request_answer, request_for, requests_waiting
+from jiefen.mediators.models import Assignment, Mediator, RequestKind
+from jiefen.mediators.requests import (
+    mediator_request_answer,
+    mediator_request_make,
+    request_for,
+    requests_waiting,
+)
 from jiefen.mediators.selectors import mediator_figures, mediators_for, proposal_for, queue_of
 from jiefen.mediators.services import mediators_assign
 
@@ -58,11 +63,13 @@ def dispute_mediators(request: HttpRequest, pk: int) -> HttpResponse:
         :PAGE
     ]
     waiting = [r for r in requests_waiting(request.user) if r.dispute_id == dispute.pk]
+    mine = next((a for a in current if a.mediator.user_id == request.user.pk), None)
     return render(
         request,
         "mediators/dispute.html",
         {
             "waiting": waiting,
+            "mine": mine,
             "dispute": dispute,
             "proposal": proposal,
             "current": current,
@@ -195,3 +202,28 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("mediators:dispute", pk=asked.dispute_id)
     messages.success(request, _("已答复"))
     return redirect("mediators:dispute", pk=asked.dispute_id)
+
+
+@login_required
+@require_http_methods(["POST"])
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signed-in mediator withdraws (回避) from a dispute they are on, with the reason; the
+    body answers it like a party's request."""
+    try:
+        dispute = dispute_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    mediator = Mediator.objects.filter(user_id=request.user.pk or 0, active=True).first()
+    try:
+        mediator_request_make(
+            dispute=dispute,
+            kind=RequestKind.WITHDRAW,
+            mediator_pk=mediator.pk if mediator else None,
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+    except DisputeError as refused:
+        messages.error(request, str(refused.message))
+    else:
+        messages.success(request, _("已提出回避，等待本调处主体答复"))
+    return redirect("mediators:dispute", pk=dispute.pk)

@@ -518,6 +518,7 @@ OBJECTS: dict[str, dict[str, str]] = {
     "search:link": {"pk": "dispute"},
     "mediators:dispute": {"pk": "dispute"},
     "mediators:answer": {"pk": "mediator_request"},
+    "mediators:withdraw": {"pk": "dispute"},
     "portal:staff_answer": {"pk": "escalation"},
     "portal:staff_review_answer": {"pk": "review"},
     "supervision:campaign": {"pk": "campaign"},

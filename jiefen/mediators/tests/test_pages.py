@@ -133,3 +133,21 @@ def test_the_assignment_form_starts_on_the_catalogues_department_with_the_reason
     hrss = bodies["诸暨市人社局"].pk
     assert f'<option value="{hrss}" selected>' in page
     assert "归口建议" in page and "人社局权责清单第7项" in page
+
+
+def test_a_mediator_withdraws_from_the_page_and_the_body_sees_it(
+    client, world, bodies, village_clerk
+):
+    from jiefen.mediators.models import MediatorRequest
+    from jiefen.mediators.services import mediators_assign
+
+    dispute = register(world, village_clerk)
+    own = make_mediator(world.bodies["枫一社区"], "陈小梅", user=village_clerk)
+    mediators_assign(actor=village_clerk, dispute_pk=dispute.pk, mediator_pks=[own.pk])
+    client.force_login(village_clerk)
+    url = reverse("mediators:dispute", args=[dispute.pk])
+    assert "申请回避" in client.get(url).content.decode()
+    client.post(reverse("mediators:withdraw", args=[dispute.pk]), {"reason": "申请人是我表哥"})
+    asked = MediatorRequest.objects.get()
+    assert (asked.kind, asked.mediator) == ("withdraw", own)
+    assert "申请人是我表哥" in client.get(url).content.decode()
