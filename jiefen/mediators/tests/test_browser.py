@@ -22,7 +22,7 @@ from jiefen.regions.models import Level
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 CODE = "K7M2Q9TX"
