@@ -1,12 +1,15 @@
 """On the portal, a party asks for a particular mediator of the body before any is assigned;
 a bad request is refused with the reason and nothing saved."""
 
+import pytest
 from django.urls import reverse
 
 from jiefen.mediators.models import MediatorRequest
 from jiefen.mediators.tests.conftest import make_mediator
 from jiefen.portal import guard
 from jiefen.portal.tests.conftest import file_dispute
+
+pytestmark = pytest.mark.django_db
 
 
 def _following(client, dispute):
