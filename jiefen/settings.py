@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "jiefen.rules",
     "jiefen.disputes",
     "jiefen.search",
+    "jiefen.mediators",
     "jiefen.supervision",
     "jiefen.meetings",
     "jiefen.metrics",

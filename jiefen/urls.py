@@ -32,6 +32,7 @@ urlpatterns = [
     path("privacy/", include("jiefen.privacy.urls")),
     path("", include("jiefen.ops.urls")),
     path("attachments/", include("jiefen.attachments.urls")),
+    path("mediators/", include("jiefen.mediators.urls")),
     path("", include("jiefen.search.urls")),
     path("", include("jiefen.disputes.urls")),
 ]

@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 
 from jiefen.api import schemas as s
 from jiefen.api.errors import IdempotencyMismatch, install_handlers
+from jiefen.api.mediators import router as mediators_router
 from jiefen.api.models import ApiToken, IdempotencyKey
 from jiefen.api.openapi import JiefenAPI
 from jiefen.api.tokens import limited_actor, token_check
@@ -537,3 +538,4 @@ def bodies(
 
 api.add_router("", router)
 api.add_router("", reference)
+api.add_router("", mediators_router)

@@ -15,3 +15,10 @@ intake_review: Slot[[HttpRequest, dict[str, Any], list[Any]], Any] = Slot(
     "intake_review", provider="jiefen.search"
 )
 intake_link: Slot[[HttpRequest, Any], None] = Slot("intake_link", provider="jiefen.search")
+
+# The mediators app (above disputes) fills this: the department the routing catalogue (归口目录)
+# proposes for a dispute at its holder's level, as (body id, reason), or None. The assignment
+# form starts on it and shows the reason; the official decides.
+proposed_department: Slot[[Any], tuple[int, str] | None] = Slot(
+    "proposed_department", provider="jiefen.mediators"
+)

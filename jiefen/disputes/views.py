@@ -28,7 +28,12 @@ from jiefen.disputes.forms import (
     VisitForm,
     pending_answer_field,
 )
-from jiefen.disputes.intake import intake_link, intake_review, search_box_mask
+from jiefen.disputes.intake import (
+    intake_link,
+    intake_review,
+    proposed_department,
+    search_box_mask,
+)
 from jiefen.disputes.lifecycle import Action
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.selectors import (
@@ -265,7 +270,12 @@ def _form_for(action: str, request: HttpRequest, dispute: Dispute, data: Any = N
     if cls is ResolveForm:
         kwargs["initial"]["signed_on"] = timezone.localdate()
         kwargs.update(dispute=dispute, actor=request.user)
+    proposal = proposed_department(dispute) if cls is AssignForm else None
+    if proposal is not None:
+        kwargs["initial"]["department"] = proposal[0]
     form = cls(data, **kwargs)
+    if proposal is not None:
+        form.fields["department"].help_text = _("归口建议：%(reason)s") % {"reason": proposal[1]}
     if action in (Action.RESOLVE, Action.DECLINE) and services.pending_waiting(dispute.pk):
         form.fields["answer"] = pending_answer_field()
     return form

@@ -17,7 +17,14 @@ class BodyKind(models.TextChoices):
     COUNTY_MEETING = "county_meeting", _("县级联席会议")
     DEPARTMENT = "department", _("职能部门")
     CITY_OFFICE = "city_office", _("市级办公室")
+    # Mediation bodies beside the tiers (jiefen.mediators): any number of them in a region.
+    COMMITTEE = "committee", _("行业性专业性人民调解委员会")
+    INVITED_ORG = "invited_org", _("特邀调解组织")
+    LAWYER_STUDIO = "lawyer_studio", _("律师调解工作室")
 
+
+# Kinds of which a region has at most one body: the tiers.
+TIER_KINDS = ("village_group", "town_centre", "county_meeting", "city_office")
 
 # The tier a body sits at, for transfers up and down: village → town → county.
 KIND_LEVEL: dict[str, Level] = {
@@ -70,7 +77,7 @@ class Body(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["region", "kind"],
-                condition=~models.Q(kind="department"),
+                condition=models.Q(kind__in=TIER_KINDS),
                 name="one_tier_body_per_region",
             ),
             models.UniqueConstraint(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("follow/rate/", views.rate, name="rate"),
     path("follow/review/", views.review, name="review"),
     path("follow/forget/", views.forget, name="forget"),
+    path("follow/mediator/", views.mediator_request, name="mediator_request"),
     path("staff/escalations/<int:pk>/answer/", views.staff_answer, name="staff_answer"),
     path("staff/reviews/<int:pk>/answer/", views.staff_review_answer, name="staff_review_answer"),
 ]

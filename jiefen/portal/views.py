@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -27,6 +28,7 @@ from jiefen.disputes.reads import dispute_find, dispute_get
 from jiefen.disputes.services import PartyInput
 from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.lib.errors import errors_to_form as _attach
+from jiefen.mediators.requests import mediator_request_make
 from jiefen.portal import access, guard, selectors, services
 from jiefen.portal.forms import (
     AnswerForm,
@@ -473,3 +475,30 @@ def staff_review_answer(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("请填写复核答复并选择复核结果"))
     return redirect("disputes:detail", pk=dispute.pk)
+
+
+@never_cache
+@require_POST
+def mediator_request(request: HttpRequest) -> HttpResponse:
+    """The party asks for a particular mediator of the body, or for a change (jiefen.mediators)."""
+    dispute = _followed_or_ask(request)
+    if dispute is None:
+        return redirect("portal:follow")
+    mediator = request.POST.get("mediator") or None
+    try:
+        asked = mediator_request_make(
+            dispute=dispute,
+            kind="change" if mediator else "choose",
+            mediator_pk=mediator,
+            wanted_pk=request.POST.get("wanted") or None,
+            reason=request.POST.get("reason", ""),
+        )
+    except DisputeError as error:
+        messages.error(request, str(error.message))
+        return redirect(f"{reverse('portal:follow')}#mediators")
+    messages.success(
+        request,
+        _("已提交申请，%(body)s 须在 %(due)s 前答复")
+        % {"body": dispute.holder.name, "due": f"{asked.due_date:%Y-%m-%d}"},
+    )
+    return redirect("portal:follow")

@@ -88,6 +88,7 @@ HOOKS = (
     "confirmation_reminders",  # jiefen.documents
     "parties_anonymise_due",  # jiefen.privacy
     "warning_reports_due",  # jiefen.metrics
+    "mediator_requests_overdue",  # jiefen.mediators
 )
 _hooks: dict[str, Callable[..., Any]] = {}
 

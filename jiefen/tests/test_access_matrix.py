@@ -285,10 +285,21 @@ class Land:
             upload=SimpleUploadedFile(f"{place}.pdf", b"%PDF-1.4\n%%EOF\n"),
             description="现场照片",
         )
+        from jiefen.mediators.models import MediatorRequest
+
+        mediator_request = MediatorRequest.objects.create(
+            dispute=dispute,
+            kind="choose",
+            body=dispute.holder,
+            reason="请求指定调解员",
+            made_at=now,
+            due_date=today,
+        )
         owner = self.people["town_head"] if place == "永安" else self.clerk_dk
         job = ImportJob.objects.create(actor=owner, filename=f"{place}.xlsx", digest="0" * 64)
         return {
             "dispute": dispute.pk,
+            "mediator_request": mediator_request.pk,
             "party": party.pk,
             "body": town.pk,
             "meeting": meeting.pk,
@@ -384,6 +395,7 @@ PUBLIC = {
     "portal:rate",
     "portal:review",
     "portal:forget",
+    "portal:mediator_request",
     "meetings:public_receptions",
     "meetings:public_book",
     "open311:discovery",
@@ -488,6 +500,9 @@ PAGES: dict[str, list[Probe]] = {
     "spreadsheets:template": [],
     "spreadsheets:export": [_holder_probes],
     "spreadsheets:export_unmasked": [_holder_probes],
+    "mediators:index": [],
+    "mediators:queue": [],
+    "mediators:export": [],
 }
 
 # Pages with a parameter that names no object of a place: checked like the pages above.
@@ -501,6 +516,9 @@ OBJECTS: dict[str, dict[str, str]] = {
     "disputes:act": {"pk": "dispute", "action": "=accept"},
     "disputes:reveal": {"pk": "dispute", "party": "party", "field": "=phone"},
     "search:link": {"pk": "dispute"},
+    "mediators:dispute": {"pk": "dispute"},
+    "mediators:answer": {"pk": "mediator_request"},
+    "mediators:withdraw": {"pk": "dispute"},
     "portal:staff_answer": {"pk": "escalation"},
     "portal:staff_review_answer": {"pk": "review"},
     "supervision:campaign": {"pk": "campaign"},
@@ -592,6 +610,9 @@ API_ROUTES = {
         "api:v1:categories",
         "api:v1:regions",
         "api:v1:bodies",
+        "api:v1:mediators",
+        "api:v1:mediator_add",
+        "api:v1:routes",
     )
 }
 API_ACTIONS = "accept decline session transfer receive return_ assign report resolve visit close"

@@ -76,3 +76,14 @@ def test_org_decides_which_audit_records_an_auditor_reads_and_disputes_word_thei
 
     assert views.auditor_filter._function is audit_records_q
     assert views.event_label._function is event_label
+
+
+def test_mediators_give_the_assignment_form_its_department_and_the_sweep_its_rise():
+    from jiefen.disputes import intake
+    from jiefen.disputes.services import EVENT_FOLLOWERS
+    from jiefen.mediators import requests, selectors, services
+    from jiefen.supervision import sweep
+
+    assert intake.proposed_department._function is selectors.proposed_department
+    assert sweep._hooks["mediator_requests_overdue"] is requests.mediator_requests_overdue
+    assert services.assignments_follow in EVENT_FOLLOWERS

@@ -10,8 +10,16 @@ from django.db.models import F
 from django.test import override_settings
 
 from jiefen.accounts.models import User
-from jiefen.demo.services import ACCOUNTS, DEPARTMENTS, PASSWORD, demo_load_foundation
-from jiefen.org.models import Body, BodyKind, DepartmentType, Membership, Role
+from jiefen.demo.mediators import demo_load_mediators
+from jiefen.demo.services import (
+    ACCOUNTS,
+    DEPARTMENTS,
+    FENGYI,
+    PASSWORD,
+    ZHUJI,
+    demo_load_foundation,
+)
+from jiefen.org.models import TIER_KINDS, Body, BodyKind, DepartmentType, Membership, Role
 from jiefen.org.scope import scope_of
 from jiefen.regions.models import Level, Region
 
@@ -38,6 +46,7 @@ def fast_hashing():
 def loaded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), fast_hashing(), transaction.atomic():
         result = demo_load_foundation()
+        demo_load_mediators()
         yield result
         transaction.set_rollback(True)
 
@@ -69,7 +78,7 @@ def test_it_gives_every_unit_one_tier_body_of_the_right_kind(demo):
         Level.TOWN: BodyKind.TOWN_CENTRE,
         Level.VILLAGE: BodyKind.VILLAGE_GROUP,
     }
-    tier = Body.objects.exclude(kind=BodyKind.DEPARTMENT)
+    tier = Body.objects.filter(kind__in=TIER_KINDS)
     pairs = set(tier.values_list("region__level", "kind"))
     assert pairs == {(level.value, kind.value) for level, kind in expected.items()}
     assert tier.count() == Region.objects.filter(level__gte=Level.CITY).count() == 2278
@@ -164,7 +173,8 @@ def test_it_reports_what_the_first_run_added(demo):
     assert demo.regions.added == 2279
     assert demo.towns_classified == 103
     assert demo.department_types_added == len(DEPARTMENTS)
-    assert demo.bodies_added == Body.objects.count()
+    # The specialised committees come with the mediators (demo_load_mediators), not here.
+    assert demo.bodies_added == Body.objects.filter(kind__in=[*TIER_KINDS, "department"]).count()
     assert (demo.accounts_added, demo.memberships_added) == (7, 10)
 
 
@@ -178,3 +188,25 @@ def test_the_command_prints_the_accounts(demo):
     for account in ACCOUNTS:
         assert account.username in text
     assert "演示数据已是最新，没有改动。" in text
+
+
+def test_every_village_and_town_body_has_mediators_and_the_catalogue_is_seeded(demo):
+    from jiefen.mediators.models import Mediator, RouteEntry
+
+    served = set(Mediator.bodies.through.objects.values_list("body_id", flat=True))
+    tiers = Body.objects.filter(kind__in=[BodyKind.VILLAGE_GROUP, BodyKind.TOWN_CENTRE])
+    assert tiers.count() == 2168 + 103
+    assert not tiers.exclude(pk__in=served).exists()
+    committees = Body.objects.filter(kind=BodyKind.COMMITTEE)
+    assert set(committees.values_list("region_id", flat=True)) == {ZHUJI, SHAOXING}
+    assert not committees.exclude(pk__in=served).exists()
+    clerk = Mediator.objects.get(user__username="clerk")
+    assert clerk.home_body.region_id == FENGYI
+    labour = RouteEntry.objects.get(region_id=ZHUJI, level=Level.TOWN, category__key="labour")
+    assert labour.department.name == "诸暨市人力资源和社会保障局"
+    assert labour.committee.name == "诸暨市劳动人事争议人民调解委员会"
+    # Every entry passes the catalogue's own checks (no overlaps, departments of its county).
+    from jiefen.mediators.catalogue import entry_problems
+
+    assert all(not entry_problems(e).fields for e in RouteEntry.objects.all()[:60])
+    assert demo_load_mediators() == (0, 0)

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from jiefen.demo.mediators import demo_load_mediators
 from jiefen.demo.services import PASSWORD, demo_load_foundation
 
 
@@ -49,9 +50,14 @@ class Command(BaseCommand):
                 "roles": result.memberships_added,
             }
         )
+        mediators, entries = demo_load_mediators()
+        self.stdout.write(
+            _("调解员：新增 %(mediators)d；归口目录：新增 %(entries)d")
+            % {"mediators": mediators, "entries": entries}
+        )
         self.load_disputes(int(options["disputes"]))  # type: ignore[call-overload]
         self.load_evaluation()
-        if not result.changed:
+        if not result.changed and not (mediators or entries):
             self.stdout.write(_("演示数据已是最新，没有改动。"))
         self.stdout.write("")
         self.stdout.write(
