@@ -10,23 +10,36 @@ from jiefen.disputes.services import dispute_accept
 from jiefen.disputes.tests.conftest import register
 
 
+def _registration(client, parties, **fields):
+    """POST the registration form with `parties` (dicts of a party form's fields) and the
+    dispute's `fields` over a filled-in default."""
+    data = {
+        "category": Category.objects.first().pk,
+        "channel": "walk_in",
+        "title": "院墙边界争议",
+        "description": "两户因院墙位置发生争执。",
+        "people_involved": "2",
+        "risk": "ordinary",
+        "parties-TOTAL_FORMS": str(len(parties)),
+        "parties-INITIAL_FORMS": "0",
+        **fields,
+    }
+    for i, party in enumerate(parties):
+        data |= {f"parties-{i}-{key}": value for key, value in party.items()}
+    return client.post("/disputes/new/", data)
+
+
+def _summary(html):
+    return re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+
+
 def test_it_lists_the_errors_at_the_top_with_links_to_their_fields(client, village_clerk):
     client.force_login(village_clerk)
-    response = client.post(
-        "/disputes/new/",
-        {
-            "category": Category.objects.first().pk,
-            "channel": "walk_in",
-            "title": "",
-            "description": "",
-            "people_involved": "2",
-            "risk": "ordinary",
-            "parties-TOTAL_FORMS": "1",
-            "parties-INITIAL_FORMS": "0",
-            "parties-0-side": "applicant",
-            "parties-0-kind": "person",
-            "parties-0-name": "",
-        },
+    response = _registration(
+        client,
+        [{"side": "applicant", "kind": "person", "name": ""}],
+        title="",
+        description="",
     )
     html = response.content.decode()
     main = html[html.index("<main>") :]
@@ -74,27 +87,14 @@ def test_it_fills_in_the_registering_body_the_mediator_and_today(client, village
 
 def test_the_summary_says_which_party_a_refusal_is_about(client, village_clerk):
     client.force_login(village_clerk)
-    response = client.post(
-        "/disputes/new/",
-        {
-            "category": Category.objects.first().pk,
-            "channel": "walk_in",
-            "title": "院墙边界争议",
-            "description": "两户因院墙位置发生争执。",
-            "people_involved": "2",
-            "risk": "ordinary",
-            "parties-TOTAL_FORMS": "2",
-            "parties-INITIAL_FORMS": "0",
-            "parties-0-side": "applicant",
-            "parties-0-kind": "person",
-            "parties-0-name": "",
-            "parties-1-side": "respondent",
-            "parties-1-kind": "person",
-            "parties-1-name": "",
-        },
+    response = _registration(
+        client,
+        [
+            {"side": "applicant", "kind": "person", "name": ""},
+            {"side": "respondent", "kind": "person", "name": ""},
+        ],
     )
-    html = response.content.decode()
-    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    summary = _summary(response.content.decode())
     assert "当事人 1 姓名或名称" in summary and "当事人 2 姓名或名称" in summary
 
 
@@ -104,30 +104,27 @@ def test_a_wrong_id_number_or_phone_shows_with_the_other_errors_in_one_submit(
     # Before, the ID and phone checks ran only in the service, after every other field was
     # right: the clerk fixed the form, sent it again, and only then heard about the ID number.
     client.force_login(village_clerk)
-    response = client.post(
-        "/disputes/new/",
-        {
-            "category": Category.objects.first().pk,
-            "channel": "walk_in",
-            "title": "",
-            "description": "两户因院墙位置发生争执。",
-            "people_involved": "2",
-            "risk": "ordinary",
-            "parties-TOTAL_FORMS": "2",
-            "parties-INITIAL_FORMS": "0",
-            "parties-0-side": "applicant",
-            "parties-0-kind": "person",
-            "parties-0-name": "王大伟",
-            "parties-0-phone": "1381234",
-            "parties-0-id_number": "330681199001011235",
-            "parties-1-side": "respondent",
-            "parties-1-kind": "organisation",
-            "parties-1-name": "枫桥建材有限公司",
-            "parties-1-id_number": "91330681MA2D3E4F5X",
-        },
+    response = _registration(
+        client,
+        [
+            {
+                "side": "applicant",
+                "kind": "person",
+                "name": "王大伟",
+                "phone": "1381234",
+                "id_number": "330681199001011235",
+            },
+            {
+                "side": "respondent",
+                "kind": "organisation",
+                "name": "枫桥建材有限公司",
+                "id_number": "91330681MA2D3E4F5X",
+            },
+        ],
+        title="",
     )
     html = response.content.decode()
-    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    summary = _summary(html)
     links = re.findall(r'href="#([^"]+)"', summary)
     assert "id_title" in links
     assert "id_parties-0-id_number" in links and "id_parties-0-phone" in links
@@ -142,23 +139,8 @@ def test_a_wrong_id_number_or_phone_shows_with_the_other_errors_in_one_submit(
 
 def test_it_asks_for_an_applicant_together_with_the_other_errors(client, village_clerk):
     client.force_login(village_clerk)
-    response = client.post(
-        "/disputes/new/",
-        {
-            "category": Category.objects.first().pk,
-            "channel": "walk_in",
-            "title": "",
-            "description": "两户因院墙位置发生争执。",
-            "people_involved": "2",
-            "risk": "ordinary",
-            "parties-TOTAL_FORMS": "1",
-            "parties-INITIAL_FORMS": "0",
-            "parties-0-side": "respondent",
-            "parties-0-kind": "person",
-            "parties-0-name": "李四",
-        },
+    response = _registration(
+        client, [{"side": "respondent", "kind": "person", "name": "李四"}], title=""
     )
-    summary = re.search(
-        r'<div class="error-summary".*?</div>', response.content.decode(), re.S
-    ).group(0)
+    summary = _summary(response.content.decode())
     assert "至少需要一名申请人" in summary and "id_title" in summary
