@@ -330,6 +330,20 @@ SECTIONS = (
         ("kind", "text", "effect", "decided_at"),
     ),
     Section(
+        "mediator_assignments",
+        _lazy("调解员指派"),
+        "mediators.Assignment",
+        "dispute",
+        ("assigned_at", "ended_at", "ended_why"),
+    ),
+    Section(
+        "mediator_requests",
+        _lazy("调解员申请"),
+        "mediators.MediatorRequest",
+        "dispute",
+        ("kind", "reason", "made_at", "due_date", "state", "answered_at", "answer"),
+    ),
+    Section(
         "level_stays",
         _lazy("各层级办理"),
         "disputes.LevelStay",
@@ -374,6 +388,8 @@ EXEMPT = {
     "which are exported, and rebuilt from them",
     "search.DisputeLink": "a link or merge is also a dispute event (who, when, why), exported with "
     "the events; the other dispute is other people's",
+    "mediators.Mediator": "the register's record of a mediator, who serves the dispute: a "
+    "mediator's own work facts, not a party's; the parties' export names the assignments",
 }
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import TextField, Value
 
 from jiefen.disputes.models import Agreement, PartyKind, Session
 from jiefen.disputes.reads import (
@@ -86,19 +87,20 @@ def _keys(dispute: Any, parties: Iterable[Any]) -> list[SearchKey]:
 
 
 def _texts(disputes: list[Any]) -> dict[int, list[str]]:
+    """The searchable texts of these disputes: their own, their sessions', their agreement's
+    and the facts added later, read in one statement."""
     ids = [d.pk for d in disputes]
     texts: dict[int, list[str]] = {d.pk: [d.description, d.project] for d in disputes}
-    for pk, record, agreed in Session.objects.filter(dispute_id__in=ids).values_list(
-        "dispute_id", "record", "agreed"
-    ):
-        texts[pk] += [record, agreed]
-    for pk, facts, terms in Agreement.objects.filter(dispute_id__in=ids).values_list(
-        "dispute_id", "facts", "terms"
-    ):
-        texts[pk] += [facts, terms]
-    added = events_of_disputes(ids, action="facts_added").values_list("dispute_id", "reason")
-    for pk, reason in added:
-        texts[pk].append(reason)
+    sessions = Session.objects.filter(dispute_id__in=ids).order_by()
+    agreements = Agreement.objects.filter(dispute_id__in=ids).order_by()
+    added = events_of_disputes(ids, action="facts_added").order_by()
+    rows = sessions.values_list("dispute_id", "record", "agreed").union(
+        agreements.values_list("dispute_id", "facts", "terms"),
+        added.values_list("dispute_id", "reason", Value("", output_field=TextField())),
+        all=True,
+    )
+    for pk, first, second in rows:
+        texts[pk] += [first, second]
     return texts
 
 
@@ -191,10 +193,10 @@ def index_follow(event: Any, dispute: Any) -> None:
 
 def _suggestions_out_of_date() -> None:
     """The related disputes kept for dispute pages are computed from these rows: forget them
-    now, and again once the write is committed (a page read in between kept the old rows)."""
+    once the write is committed. A page read before the commit sees the old rows and keeps them
+    under the generation the commit then replaces; the write itself sends no cache statement."""
     from jiefen.search.intake import related_forget
 
-    related_forget()
     transaction.on_commit(related_forget)
 
 

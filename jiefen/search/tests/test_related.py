@@ -245,7 +245,7 @@ def _suggested_on_page(client, dispute) -> list[str]:
 
 
 def test_the_page_keeps_its_suggestions_until_a_registration_changes_them(
-    world, zhang, village_clerk, client
+    world, zhang, village_clerk, client, django_capture_on_commit_callbacks
 ):
     """The suggestions are kept between views (no search per view) and are what related_for
     answers: a new dispute of the same party appears on the next view, and a dispute the clerk
@@ -257,7 +257,8 @@ def test_the_page_keeps_its_suggestions_until_a_registration_changes_them(
         assert _suggested_on_page(client, zhang) == [later.number]
     assert not [q for q in warm.captured_queries if "search_key" in q["sql"]]
 
-    third = _zhang(world, village_clerk, title="第三次讨薪", when=at(2026, 3, 7))
+    with django_capture_on_commit_callbacks(execute=True):
+        third = _zhang(world, village_clerk, title="第三次讨薪", when=at(2026, 3, 7))
     expected = [
         s.dispute.number
         for s in related_for(
@@ -273,5 +274,6 @@ def test_the_page_keeps_its_suggestions_until_a_registration_changes_them(
     assert set(expected) == {later.number, third.number}
     assert _suggested_on_page(client, zhang) == expected
 
-    dispute_link(actor=village_clerk, source_id=zhang.pk, target_id=third.pk, reasons=[])
+    with django_capture_on_commit_callbacks(execute=True):
+        dispute_link(actor=village_clerk, source_id=zhang.pk, target_id=third.pk, reasons=[])
     assert _suggested_on_page(client, zhang) == [later.number]
