@@ -375,6 +375,7 @@ def session(request: HttpRequest, payload: s.SessionIn, ref: str = Ref) -> Any:
                 attendees=payload.attendees,
                 record=payload.record,
                 agreed=payload.agreed,
+                seated=list(payload.seated),
             ),
         )
 

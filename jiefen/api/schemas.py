@@ -359,6 +359,12 @@ class SessionIn(Versioned):
     attendees: Annotated[Filled, Field(max_length=300)]
     record: Annotated[Filled, Field(max_length=5000)]
     agreed: Annotated[Text, Field(max_length=5000)] = ""
+    seated: list[Id] = Field(
+        default=[],
+        max_length=20,
+        description="ids of the register's mediators who sat (on the dispute, or in service at "
+        "the holding body); their names are added to `mediators`, which prints",
+    )
 
 
 class AssignIn(ReasonIn):

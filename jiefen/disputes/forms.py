@@ -431,8 +431,35 @@ class SessionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     held_on = forms.DateField(label=_("调解日期"), widget=_date_input())
     place = forms.CharField(label=_("地点"), max_length=100)
-    mediators = forms.CharField(label=_("调解员"), max_length=200)
+    seated = forms.TypedMultipleChoiceField(
+        label=_("参加调解的调解员（名册）"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    mediators = forms.CharField(
+        label=_("调解员"),
+        max_length=200,
+        help_text=_("记录和文书上印出的姓名；勾选的调解员会自动列入，名册外的人员请在此填写"),
+    )
     attendees = forms.CharField(label=_("参加人员"), max_length=300)
+
+    def __init__(self, *args, seating=None, **kwargs):  # type: ignore[no-untyped-def]
+        """`seating`: the register's mediators to offer, in groups of (id, name); without any,
+        the names are typed only."""
+        super().__init__(*args, **kwargs)
+        if seating:
+            self.fields["seated"].choices = seating  # type: ignore[attr-defined]
+            self.fields["mediators"].required = False
+        else:
+            del self.fields["seated"]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if "seated" in self.fields and not data.get("seated") and not data.get("mediators"):
+            self.add_error("mediators", _("请勾选或填写调解员"))
+        return data
+
     record = forms.CharField(
         label=_("调解情况"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
     )

@@ -704,10 +704,39 @@ def dispute_decline(
 class SessionInput:
     held_on: date | None
     place: str
-    mediators: str
+    mediators: str  # the names as printed; the seated mediators' names are added to it
     attendees: str
     record: str
     agreed: str = ""
+    seated: list[int] = field(default_factory=list)  # mediators of the register who sat
+
+
+@dataclass(frozen=True)
+class Seating:
+    """The register's mediators who sat in a session, checked: their names, and the writer
+    that links them to the session row once it exists."""
+
+    names: list[str]
+    write: Callable[[Session], None]
+
+
+# The mediators app (above disputes) fills these: the register's mediators a session form
+# offers for a dispute — groups of (mediator id, name) and the ids to start on (the signed-in
+# user's own record) — and the check and link of those chosen. A chosen mediator who is neither
+# on the dispute nor in the holder's register is refused with the reason.
+session_choices: Slot[[Any, Dispute], tuple[list[tuple[str, list[tuple[int, str]]]], list[int]]] = (
+    Slot("session_choices", provider="jiefen.mediators")
+)
+session_seating: Slot[[Dispute, list[int]], Seating] = Slot(
+    "session_seating", provider="jiefen.mediators"
+)
+
+
+def printed_names(seated: list[str], typed: str) -> str:
+    """The names a session prints: what was typed, after the seated mediators it leaves out."""
+    typed = typed.strip()
+    missing = [name for name in dict.fromkeys(seated) if name not in typed]
+    return "、".join([*missing, typed] if typed else missing)
 
 
 def dispute_record_session(
@@ -720,7 +749,10 @@ def dispute_record_session(
     elif session.held_on > today:
         errors.add("held_on", _("调解日期不能晚于今天"))
     _check_text(errors, "place", session.place, 100)
-    _check_text(errors, "mediators", session.mediators, 200)
+    if session.seated:  # the names come from the register; the text adds anyone else
+        _check_text(errors, "mediators", session.mediators, 200, required=False)
+    else:
+        _check_text(errors, "mediators", session.mediators, 200)
     _check_text(errors, "attendees", session.attendees, 300)
     _check_text(errors, "record", session.record, 5000)
     _check_text(errors, "agreed", session.agreed, 5000, required=False)
@@ -732,18 +764,27 @@ def dispute_record_session(
             raise Invalid(
                 _("调解日期不能早于登记日期"), fields={"held_on": [_("调解日期不能早于登记日期")]}
             )
+        seating = session_seating(d, session.seated) if session.seated else None
+        names = printed_names(seating.names if seating else [], session.mediators)
+        if len(names) > 200:
+            message = _("调解员姓名合计不能超过 200 字")
+            raise Invalid(message, fields={"mediators": [message]})
         d.accepted_at = d.accepted_at or now
         row = Session.objects.create(
             dispute=d,
             held_on=session.held_on,
             place=session.place.strip(),
-            mediators=session.mediators.strip(),
+            mediators=names,
             attendees=session.attendees.strip(),
             record=session.record.strip(),
             agreed=session.agreed.strip(),
             recorded_by=actor,
         )
-        return {"session": row.pk, "held_on": session.held_on.isoformat()}
+        params: dict[str, Any] = {"session": row.pk, "held_on": session.held_on.isoformat()}
+        if seating is not None:
+            seating.write(row)
+            params["seated"] = sorted(set(session.seated))
+        return params
 
     return _move(
         actor=actor,

@@ -267,6 +267,12 @@ def _form_for(action: str, request: HttpRequest, dispute: Dispute, data: Any = N
     if cls is SessionForm:
         kwargs["initial"]["held_on"] = timezone.localdate()
         kwargs["initial"]["mediators"] = request.user.full_name or request.user.username  # type: ignore[union-attr]
+        seating, mine = services.session_choices(request.user, dispute)
+        kwargs["seating"] = seating
+        if mine:  # the signed-in mediator's own record, and its name as printed
+            kwargs["initial"]["seated"] = mine
+            names = dict(choice for _group, choices in seating for choice in choices)
+            kwargs["initial"]["mediators"] = "、".join(names[pk] for pk in mine)
     if cls is ResolveForm:
         kwargs["initial"]["signed_on"] = timezone.localdate()
         kwargs.update(dispute=dispute, actor=request.user)
@@ -350,6 +356,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     attendees=data["attendees"],
                     record=data["record"],
                     agreed=data["agreed"],
+                    seated=data.get("seated") or [],
                 ),
             )
         elif action == Action.ASSIGN:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jiefen.disputes.models import Category, Dispute
+from jiefen.disputes.models import Category, Dispute, Session
 from jiefen.lib.sealed import SealedCharField
 from jiefen.org.models import Body
 from jiefen.regions.models import Level, Region
@@ -106,6 +106,24 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mediator} · {self.dispute}"
+
+
+class Sitting(models.Model):
+    """A mediator of the register who sat in a mediation session (调解记录). The session's text
+    field keeps the names as printed (with anyone present from outside the register)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="sittings")
+    mediator = models.ForeignKey(Mediator, on_delete=models.PROTECT, related_name="sittings")
+
+    class Meta:
+        verbose_name = _("参加调解的调解员")
+        verbose_name_plural = _("参加调解的调解员")
+        constraints = [
+            models.UniqueConstraint(fields=["mediator", "session"], name="one_sitting_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mediator} @ {self.session}"
 
 
 class RouteEntry(models.Model):

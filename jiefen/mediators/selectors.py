@@ -128,13 +128,25 @@ class Figures:
     resolved: int  # of which resolved (办结)
     agreements: int  # of which with a people's mediation agreement
     satisfaction: float | None  # mean of the parties' ratings (1–5) where rated
+    # The dashboard's on-time rate (按时办理率) over the level deadlines of the mediator's
+    # disputes at the body and during the time they were assigned: a deadline counts once it
+    # is due (the dispute left the level, or is still there after the due date) and is met when
+    # the dispute left the level on or before it.
+    deadlines_due: int = 0
+    deadlines_met: int = 0
+
+    @property
+    def on_time(self) -> float | None:
+        """The share of due deadlines met, a fraction (None when none is due yet)."""
+        return self.deadlines_met / self.deadlines_due if self.deadlines_due else None
 
 
-def mediator_figures(mediator_pks: list[int]) -> dict[int, Figures]:
-    """The figures of these mediators, in one grouped query over their assignments (indexed
+def mediator_figures(mediator_pks: list[int], *, today: date | None = None) -> dict[int, Figures]:
+    """The figures of these mediators, in two grouped queries over their assignments (indexed
     by mediator): the cost follows their own caseloads, not the number of disputes."""
-    from django.db.models import Avg, Count
+    from django.db.models import Avg, Count, F
 
+    day = today or timezone.localdate()
     rows = (
         Assignment.objects.filter(mediator_id__in=mediator_pks)
         .values("mediator_id")
@@ -145,12 +157,37 @@ def mediator_figures(mediator_pks: list[int]) -> dict[int, Figures]:
             satisfaction=Avg("dispute__satisfaction"),
         )
     )
+    # The level stays at the assigning body that overlap the assignment; the same rule as
+    # metrics.raw's deadlines_due / deadlines_met.
+    left = Q(dispute__stays__left_at__isnull=False)
+    deadlines = (
+        Assignment.objects.filter(mediator_id__in=mediator_pks)
+        .filter(
+            Q(dispute__stays__body_id=F("body_id")),
+            Q(dispute__stays__left_at__isnull=True)
+            | Q(dispute__stays__left_at__gte=F("assigned_at")),
+            Q(ended_at__isnull=True) | Q(dispute__stays__arrived_at__lte=F("ended_at")),
+        )
+        .values("mediator_id")
+        .annotate(
+            met=Count("dispute__stays", filter=left & Q(dispute__stays__met=True), distinct=True),
+            due=Count(
+                "dispute__stays",
+                filter=(left & Q(dispute__stays__met__isnull=False))
+                | Q(dispute__stays__left_at__isnull=True, dispute__stays__due_date__lt=day),
+                distinct=True,
+            ),
+        )
+    )
+    on_time = {r["mediator_id"]: (r["due"], r["met"]) for r in deadlines}
     return {
         r["mediator_id"]: Figures(
             handled=r["handled"],
             resolved=r["resolved"],
             agreements=r["agreements"],
             satisfaction=round(r["satisfaction"], 2) if r["satisfaction"] is not None else None,
+            deadlines_due=on_time.get(r["mediator_id"], (0, 0))[0],
+            deadlines_met=on_time.get(r["mediator_id"], (0, 0))[1],
         )
         for r in rows
     }

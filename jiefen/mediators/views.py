@@ -23,6 +23,7 @@ from jiefen.mediators.requests import (
 )
 from jiefen.mediators.selectors import mediator_figures, mediators_for, proposal_for, queue_of
 from jiefen.mediators.services import mediators_assign
+from jiefen.mediators.sittings import sittings_of
 
 PAGE = 200
 
@@ -136,6 +137,9 @@ def export(request: HttpRequest) -> HttpResponse:
                 _("办结"),
                 _("达成调解协议"),
                 _("平均满意度"),
+                _("到期时限"),
+                _("按时"),
+                _("按时办理率（%）"),
             ],
         )
     )
@@ -160,6 +164,9 @@ def export(request: HttpRequest) -> HttpResponse:
                     f.resolved if f else 0,
                     f.agreements if f else 0,
                     f.satisfaction if f else None,
+                    f.deadlines_due if f else 0,
+                    f.deadlines_met if f else 0,
+                    round(f.on_time * 100, 1) if f and f.on_time is not None else None,
                 ],
             )
         )
@@ -173,13 +180,20 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """The signed-in mediator's open disputes, oldest assignment first."""
+    """The signed-in mediator's open disputes, oldest assignment first, and the sessions they
+    sat in, the latest first."""
     mediator = Mediator.objects.filter(user_id=request.user.pk or 0, active=True).first()
     rows = list(queue_of(mediator)[:PAGE]) if mediator else []
+    sat = list(sittings_of(mediator)[:PAGE]) if mediator else []
     return render(
         request,
         "mediators/queue.html",
-        {"mediator": mediator, "rows": rows, "waiting": requests_waiting(request.user)},
+        {
+            "mediator": mediator,
+            "rows": rows,
+            "sat": sat,
+            "waiting": requests_waiting(request.user),
+        },
     )
 
 

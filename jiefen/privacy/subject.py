@@ -388,6 +388,8 @@ EXEMPT = {
     "which are exported, and rebuilt from them",
     "search.DisputeLink": "a link or merge is also a dispute event (who, when, why), exported with "
     "the events; the other dispute is other people's",
+    "mediators.Sitting": "links a register's mediator to a session of the dispute; the session, "
+    "exported, prints the mediators' names",
     "mediators.Mediator": "the register's record of a mediator, who serves the dispute: a "
     "mediator's own work facts, not a party's; the parties' export names the assignments",
 }
