@@ -455,7 +455,7 @@ class SessionForm(forms.Form):
             del self.fields["seated"]
 
     def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+        data = super().clean() or {}
         if "seated" in self.fields and not data.get("seated") and not data.get("mediators"):
             self.add_error("mediators", _("请勾选或填写调解员"))
         return data

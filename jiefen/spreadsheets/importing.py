@@ -217,8 +217,11 @@ def archive_limits() -> ArchiveLimits:
     return ArchiveLimits(**getattr(settings, "JIEFEN_ARCHIVE_LIMITS", {}))
 
 
-def read_rows(raw: bytes, filename: str) -> tuple[list[str], list[list[Any]]]:
-    """The header and the data rows of an .xlsx or .csv file, as raw cell values."""
+def read_rows(
+    raw: bytes, filename: str, columns: list[Column] | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """The header and the data rows of an .xlsx or .csv file, as raw cell values; the required
+    `columns` (the disputes' by default) must be in the header."""
     if len(raw) > MAX_BYTES:
         raise FileError(_("文件过大（超过 20 MB），请分成几个文件导入"))
     name = filename.lower()
@@ -255,7 +258,7 @@ def read_rows(raw: bytes, filename: str) -> tuple[list[str], list[list[Any]]]:
         raise FileError(
             _("一次最多导入 %(max)d 行，该文件有 %(n)d 行") % {"max": MAX_ROWS, "n": len(rows)}
         )
-    missing = [c.header for c in COLUMNS if c.required and c.header not in header]
+    missing = [c.header for c in columns or COLUMNS if c.required and c.header not in header]
     if missing:
         raise FileError(
             _("缺少必需的列：%(columns)s（请使用导入模板）") % {"columns": "、".join(missing)}
