@@ -47,3 +47,50 @@ def test_a_town_head_adds_a_mediator_and_lists_only_the_jurisdiction(
     assert other.get("/api/v1/mediators").json()["items"] == []
     assert [m["name"] for m in api.get("/api/v1/mediators").json()["items"]] == ["王调解"]
     assert api.get("/api/v1/routes").status_code == 200
+
+
+def test_a_session_through_the_api_names_the_register_mediators_who_sat(
+    world, village_clerk, api_as
+):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from jiefen.api.tests.conftest import payload
+    from jiefen.disputes.models import Dispute, Session
+    from jiefen.mediators.models import Sitting
+    from jiefen.mediators.services import mediator_save
+
+    zhou = mediator_save(
+        mediator=Mediator(
+            name="周德明", home_body=world.bodies["枫一社区"], appointed_on=date(2024, 1, 1)
+        ),
+        bodies=[world.bodies["枫一社区"]],
+    )
+    outside = mediator_save(
+        mediator=Mediator(
+            name="外镇调解员", home_body=world.bodies["店口镇"], appointed_on=date(2024, 1, 1)
+        ),
+        bodies=[world.bodies["店口镇"]],
+    )
+    api = api_as(village_clerk, "枫一社区")
+    made = api.post("/disputes", payload()).json()
+    version = Dispute.objects.get(pk=made["id"]).version
+    api.post(f"/disputes/{made['id']}/actions/accept", {"version": version})
+    body = {
+        "version": version + 1,
+        "held_on": timezone.localdate().isoformat(),
+        "place": "村委会调解室",
+        "mediators": "司法所老周",
+        "attendees": "张三、李四",
+        "record": "双方陈述了院墙位置的争议。",
+    }
+    refused = api.post(
+        f"/disputes/{made['id']}/actions/session", body | {"seated": [zhou.pk, outside.pk]}
+    )
+    assert refused.status_code == 422 and "seated" in refused.json()["fields"]
+    assert not Session.objects.exists()
+    done = api.post(f"/disputes/{made['id']}/actions/session", body | {"seated": [zhou.pk]})
+    assert done.status_code == 200, done.content
+    assert Session.objects.get().mediators == "周德明、司法所老周"
+    assert Sitting.objects.get().mediator == zhou
