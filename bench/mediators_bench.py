@@ -7,7 +7,8 @@ them) and the dispute page GET /disputes/<pk>/ (its session form offers the medi
 Run against a database with the demo loaded (and optionally `jiefen seed --disputes N`):
 
     export DATABASE_URL=sqlite:////tmp/mediators_bench.sqlite3   # or postgres://…
-    .venv/bin/jiefen migrate && .venv/bin/jiefen demo --disputes 0
+    .venv/bin/jiefen migrate && .venv/bin/jiefen createcachetable
+    .venv/bin/jiefen demo --disputes 0
     .venv/bin/jiefen seed --disputes 5000
     .venv/bin/python bench/mediators_bench.py --extra-mediators 20000 --runs 200
 
