@@ -101,7 +101,7 @@ def tencent_fault(method: str, path: str, headers: dict[str, str], body: bytes) 
     if scheme != "TC3-HMAC-SHA256":
         return f"signature scheme {scheme!r}"
     parts = dict(item.strip().split("=", 1) for item in rest.split(","))
-    key_id, date, service, end = (parts.get("Credential", "").split("/") + ["", "", "", ""])[:4]
+    key_id, date, service, end = ([*parts.get("Credential", "").split("/"), "", "", "", ""])[:4]
     timestamp = headers.get("x-tc-timestamp", "0")
     if key_id != KEY_ID or service != "sms" or end != "tc3_request":
         return "credential scope"
