@@ -318,8 +318,30 @@ LOGOUT_REDIRECT_URL = "login"
 # queue (several processes on PostgreSQL); `jiefen sweep --schedule` starts the periodic sweep.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 JIEFEN_SWEEP_INTERVAL = int(os.environ.get("JIEFEN_SWEEP_INTERVAL", "300"))
-JIEFEN_SMS_PROVIDER = os.environ.get(
-    "JIEFEN_SMS_PROVIDER", "jiefen.supervision.sms.LoggingSmsProvider"
-)
+# Text messages (supervision/sms.py): "logging" (the default: nothing leaves the machine),
+# "aliyun", "tencent" or a dotted path. Templates: "kind=template id" pairs, comma-separated
+# (JIEFEN_SMS_TEMPLATES="red=SMS_123,order=SMS_124"). deploy/README.md tells each setting.
+JIEFEN_SMS_PROVIDER = os.environ.get("JIEFEN_SMS_PROVIDER", "logging")
+
+
+def _pairs(value: str) -> dict[str, str]:
+    pairs = (item.partition("=") for item in value.split(",") if "=" in item)
+    return {key.strip(): id_.strip() for key, _eq, id_ in pairs if key.strip() and id_.strip()}
+
+
+JIEFEN_SMS = {
+    "sign_name": os.environ.get("JIEFEN_SMS_SIGN_NAME", ""),
+    "templates": _pairs(os.environ.get("JIEFEN_SMS_TEMPLATES", "")),
+    "access_key_id": os.environ.get("JIEFEN_SMS_ACCESS_KEY_ID", ""),
+    "access_key_secret": os.environ.get("JIEFEN_SMS_ACCESS_KEY_SECRET", ""),
+    "app_id": os.environ.get("JIEFEN_SMS_APP_ID", ""),
+    "region": os.environ.get("JIEFEN_SMS_REGION", ""),
+    "endpoint": os.environ.get("JIEFEN_SMS_ENDPOINT", ""),
+    "daily_cap": int(os.environ.get("JIEFEN_SMS_DAILY_CAP", "10")),
+    "max_attempts": int(os.environ.get("JIEFEN_SMS_MAX_ATTEMPTS", "5")),
+    "retry_seconds": int(os.environ.get("JIEFEN_SMS_RETRY_SECONDS", "60")),
+    "timeout_seconds": int(os.environ.get("JIEFEN_SMS_TIMEOUT_SECONDS", "10")),
+    "param_limit": int(os.environ.get("JIEFEN_SMS_PARAM_LIMIT", "20")),
+}
 JIEFEN_SITE_URL = os.environ.get("JIEFEN_SITE_URL", "")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

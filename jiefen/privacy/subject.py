@@ -287,6 +287,13 @@ SECTIONS = (
         ("kind", "created_at", "sent_at"),
     ),
     Section(
+        "sms_messages",
+        _lazy("工作提醒短信"),
+        "supervision.SmsMessage",
+        "notification__dispute",
+        ("kind", "status", "queued_at", "sent_at"),
+    ),
+    Section(
         "supervision_orders",
         _lazy("督办"),
         "supervision.SupervisionOrder",

@@ -2,7 +2,13 @@
 
 from django.contrib import admin
 
-from jiefen.supervision.models import Campaign, LeaderOwnership, SupervisionOrder, SweepClock
+from jiefen.supervision.models import (
+    Campaign,
+    LeaderOwnership,
+    SmsMessage,
+    SupervisionOrder,
+    SweepClock,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -38,3 +44,23 @@ class CampaignAdmin(ReadOnly):
 @admin.register(SweepClock)
 class SweepClockAdmin(ReadOnly):
     list_display = ["chain", "interval", "last_started_at", "last_finished_at"]
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnly):
+    """How each text message went; the number masked, the words not shown."""
+
+    shown = (
+        "phone_masked",
+        "kind",
+        "status",
+        "attempts",
+        "provider",
+        "template",
+        "queued_at",
+        "sent_at",
+        "last_error",
+    )
+    list_display = list(shown)
+    list_filter = ["status", "kind", "provider"]
+    fields = readonly_fields = (*shown, "provider_message_id", "next_attempt_at", "delivered_at")

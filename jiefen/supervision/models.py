@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import Dispute
+from jiefen.lib.sealed import SealedCharField
 from jiefen.org.models import Body
 from jiefen.regions.models import Region
 
@@ -101,6 +102,69 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}:{self.kind}:{self.dispute_id}:{self.key}"
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+    DELIVERED = "delivered", _("已送达")
+    CAPPED = "capped", _("超过每日条数")
+    REFUSED = "refused", _("内容不合规")
+
+
+class SmsMessage(models.Model):
+    """One text message carrying a notification to a member of staff, and how its sending
+    went (sms_delivery.py). The number is sealed like parties' numbers, with its keyed digest
+    (the daily cap counts by it) and a masked form to show; the words, sealed too, are the
+    notification's, already scrubbed of numbers."""
+
+    notification = models.OneToOneField(
+        Notification,
+        on_delete=models.CASCADE,
+        related_name="sms",
+        verbose_name=_("通知"),
+    )
+    phone = SealedCharField(_("手机号码"), max_length=30)
+    phone_digest = models.CharField(max_length=64, editable=False)
+    phone_masked = models.CharField(_("手机号码"), max_length=30)
+    kind = models.CharField(_("类型"), max_length=30)
+    text = SealedCharField(_("内容"), max_length=500)
+    # The template's parameters, in order, as JSON (sealed like the text).
+    params = SealedCharField(max_length=1000, blank=True, null=True)
+    provider = models.CharField(_("服务商"), max_length=20, blank=True, default="")
+    template = models.CharField(_("模板"), max_length=64, blank=True, default="")
+    provider_message_id = models.CharField(_("服务商消息编号"), max_length=100, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=200, blank=True, default="")
+    queued_at = models.DateTimeField(_("排队时间"))
+    # When the next attempt is due (None: nothing more to do); a claim pushes it a lease ahead.
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    send_claim = models.CharField(max_length=32, blank=True, default="", editable=False)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("短信")
+        verbose_name_plural = _("短信")
+        ordering = ["-id"]
+        indexes = [
+            # The retries due.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="sms_due",
+                condition=Q(next_attempt_at__isnull=False),
+            ),
+            # The daily cap: what went to one number since midnight.
+            models.Index(fields=["phone_digest", "sent_at"], name="sms_phone_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone_masked}:{self.kind}:{self.status}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@
   through `scrub()`, and nothing a notification says comes from a party's record: no ID
   number, no phone number, whatever was typed where.
 - `notifications_deliver()` claims unsent notifications with a compare-and-swap update and
-  sends each claimed one once, by e-mail to staff with an address and by SMS (sms.py) to
-  staff with a work phone for the urgent kinds.
+  sends each claimed one once, by e-mail to staff with an address and by SMS to staff with a
+  work phone for the urgent kinds: the text message is recorded once (sms_delivery.py) and
+  sent, retried and capped there; `sms_params()` gives its template's parameters.
 
 Other apps may add kinds with `register(kind, render)`.
 """
@@ -35,7 +36,8 @@ from django.utils.translation import gettext as _
 
 from jiefen.audit.services import audit_bulk
 from jiefen.supervision.models import Kind, Notification
-from jiefen.supervision.sms import sms_provider
+from jiefen.supervision.sms import sms_settings
+from jiefen.supervision.sms_delivery import sms_queue
 
 log = logging.getLogger(__name__)
 
@@ -349,6 +351,37 @@ def _render(kind: str, p: dict[str, Any]) -> str:
     raise KeyError(kind)
 
 
+# The parameters of each SMS kind's template, in order: a gateway sends only texts made from a
+# template registered with it, so the operator registers one per kind with these variables
+# (named for Aliyun, ${number}; numbered {1}, {2}… in this order for Tencent; deploy/README.md
+# gives the wording). Free text (a body's name, a note) is cut to JIEFEN_SMS["param_limit"]
+# characters; dispute numbers and dates stay whole.
+SMS_PARAMS: dict[str, tuple[str, ...]] = {
+    Kind.RED: ("number", "due", "action"),
+    Kind.ORDER: ("body", "number", "note", "due"),
+    Kind.ORDER_OVERDUE: ("number", "due", "body"),
+    Kind.URGE: ("actor", "number", "note"),
+    Kind.LEADER_MISSING: ("number", "due"),
+    Kind.LEADER_ASSIGNED: ("number", "target"),
+}
+
+
+def sms_params(notification: Notification) -> dict[str, str]:
+    """The template parameters of an SMS notification, from the same scrubbed words as its
+    sentence."""
+    raw = notification.params or {}
+    limit = int(sms_settings().get("param_limit") or 20)
+    values: dict[str, str] = {}
+    for name in SMS_PARAMS.get(notification.kind, ("number",)):
+        if name == "action":
+            values[name] = _due_action(str(raw.get("due_action", "")))
+        elif name in PLAIN_KEYS:  # numbers and dates, whole
+            values[name] = str(raw.get(name, ""))
+        else:
+            values[name] = excerpt(str(raw.get(name) or ""), limit)
+    return values
+
+
 # ---------------------------------------------------------------------------------------------
 # Sending
 
@@ -402,11 +435,15 @@ def _send(notification: Notification) -> bool:
             base = getattr(settings, "JIEFEN_SITE_URL", "").rstrip("/")
             link = base + reverse("disputes:detail", args=[notification.dispute_id])
     try:
+        if user.phone and notification.kind in SMS_KINDS:
+            # Recorded once: a notification sent again after its e-mail failed texts no more.
+            params = sms_params(notification)
+            sms_queue(
+                notification=notification, phone=user.phone, text=subject + text, params=params
+            )
         if user.email:
             body = text + ("\n\n" + link if link else "")
             mail.send_mail(subject, body, None, [user.email], fail_silently=False)
-        if user.phone and notification.kind in SMS_KINDS:
-            sms_provider().send(phone=user.phone, text=subject + text)
     except Exception:
         log.exception("notification %s not sent", notification.pk)
         return False

@@ -18,7 +18,7 @@
    called with today=…. A hook that is missing or raises is loud: logged as an error, counted
    as -1 in the run's counts and in SweepHookStatus, which /healthz/sweep reports (503);
    the tests fail on either.
-7. sending what is unsent (e-mail, SMS).
+7. sending what is unsent (e-mail, SMS), and the text messages whose retry is due.
 
 Idempotent and safe with several workers: every unit of work (a chunk of disputes, the event
 cursor, one order) is its own short transaction, and each claims its rows before acting — a
@@ -66,6 +66,7 @@ from jiefen.supervision.models import (
     SweepMark,
 )
 from jiefen.supervision.notifications import notifications_deliver, notify_bulk
+from jiefen.supervision.sms_delivery import sms_retry_due
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ def sweep_run(
     counts.update(hooks_run(today=today, now=now))
     lap("hooks")
     counts["sent"] = step_retried(notifications_deliver, at=now)
+    counts["sms_retried"] = step_retried(sms_retry_due, now=now)
     lap("delivery")
     # The audit records of what the sweep (and any writer whose process died after its
     # commit) wrote join the hash chain (audit/chain.py: writers never wait on its head).

@@ -3,6 +3,8 @@ backend and its `jiefen db_worker` in production and for `make run`).
 
 - `deliver_task` sends unsent notifications; the services enqueue it after their transaction
   commits.
+- `sms_send_task` makes one attempt at a text message (sms_delivery.py): enqueued when the
+  message is recorded, and again with run_after for each retry after a failure.
 - `arrivals_task` tells the heads of a body a dispute was transferred, assigned or returned
   to, seconds after the move: every such event enqueues it once its transaction commits
   (`arrivals_follow`, an event follower of the dispute services). It runs the sweep's
@@ -41,6 +43,7 @@ from jiefen.ops.batches import step_retried
 from jiefen.supervision import sweep
 from jiefen.supervision.models import SweepClock, SweepCursor
 from jiefen.supervision.notifications import notifications_deliver
+from jiefen.supervision.sms_delivery import sms_send
 from jiefen.supervision.sweep import sweep_run
 
 CLOCK = 1
@@ -54,6 +57,11 @@ def sweep_interval() -> int:
 @task()
 def deliver_task() -> int:
     return notifications_deliver()
+
+
+@task()
+def sms_send_task(message_id: int) -> str:
+    return sms_send(message_id)
 
 
 @task()
