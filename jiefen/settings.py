@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "jiefen.mediators",
     "jiefen.supervision",
     "jiefen.meetings",
+    "jiefen.receptions",
     "jiefen.metrics",
     "jiefen.evaluation",
     "jiefen.documents",

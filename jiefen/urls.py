@@ -25,6 +25,7 @@ urlpatterns = [
     path("metrics/", include("jiefen.metrics.urls")),
     path("evaluation/", include("jiefen.evaluation.urls")),
     path("supervision/", include("jiefen.supervision.urls")),
+    path("meetings/receptions/", include("jiefen.receptions.urls")),
     path("meetings/", include("jiefen.meetings.urls")),
     path("documents/", include("jiefen.documents.urls")),
     path("sheets/", include("jiefen.spreadsheets.urls")),

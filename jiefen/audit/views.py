@@ -17,7 +17,7 @@ from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -28,6 +28,16 @@ from jiefen.audit.hooks import auditor_filter, event_label
 from jiefen.audit.models import ActorKind, ChainHead, Record
 
 PAGE = 50
+
+# Models that moved to another app keep their tables, but the records written before the move
+# name the app they were in (the chain is never rewritten): they are shown and filtered as the
+# model they are now. Current label -> former label.
+FORMER_LABELS = {
+    "receptions.receptionday": "meetings.receptionday",
+    "receptions.receptionslot": "meetings.receptionslot",
+    "receptions.receptionbooking": "meetings.receptionbooking",
+}
+CURRENT_LABELS = {former: label for label, former in FORMER_LABELS.items()}
 
 ACTION_LABELS = {
     "create": _("新增"),
@@ -109,7 +119,12 @@ def _filtered(base: QuerySet[Record], data: dict[str, Any]) -> QuerySet[Record]:
         base = base.filter(actor_user_id=user_id if user_id is not None else -1)
     if data.get("object"):
         app_label, _dot, model = data["object"].partition(".")
-        base = base.filter(app_label=app_label, model=model)
+        wanted = Q(app_label=app_label, model=model)
+        former = FORMER_LABELS.get(data["object"])
+        if former:
+            old_label, _dot, old_model = former.partition(".")
+            wanted |= Q(app_label=old_label, model=old_model)
+        base = base.filter(wanted)
     if data.get("action"):
         base = base.filter(action=data["action"].strip())
     return base
@@ -157,10 +172,11 @@ def index(request: HttpRequest) -> HttpResponse:
             who = f"{_('系统')} · {record.actor_system}"
         else:
             who = str(_("公众（未登录）"))
+        label = f"{record.app_label}.{record.model}"
         try:
-            kind = str(apps.get_model(record.app_label, record.model)._meta.verbose_name)
+            kind = str(apps.get_model(CURRENT_LABELS.get(label, label))._meta.verbose_name)
         except (LookupError, ValueError):
-            kind = f"{record.app_label}.{record.model}".strip(".")
+            kind = label.strip(".")
         entries.append(
             {
                 "record": record,

@@ -4,7 +4,6 @@ from jiefen.meetings.models import (
     Circular,
     Meeting,
     MeetingSeries,
-    ReceptionDay,
     ScreeningReturn,
 )
 
@@ -46,18 +45,6 @@ class ScreeningReturnAdmin(admin.ModelAdmin):
 class CircularAdmin(admin.ModelAdmin):
     list_display = ["body", "period_start", "period_end", "year", "seq", "generated_at"]
     exclude = ["docx", "xlsx"]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(ReceptionDay)
-class ReceptionDayAdmin(admin.ModelAdmin):
-    list_display = ["leader", "body", "date", "starts_at", "kind", "cancelled"]
-    list_filter = ["kind", "cancelled"]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

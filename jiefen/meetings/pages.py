@@ -1,4 +1,4 @@
-"""What the staff pages of meetings, screening returns, circulars and receptions share: the
+"""What the staff pages of meetings, screening returns and circulars share: the
 file types they send, a download, and the bodies whose meetings a person manages."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiefen.meetings import circular_views, reception_views, screening_views, views
+from jiefen.meetings import circular_views, screening_views, views
 
 app_name = "meetings"
 
@@ -21,19 +21,4 @@ urlpatterns = [
     path("circulars/generate/", circular_views.circular_generate, name="circular_generate"),
     path("circulars/<int:pk>/", circular_views.circular_detail, name="circular"),
     path("circulars/<int:pk>/file.<slug:fmt>", circular_views.circular_file, name="circular_file"),
-    path("receptions/", reception_views.reception_list, name="receptions"),
-    path("receptions/<int:pk>/", reception_views.reception_day, name="reception"),
-    path("receptions/<int:pk>/book/", reception_views.reception_book, name="reception_book"),
-    path(
-        "receptions/bookings/<int:pk>/record/",
-        reception_views.booking_record,
-        name="booking_record",
-    ),
-    path(
-        "receptions/bookings/<int:pk>/cancel/",
-        reception_views.booking_cancel,
-        name="booking_cancel",
-    ),
-    path("receptions/public/", reception_views.public_list, name="public_receptions"),
-    path("receptions/public/<int:pk>/", reception_views.public_book, name="public_book"),
 ]

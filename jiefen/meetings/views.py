@@ -1,6 +1,6 @@
 """Staff pages for meetings: the list, the series, a meeting's agenda, record, decisions and
-files. Screening returns, circulars and receptions (with the public booking page) have their
-own modules. Thin: fetch through the access helpers, write through the services."""
+files. Screening returns and circulars have their own modules; leaders' reception days are
+the receptions app's. Thin: fetch through the access helpers, write through the services."""
 
 from __future__ import annotations
 

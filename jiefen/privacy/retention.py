@@ -90,7 +90,7 @@ RELATED: list[tuple[str, str, dict[str, str]]] = [
     ("portal.EscalationRequest", "dispute", {"reason": "scrub", "answer": "scrub"}),
     ("portal.Rating", "dispute", {"comment": "scrub"}),
     (
-        "meetings.ReceptionBooking",
+        "receptions.ReceptionBooking",
         "dispute",
         {
             "contact_name": "clear",

@@ -249,7 +249,7 @@ SECTIONS = (
     Section(
         "reception_bookings",
         _lazy("接访预约"),
-        "meetings.ReceptionBooking",
+        "receptions.ReceptionBooking",
         "dispute",
         (
             "title",
@@ -438,8 +438,8 @@ def _bookings_by_phone(actor: Any, digest: str) -> list[dict]:
     are read and compared."""
     if actor is None or not digest:
         return []
-    model = apps.get_model("meetings.ReceptionBooking")
-    section = next(s for s in SECTIONS if s.model == "meetings.ReceptionBooking")
+    model = apps.get_model("receptions.ReceptionBooking")
+    section = next(s for s in SECTIONS if s.model == "receptions.ReceptionBooking")
     rows = access_scope(actor).filter(
         model._default_manager.filter(dispute__isnull=True),
         field="slot__day__region_code",

@@ -122,14 +122,9 @@ class Land:
 
     def _objects(self, place: str) -> dict[str, int]:
         """One object of every kind that hangs off `place`'s dispute or town."""
-        from jiefen.meetings.models import (
-            Circular,
-            Meeting,
-            ReceptionBooking,
-            ReceptionDay,
-            ReceptionSlot,
-        )
+        from jiefen.meetings.models import Circular, Meeting
         from jiefen.portal.models import EscalationRequest
+        from jiefen.receptions.models import ReceptionBooking, ReceptionDay, ReceptionSlot
         from jiefen.supervision.models import (
             Campaign,
             CampaignItem,
@@ -396,8 +391,8 @@ PUBLIC = {
     "portal:review",
     "portal:forget",
     "portal:mediator_request",
-    "meetings:public_receptions",
-    "meetings:public_book",
+    "receptions:public",
+    "receptions:public_book",
     "open311:discovery",
     "open311:services",
     "open311:service",
@@ -482,7 +477,7 @@ PAGES: dict[str, list[Probe]] = {
     "meetings:screening_status": [_region_probes],
     "meetings:circulars": [_region_probes],
     "meetings:circular_generate": [],
-    "meetings:receptions": [],
+    "receptions:index": [],
     "accounts:devices": [],
     "accounts:enrol": [],
     "accounts:codes": [],
@@ -543,10 +538,10 @@ OBJECTS: dict[str, dict[str, str]] = {
     "meetings:minutes_file": {"pk": "meeting"},
     "meetings:circular": {"pk": "circular"},
     "meetings:circular_file": {"pk": "circular", "fmt": "=docx"},
-    "meetings:reception": {"pk": "reception"},
-    "meetings:reception_book": {"pk": "reception"},
-    "meetings:booking_record": {"pk": "booking"},
-    "meetings:booking_cancel": {"pk": "booking"},
+    "receptions:day": {"pk": "reception"},
+    "receptions:book": {"pk": "reception"},
+    "receptions:booking_record": {"pk": "booking"},
+    "receptions:booking_cancel": {"pk": "booking"},
     "documents:details": {"pk": "dispute"},
     "documents:confirmation": {"pk": "dispute", "step": "=apply"},
     "documents:download": {"pk": "dispute", "kind": "=agreement", "fmt": "=docx"},
@@ -568,7 +563,7 @@ OBJECTS: dict[str, dict[str, str]] = {
 # Public routes with a parameter: how to fill it (they are checked for personal data only).
 PUBLIC_ARGS: dict[str, Callable[[Land], dict[str, Any]]] = {
     "portal:regions": lambda land: {"code": land.disputes["店口"].region_code},
-    "meetings:public_book": lambda land: {"pk": land.objects["店口"]["reception"]},
+    "receptions:public_book": lambda land: {"pk": land.objects["店口"]["reception"]},
     "open311:discovery": lambda land: {"fmt": "json"},
     "open311:services": lambda land: {"fmt": "json"},
     "open311:service": lambda land: {"code": "neighbourhood", "fmt": "json"},

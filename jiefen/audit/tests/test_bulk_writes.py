@@ -122,7 +122,7 @@ def test_it_finds_the_bulk_writes_it_must_check():
         "jiefen/api/tokens.py",
         "jiefen/meetings/services.py",
         "jiefen/supervision/campaigns.py",
-        "jiefen/meetings/receptions.py",
+        "jiefen/receptions/services.py",
         "jiefen/privacy/retention.py",
         "jiefen/portal/services.py",
     ):

@@ -93,3 +93,27 @@ def test_pages_follow_the_sequence_without_counting(
     back = client.get(f"/audit/?after={seen[20]}")
     assert [e["record"].seq for e in back.context["entries"]] == seen[10:20]
     assert back.context["newer"] == seen[10] and back.context["older"] == seen[19]
+
+
+def test_records_of_a_model_from_before_it_moved_app_read_as_the_model_it_is(
+    client, auditor, world
+):
+    """Receptions were part of the meetings app: a booking's record written then names
+    meetings.receptionbooking, and still reads as a reception booking and is found by its
+    filter."""
+    from jiefen.audit import chain
+
+    region = world.bodies["诸暨市"].region_code
+    for app_label in ("meetings", "receptions"):
+        chain.append(
+            actor=Actor(kind="system", system="test"),
+            action="create",
+            app_label=app_label,
+            model="receptionbooking",
+            object_pk=7,
+            region_code=region,
+        )
+    client.force_login(auditor)
+    page = client.get("/audit/?object=receptions.receptionbooking").content.decode()
+    assert page.count('class="seq"') == 2
+    assert "meetings.receptionbooking" not in page and page.count("接访预约") >= 2

@@ -57,8 +57,8 @@ def test_a_form_collects_every_field_s_problem():
 def test_every_door_refuses_a_control_character_alike(world, filed_for_text):
     """A leader's note, a party's request to go up, a reception matter and an API token name:
     the same refusal as on the registration form (before, only registration refused it)."""
-    from jiefen.meetings.receptions import MatterInput, _check_matter
     from jiefen.portal.services import escalation_request
+    from jiefen.receptions.services import MatterInput, _check_matter
 
     with translation.override("zh-hans"):
         with pytest.raises(Invalid) as refused:

@@ -151,7 +151,7 @@ def test_a_booking_for_a_new_matter_is_found_by_its_contact_phone(
 ):
     one = her_disputes[0]
     her = Party.objects.get(dispute=one, side="applicant")
-    booking_model = apps.get_model("meetings.ReceptionBooking")
+    booking_model = apps.get_model("receptions.ReceptionBooking")
     MADE.clear()
     booking = make(booking_model, world, her, village_clerk, contact_phone="139 5701 2468")
     booking_model.objects.filter(pk=booking.pk).update(dispute=None)

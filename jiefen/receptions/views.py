@@ -1,6 +1,7 @@
 """Pages for leaders' reception days (领导接访): the staff's days, bookings and records, and
-the public page where a person books a place. Thin: fetch through the access helpers, write
-through the services."""
+the public page where a person books a place. Thin: fetch through the selectors, write through
+the services. The staff pages share the meetings pages' menu and stylesheet (meetings/_nav.html)
+and form partials (meetings/_field.html, meetings/_form_errors.html)."""
 
 from __future__ import annotations
 
@@ -25,22 +26,20 @@ from jiefen.disputes.public import dispute_by_query
 from jiefen.disputes.services import DisputeInput, PartyInput
 from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.lib.errors import errors_to_form as _attach
-from jiefen.meetings import receptions as reception_services
-from jiefen.meetings.forms import (
+from jiefen.org.models import Body, BodyKind
+from jiefen.org.scope import scope_of
+from jiefen.receptions import selectors, services
+from jiefen.receptions.forms import (
     BookForm,
     DayForm,
     PublicBookForm,
     ReceptionRecordForm,
 )
-from jiefen.meetings.models import (
+from jiefen.receptions.models import (
     ReceptionBooking,
     ReceptionDay,
 )
-from jiefen.org.models import Body, BodyKind
-from jiefen.org.scope import scope_of
 from jiefen.regions.models import Region
-
-# --- receptions -----------------------------------------------------------------------------
 
 
 def _publishing_bodies(user: Any) -> QuerySet[Body]:
@@ -51,7 +50,7 @@ def _publishing_bodies(user: Any) -> QuerySet[Body]:
     return (
         qs.filter(
             memberships__user=user,
-            memberships__role__in=list(reception_services.PUBLISHING_ROLES),
+            memberships__role__in=list(selectors.PUBLISHING_ROLES),
         )
         .distinct()
         .order_by("region_code")
@@ -66,7 +65,7 @@ def _day_form(user: Any, data: Any = None) -> DayForm | None:
         User.objects.filter(
             is_active=True,
             memberships__body__in=bodies,
-            memberships__role__in=list(reception_services.RECEIVING_ROLES),
+            memberships__role__in=list(selectors.RECEIVING_ROLES),
         )
         .distinct()
         .order_by("full_name")
@@ -96,10 +95,10 @@ def reception_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                day = reception_services.reception_publish(
+                day = services.reception_publish(
                     actor=request.user,
                     body=data["body"],
-                    data=reception_services.DayInput(
+                    data=services.DayInput(
                         leader=data["leader"],
                         kind=data["kind"],
                         date=data["date"],
@@ -114,15 +113,15 @@ def reception_list(request: HttpRequest) -> HttpResponse:
                 _attach(error, form)
             else:
                 messages.success(request, _("已发布接访日"))
-                return redirect("meetings:reception", pk=day.pk)
+                return redirect("receptions:day", pk=day.pk)
     days = list(
-        reception_services.days_for(request.user)
+        selectors.days_for(request.user)
         .filter(date__gte=today - timedelta(days=14))
         .order_by("date", "starts_at")[:100]
     )
     return render(
         request,
-        "meetings/receptions.html",
+        "receptions/receptions.html",
         {"days": days, "form": form, "today": today},
         status=status,
     )
@@ -130,14 +129,14 @@ def reception_list(request: HttpRequest) -> HttpResponse:
 
 def _get_day(request: HttpRequest, pk: int) -> ReceptionDay:
     try:
-        return reception_services.day_for(request.user, pk)
+        return selectors.day_for(request.user, pk)
     except NotFound:
         raise Http404 from None
 
 
 def _get_booking(request: HttpRequest, pk: int) -> ReceptionBooking:
     try:
-        return reception_services.booking_for(request.user, pk)
+        return selectors.booking_for(request.user, pk)
     except NotFound:
         raise Http404 from None
 
@@ -156,7 +155,7 @@ def _render_day(
         .select_related("slot", "dispute", "booked_by")
         .order_by("slot__starts_at", "id")
     )
-    receiver = reception_services._may_receive(request.user, day)
+    receiver = selectors.may_receive(request.user, day)
     regions = _record_regions(day)
     rows = [
         (
@@ -167,10 +166,10 @@ def _render_day(
         )
         for b in bookings
     ]
-    free = reception_services.free_slots(day)
+    free = selectors.free_slots(day)
     return render(
         request,
-        "meetings/reception_day.html",
+        "receptions/reception_day.html",
         {
             "day": day,
             "rows": rows,
@@ -191,7 +190,7 @@ def reception_day(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
     day = _get_day(request, pk)
-    form = BookForm(request.POST, slots=reception_services.free_slots(day))
+    form = BookForm(request.POST, slots=selectors.free_slots(day))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -200,20 +199,20 @@ def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
             if data["number"].strip():
                 dispute = dispute_by_number(request.user, data["number"].strip())
             elif data["title"].strip() or data["contact_name"].strip():
-                matter = reception_services.MatterInput(
+                matter = services.MatterInput(
                     title=data["title"],
                     description=data["description"],
                     contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"],
                 )
-            reception_services.reception_book(
+            services.reception_book(
                 actor=request.user, slot_id=data["slot"], dispute=dispute, matter=matter
             )
         except DisputeError as error:
             _attach(error, form, {"dispute": "number"})
         else:
             messages.success(request, _("已预约"))
-            return redirect("meetings:reception", pk=pk)
+            return redirect("receptions:day", pk=pk)
     return _render_day(request, day, {"book": form}, status=400)
 
 
@@ -244,7 +243,7 @@ def booking_record(request: HttpRequest, pk: int) -> HttpResponse:
                 ],
             )
         try:
-            saved = reception_services.reception_record(
+            saved = services.reception_record(
                 actor=request.user,
                 booking_id=booking.pk,
                 record=data["record"],
@@ -262,7 +261,7 @@ def booking_record(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("已记录接访情况"))
-            return redirect("meetings:reception", pk=day.pk)
+            return redirect("receptions:day", pk=day.pk)
     return _render_day(request, day, {booking.pk: form}, status=400)
 
 
@@ -271,7 +270,7 @@ def booking_record(request: HttpRequest, pk: int) -> HttpResponse:
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _get_booking(request, pk)
     try:
-        reception_services.booking_cancel(actor=request.user, booking_id=pk)
+        services.booking_cancel(actor=request.user, booking_id=pk)
     except NotFound as error:
         # Not yours answers as does not exist.
         raise Http404 from error
@@ -279,16 +278,18 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("已取消预约"))
-    return redirect("meetings:reception", pk=booking.slot.day_id)
+    return redirect("receptions:day", pk=booking.slot.day_id)
 
 
 # --- public booking -------------------------------------------------------------------------
 
 BOOK_RATE = "10/h"
+# The counter's name from when receptions were part of the meetings app: the counts go on.
+BOOK_GROUP = "meetings.book"
 
 
 def _public_day(pk: int) -> ReceptionDay:
-    day = reception_services.public_days(timezone.localdate()).filter(pk=pk).first()
+    day = selectors.public_days(timezone.localdate()).filter(pk=pk).first()
     if day is None:
         raise Http404
     return day
@@ -297,8 +298,8 @@ def _public_day(pk: int) -> ReceptionDay:
 @never_cache
 def public_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    days = list(reception_services.public_days(today)[:200])
-    return render(request, "meetings/public_receptions.html", {"days": days})
+    days = list(selectors.public_days(today)[:200])
+    return render(request, "receptions/public_receptions.html", {"days": days})
 
 
 def _render_public_book(
@@ -309,7 +310,7 @@ def _render_public_book(
     # A new question every time: the template writes its token, not the one posted.
     return render(
         request,
-        "meetings/public_book.html",
+        "receptions/public_book.html",
         {"day": day, "form": form, "challenge": guard.challenge_new()},
         status=status,
     )
@@ -322,11 +323,11 @@ def public_book(request: HttpRequest, pk: int) -> HttpResponse:
     from jiefen.portal import guard
 
     day = _public_day(pk)
-    free = reception_services.free_slots(day)
+    free = selectors.free_slots(day)
     if request.method != "POST":
         return _render_public_book(request, day, PublicBookForm(slots=free))
     form = PublicBookForm(request.POST, slots=free)
-    usage = get_usage(request, group="meetings.book", key="ip", rate=BOOK_RATE, increment=False)
+    usage = get_usage(request, group=BOOK_GROUP, key="ip", rate=BOOK_RATE, increment=False)
     if usage is not None and (usage["limit"] == 0 or usage["count"] >= usage["limit"]):
         form.is_valid()
         form.add_error(None, _("预约次数过多，请一小时后再试"))
@@ -357,22 +358,22 @@ def public_book(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("code", _("编号或查询码不正确，请核对后重新输入"))
             return _render_public_book(request, day, form, status=400)
     else:
-        matter = reception_services.MatterInput(
+        matter = services.MatterInput(
             title=data["title"],
             description=data["description"],
             contact_name=data["contact_name"],
             contact_phone=data["contact_phone"],
         )
     try:
-        booking = reception_services.reception_book(
+        booking = services.reception_book(
             actor=None, slot_id=data["slot"], dispute=dispute, matter=matter
         )
     except DisputeError as error:
         _attach(error, form, {"dispute": "number"})
         return _render_public_book(request, day, form, status=400)
-    get_usage(request, group="meetings.book", key="ip", rate=BOOK_RATE, increment=True)
+    get_usage(request, group=BOOK_GROUP, key="ip", rate=BOOK_RATE, increment=True)
     return render(
         request,
-        "meetings/public_booked.html",
+        "receptions/public_booked.html",
         {"day": day, "slot": booking.slot, "booking": booking},
     )

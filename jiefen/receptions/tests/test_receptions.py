@@ -10,15 +10,15 @@ from jiefen.disputes.lifecycle import IllegalMove, Invalid
 from jiefen.disputes.models import Category, Dispute
 from jiefen.disputes.public import PublicFiling, dispute_file
 from jiefen.disputes.services import DisputeInput, PartyInput
-from jiefen.meetings.models import BookingStatus, ReceptionBooking, ReceptionSlot
-from jiefen.meetings.receptions import (
+from jiefen.receptions.models import BookingStatus, ReceptionBooking, ReceptionSlot
+from jiefen.receptions.services import (
     DayInput,
     MatterInput,
     reception_book,
     reception_publish,
     reception_record,
 )
-from jiefen.meetings.tests.conftest import at, transferred_to_county
+from jiefen.receptions.tests.conftest import at, transferred_to_county
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Receptions (下访/约访): leaders publish reception days with a place, a time and slots;
 staff, or the parties themselves on the public page, book a slot for a dispute or a new
 matter; the record of the meeting is linked to the dispute — as an event in its history — or
-registers a new one through the dispute services.
+registers a new one through the dispute services. The reads are in selectors.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,92 +25,26 @@ from jiefen.disputes.services import (
 from jiefen.lib.errors import Forbidden, IllegalMove, Invalid, NotFound
 from jiefen.lib.personal import valid_phone
 from jiefen.lib.text import text_check
-from jiefen.meetings.models import (
+from jiefen.org.models import Body, BodyKind, Membership
+from jiefen.org.scope import scope_of
+from jiefen.receptions.models import (
     BookingStatus,
     ReceptionBooking,
     ReceptionDay,
     ReceptionKind,
     ReceptionSlot,
 )
-from jiefen.org.models import Body, BodyKind, Membership, Role
-from jiefen.org.scope import scope_of
+from jiefen.receptions.selectors import (
+    PUBLISHING_ROLES,
+    RECEIVING_ROLES,
+    bookings_for,
+    day_for,
+    may_receive,
+)
 from jiefen.regions.models import code_span
 
 RECEPTION = "reception"  # the event action of a recorded reception
-PUBLISHING_ROLES = frozenset({Role.LEADER, Role.HEAD, Role.CLERK})
-RECEIVING_ROLES = frozenset({Role.LEADER, Role.HEAD})
 MAX_SLOTS = 40
-BOOK_AHEAD_DAYS = 60
-
-
-def days_for(actor: Any) -> QuerySet[ReceptionDay]:
-    return scope_of(actor).filter(
-        ReceptionDay.objects.select_related("body", "leader"), "region_code"
-    )
-
-
-def day_for(actor: Any, pk: Any) -> ReceptionDay:
-    try:
-        return days_for(actor).get(pk=int(pk))
-    except (ReceptionDay.DoesNotExist, TypeError, ValueError):
-        raise NotFound(_("接访安排不存在或不在您的管辖范围内")) from None
-
-
-def bookings_for(actor: Any) -> QuerySet[ReceptionBooking]:
-    """Bookings of reception days inside the actor's jurisdiction."""
-    return scope_of(actor).filter(ReceptionBooking.objects.all(), "slot__day__region_code")
-
-
-def booking_for(actor: Any, pk: Any) -> ReceptionBooking:
-    """The booking `pk` with its slot, day, body and region, if the actor may see its day;
-    NotFound otherwise — the same answer as for a booking that does not exist."""
-    try:
-        return (
-            bookings_for(actor)
-            .select_related("slot__day__body__region", "slot__day__leader")
-            .get(pk=int(pk))
-        )
-    except (ReceptionBooking.DoesNotExist, TypeError, ValueError):
-        raise NotFound(_("预约不存在或不在您的管辖范围内")) from None
-
-
-def public_days(today: date, region_code: int | None = None) -> QuerySet[ReceptionDay]:
-    """Published reception days from today on, with their free slots, for the public page."""
-    qs = ReceptionDay.objects.filter(
-        date__gte=today, date__lte=today + timedelta(days=BOOK_AHEAD_DAYS), cancelled=False
-    )
-    if region_code is not None:
-        qs = qs.filter(region_code=region_code)
-    return (
-        qs.select_related("body", "leader")
-        .annotate(
-            slot_count=Count("slots", distinct=True),
-            taken=Count(
-                "slots__bookings",
-                filter=~Q(slots__bookings__status=BookingStatus.CANCELLED),
-                distinct=True,
-            ),
-        )
-        .order_by("date", "starts_at", "id")
-    )
-
-
-def free_slots(day: ReceptionDay) -> list[ReceptionSlot]:
-    return list(
-        day.slots.exclude(bookings__status__in=[BookingStatus.BOOKED, BookingStatus.HELD]).order_by(
-            "starts_at"
-        )
-    )
-
-
-def leaders_of(body: Body) -> QuerySet[Any]:
-    from jiefen.accounts.models import User
-
-    return User.objects.filter(
-        is_active=True,
-        memberships__body=body,
-        memberships__role__in=list(RECEIVING_ROLES),
-    ).distinct()
 
 
 @dataclass
@@ -320,12 +253,6 @@ def _booking_for(actor: Any, booking_id: int) -> ReceptionBooking:
     return booking
 
 
-def _may_receive(actor: Any, day: ReceptionDay) -> bool:
-    if actor.is_superuser or actor.pk == day.leader_id:
-        return True
-    return bool(roles_by_body(actor).get(day.body_id, set()) & PUBLISHING_ROLES)
-
-
 def reception_record(
     *,
     actor: Any,
@@ -347,7 +274,7 @@ def reception_record(
     with transaction.atomic():
         booking = _booking_for(actor, booking_id)
         day = booking.slot.day
-        if not _may_receive(actor, day):
+        if not may_receive(actor, day):
             raise Forbidden(_("只有接访领导或本单位工作人员可以记录"))
         if booking.status != BookingStatus.BOOKED:
             raise IllegalMove(_("该预约已记录或已取消"))
@@ -383,7 +310,7 @@ def reception_record(
 def day_cancel(*, actor: Any, day_id: int) -> ReceptionDay:
     with transaction.atomic():
         day = day_for(actor, day_id)
-        if not _may_receive(actor, day):
+        if not may_receive(actor, day):
             raise Forbidden(_("只有接访领导或本单位工作人员可以取消"))
         day.cancelled = True
         day.save(update_fields=["cancelled"])
