@@ -4,8 +4,10 @@ Loads the demo foundation (Shaoxing's divisions, bodies, accounts), forgets any 
 disputes, generates N disputes with jiefen.demo.synthetic for a fixed moment (10 March 2026,
 15:00 in Shanghai) and period (the two years before), and prints a SHA-256 of each generated
 table — every column of every row in id order, as the database returns it — and of them all,
-with the time the generation took. The same seed and code give the same digests on every run;
-compare the output of two versions of the generator, on the same database engine:
+with the time the generation took, elapsed and of CPU (this process and the one playing).
+The same seed and code give the same digests on every run and in every checkout (the field
+encryption key defaults to a fixed one here); compare the output of two versions of the
+generator, on the same database engine:
 
     .venv/bin/python bench/synthetic_digest.py --disputes 3000    # var/synthetic_digest.sqlite3
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/synthetic_digest \
@@ -38,6 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiefen.settings")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'synthetic_digest.sqlite3'}")
+# The parties' lookup digests are keyed: one key, whatever var/ holds, so that two checkouts
+# digest alike.
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "synthetic-digest")
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 ENCRYPTED = {"phone", "id_number"}
@@ -68,7 +73,7 @@ def main() -> None:
     demo_load_foundation()
     _forget()
     end = NOW.date()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), _cpu()
     result = disputes_generate(
         count=args.disputes,
         seed=args.seed,
@@ -77,7 +82,7 @@ def main() -> None:
         now=NOW,
         parallel=args.parallel,
     )
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, _cpu() - cpu
     digests = _digests()
     total = hashlib.sha256("".join(digests.values()).encode()).hexdigest()
     for table, value in digests.items():
@@ -85,9 +90,16 @@ def main() -> None:
     print(f"{'all':<24} {total}")
     print(
         f"generated {result['disputes']:,} disputes, {result['events']:,} events in "
-        f"{seconds:.2f} s (seed {args.seed}, {args.years} years to {end}, "
+        f"{seconds:.2f} s, {cpu:.2f} s of CPU (seed {args.seed}, {args.years} years to {end}, "
         f"parallel={args.parallel})"
     )
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the one playing in parallel):
+    steadier than the elapsed time on a shared machine."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def _forget() -> None:

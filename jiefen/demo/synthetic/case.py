@@ -16,6 +16,8 @@ from django.utils import timezone
 from jiefen.demo.synthetic.vocabulary import ACTION, LEFT, OUTCOME, STATUS, TIER
 from jiefen.demo.synthetic.world import _Village, _World
 from jiefen.disputes.deadlines import warning_for
+from jiefen.disputes.lifecycle import TABLE as LIFECYCLE
+from jiefen.disputes.lifecycle import IllegalMove
 from jiefen.disputes.models import (
     Agreement,
     Dispute,
@@ -179,10 +181,20 @@ class _Stay:
 
 
 TIER_OF_BODY_KIND = {kind.value: tier.value for kind, tier in TIER_OF_KIND.items()}
+# The lifecycle's table as plain strings (marshal takes them): action → (the states it may
+# start from, the state it leads to, whose body makes it). Registering is not a move of the
+# table but the first event; a review by the level above answers a party, and the demo files
+# none.
+MOVES: dict[str, tuple[frozenset[str], str, str]] = {
+    str(move.action): (frozenset(str(s) for s in move.sources), str(move.target), str(move.who))
+    for move in LIFECYCLE.values()
+}
 
 
 class _Case:
-    """One dispute played through the services' moves; see services.py for each move."""
+    """One dispute played through the services' moves; see services.py for each move. Which
+    states a move may start from, which it leads to and whose body makes it come from the
+    lifecycle's table (MOVES); the rest each move changes is its own."""
 
     def __init__(
         self, world: _World, rows: _Rows, village: _Village, registered: datetime, now: datetime
@@ -315,15 +327,18 @@ class _Case:
     def move(
         self,
         action: str,
-        target: str,
         at: datetime,
         actor: int,
         *,
-        who: str = "holder",
         reason: str = "",
         public: bool = True,
         apply: Callable[[datetime], dict] | None = None,
     ) -> datetime:
+        """Make `action` as the lifecycle's table has it: from a state it allows, to the state
+        it names, by the body it names; `apply` changes the rest as the service does."""
+        sources, target, who = MOVES[action]
+        if self.status not in sources:
+            raise IllegalMove(f"{action} from {self.status!r}: not a move of the lifecycle")
         at = self._check_time(at)
         from_status = self.status
         body = {"holder": self.holder, "receiver": self.transfer_to, "department": self.department}[
@@ -357,7 +372,7 @@ class _Case:
             self.owner = self.owner or actor
             return {}
 
-        return self.move(ACTION.ACCEPT, STATUS.ACCEPTED, at, actor, apply=apply)
+        return self.move(ACTION.ACCEPT, at, actor, apply=apply)
 
     def decline(self, at: datetime, actor: int, reason: str, route: str) -> datetime:
         def apply(now: datetime) -> dict:
@@ -366,7 +381,7 @@ class _Case:
             self.closed_at = now
             return {"route": route}
 
-        return self.move(ACTION.DECLINE, STATUS.DECLINED, at, actor, reason=reason, apply=apply)
+        return self.move(ACTION.DECLINE, at, actor, reason=reason, apply=apply)
 
     def session(self, at: datetime, actor: int, text: tuple[str, str, str, str]) -> datetime:
         place, mediators, record, agreed = text
@@ -389,7 +404,7 @@ class _Case:
             )
             return {"session": pk, "held_on": now.date().isoformat()}
 
-        return self.move(ACTION.SESSION, STATUS.MEDIATING, at, actor, apply=apply, public=False)
+        return self.move(ACTION.SESSION, at, actor, apply=apply, public=False)
 
     def transfer(self, at: datetime, actor: int, reason: str) -> datetime:
         target = self.v.town_body if self.holder == self.v.body else self.v.county_body
@@ -401,9 +416,7 @@ class _Case:
             tier = TIER_OF_BODY_KIND[self.kind_of(target)]
             return {"to_body": target, "to_tier": tier, "in_time": in_time}
 
-        return self.move(
-            ACTION.TRANSFER, STATUS.TRANSFERRING, at, actor, reason=reason, apply=apply
-        )
+        return self.move(ACTION.TRANSFER, at, actor, reason=reason, apply=apply)
 
     def receive(self, at: datetime, actor: int) -> datetime:
         def apply(now: datetime) -> dict:
@@ -417,7 +430,7 @@ class _Case:
             self._arrive(self.holder, "transferred", now)
             return {"from_body": from_body}
 
-        return self.move(ACTION.RECEIVE, STATUS.ACCEPTED, at, actor, who="receiver", apply=apply)
+        return self.move(ACTION.RECEIVE, at, actor, apply=apply)
 
     def give_back(self, at: datetime, actor: int, reason: str) -> datetime:
         def apply(now: datetime) -> dict:
@@ -427,15 +440,7 @@ class _Case:
             self._arrive(self.holder, "returned", now)
             return {"from_body": from_body, "holder": self.holder}
 
-        return self.move(
-            ACTION.RETURN,
-            STATUS.ACCEPTED,
-            at,
-            actor,
-            who="receiver",
-            reason=reason,
-            apply=apply,
-        )
+        return self.move(ACTION.RETURN, at, actor, reason=reason, apply=apply)
 
     def assign(self, at: datetime, actor: int, department: int, days: int) -> datetime:
         def apply(now: datetime) -> dict:
@@ -445,16 +450,14 @@ class _Case:
             self.due_rule = "assignment"
             return {"department": department, "days": days}
 
-        return self.move(ACTION.ASSIGN, STATUS.ASSIGNED, at, actor, apply=apply)
+        return self.move(ACTION.ASSIGN, at, actor, apply=apply)
 
     def report(self, at: datetime, actor: int, reason: str) -> datetime:
         department = self.department
         return self.move(
             ACTION.REPORT,
-            STATUS.MEDIATING,
             at,
             actor,
-            who="department",
             reason=reason,
             apply=lambda now: {"department": department},
         )
@@ -472,21 +475,21 @@ class _Case:
                 self.agreement = (pk, self.pk, *agreement, self.r.adapt.day(now.date()))
             return {"outcome": outcome, "route": self.route, "in_time": in_time, "tier": self.tier}
 
-        return self.move(ACTION.RESOLVE, STATUS.RESOLVED, at, actor, apply=apply)
+        return self.move(ACTION.RESOLVE, at, actor, apply=apply)
 
     def visit(self, at: datetime, actor: int, satisfaction: int, held: bool | None) -> datetime:
         def apply(now: datetime) -> dict:
             self.satisfaction = satisfaction
             return {"satisfaction": satisfaction, "held": held}
 
-        return self.move(ACTION.VISIT, STATUS.VISITED, at, actor, apply=apply)
+        return self.move(ACTION.VISIT, at, actor, apply=apply)
 
     def close(self, at: datetime, actor: int) -> datetime:
         def apply(now: datetime) -> dict:
             self.closed_at = now
             return {}
 
-        return self.move(ACTION.CLOSE, STATUS.CLOSED, at, actor, apply=apply)
+        return self.move(ACTION.CLOSE, at, actor, apply=apply)
 
     def reopen(self, at: datetime, actor: int, reason: str) -> datetime:
         def apply(now: datetime) -> dict:
@@ -497,7 +500,7 @@ class _Case:
             self._arrive(self.holder, "reopened", now)
             return previous
 
-        return self.move(ACTION.REOPEN, STATUS.ACCEPTED, at, actor, reason=reason, apply=apply)
+        return self.move(ACTION.REOPEN, at, actor, reason=reason, apply=apply)
 
     # -- writing --------------------------------------------------------------------------------
 
