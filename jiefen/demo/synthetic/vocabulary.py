@@ -40,15 +40,15 @@ STATUS, TIER, SIDE, KIND, OUTCOME, ROUTE, CHANNEL, RISK, ACTION, LEFT = (
 
 # --- drawing --------------------------------------------------------------------------------------
 
-_TABLES: dict[tuple, tuple[list[Any], list[float]]] = {}
+_DRAW_TABLES: dict[tuple, tuple[list[Any], list[float]]] = {}
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
     """A value drawn with the given weights."""
-    table = _TABLES.get(weighted)
+    table = _DRAW_TABLES.get(weighted)
     if table is None:
         values, cumulative = [v for v, _w in weighted], list(_accumulate(w for _v, w in weighted))
-        table = _TABLES[weighted] = (values, cumulative)
+        table = _DRAW_TABLES[weighted] = (values, cumulative)
     values, cumulative = table
     return values[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
 
