@@ -30,6 +30,7 @@ from jiefen.demo.synthetic import (
     _load_world,
     _loading,
     _reset_sequences,
+    check_columns,
 )
 from jiefen.disputes.models import Agreement, Dispute, Event, LevelStay, Party, Session
 from jiefen.regions.models import Level, code_span
@@ -90,6 +91,7 @@ def disputes_replicate(copies: int, progress: Callable[[str], None] = print) -> 
     transaction. Returns the rows written per table."""
     if connection.vendor != "postgresql":
         raise RuntimeError("copying disputes in SQL needs PostgreSQL")
+    check_columns()
     world = _load_world(None)
     towns: dict[int, list] = defaultdict(list)
     for village in world.villages:  # in code order

@@ -3,7 +3,7 @@
 import hashlib
 import itertools
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from jiefen.calendars.services import calendar_current
 from jiefen.demo import synthetic
-from jiefen.demo.synthetic import COLUMNS, demo_disputes, disputes_generate
+from jiefen.demo.synthetic import COLUMNS, _load_world, demo_disputes, disputes_generate
+from jiefen.demo.synthetic.case import _Adapt, _Case, _Rows
 from jiefen.disputes import deadlines, services
-from jiefen.disputes.lifecycle import Action, is_legal
+from jiefen.disputes.lifecycle import TABLE, Action, IllegalMove, is_legal
 from jiefen.disputes.models import (
     OPEN_STATUSES,
     Agreement,
@@ -142,6 +143,41 @@ def test_its_events_replay_to_each_dispute_status(generated):
             assert after.at > before.at
         assert history[-1].to_status == dispute.status
         assert dispute.version == len(history)
+
+
+def test_every_move_it_makes_is_a_transition_of_the_lifecycle_table(generated):
+    made = Counter()
+    for action, from_status, to_status in Event.objects.exclude(action=Action.REGISTER).values_list(
+        "action", "from_status", "to_status"
+    ):
+        move = TABLE[Action(action)]
+        assert from_status in move.sources, (action, from_status)
+        assert to_status == move.target, (action, from_status, to_status)
+        made[action] += 1
+    assert set(made) == {action.value for action in TABLE} - {Action.REVIEW_REOPEN.value}
+
+
+def test_it_refuses_a_move_the_lifecycle_table_does_not_allow(world):
+    synthetic_world = _load_world(None)
+    synthetic_world.prepare()
+    rows = _Rows(_Adapt(START, END), batch=10)
+    village = synthetic_world.villages[0]
+    clerk, head = synthetic_world.staff[village.body]
+    now = NOW.replace(tzinfo=None)  # the generator plays in naive local time
+    registered = now - timedelta(days=7)
+    case = _Case(synthetic_world, rows, village, registered, now)
+    case.facts = frozenset({"always", "not_resolved"})  # as a story draws them
+    case.register(registered, clerk, {})
+    later = registered + timedelta(hours=1)
+
+    with pytest.raises(IllegalMove):
+        case.close(later, head)
+    with pytest.raises(IllegalMove):
+        case.receive(later, head)  # nothing is being transferred
+
+    case.accept(later, clerk)
+    assert case.status == Status.ACCEPTED
+    assert [event[4] for event in rows.rows[Event]] == [Action.REGISTER, Action.ACCEPT]
 
 
 def test_every_open_dispute_has_one_open_level_stay(generated):
