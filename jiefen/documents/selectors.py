@@ -8,9 +8,10 @@ from typing import Any
 from django.utils import timezone
 
 from jiefen.disputes.models import Dispute
+from jiefen.documents import signing
 from jiefen.documents.builders import KINDS, Facts
 from jiefen.documents.models import Confirmation
-from jiefen.documents.services import FORMATS, confirmation_last_day, may_edit
+from jiefen.documents.services import FORMATS, SIGNED_KINDS, confirmation_last_day, may_edit
 
 
 def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dict[str, Any]:
@@ -36,5 +37,8 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
         "formats": list(FORMATS),
         "window": window,
         "may_edit": may_edit(actor, dispute),
+        # Whose certificate signs the agreement PDF; "" when none is configured (unsigned).
+        "signed_kinds": SIGNED_KINDS,
+        "signed_by": signing.signer_name(),
         "today": today,
     }
