@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from jiefen.disputes.models import Dispute
@@ -37,8 +38,16 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
         "formats": list(FORMATS),
         "window": window,
         "may_edit": may_edit(actor, dispute),
-        # Whose certificate signs the agreement PDF; "" when none is configured (unsigned).
         "signed_kinds": SIGNED_KINDS,
-        "signed_by": signing.signer_name(),
+        **_signature(),
         "today": today,
     }
+
+
+def _signature() -> dict[str, Any]:
+    """Whose certificate signs the agreement PDF ("" when none is configured: unsigned), or
+    that the one configured cannot be read (the download refuses then; the page still shows)."""
+    try:
+        return {"signed_by": signing.signer_name(), "signing_broken": False}
+    except ImproperlyConfigured:
+        return {"signed_by": "", "signing_broken": True}

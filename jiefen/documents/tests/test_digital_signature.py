@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from jiefen.audit.models import Record
@@ -189,13 +190,21 @@ def test_the_signed_pdf_still_embeds_its_fonts_and_reads_back(signed, complete, 
         assert name in text
 
 
-def test_a_certificate_configured_but_unreadable_is_refused(settings, demo_ca):
+def test_a_certificate_configured_but_unreadable_is_refused(
+    settings, demo_ca, client, complete, town_head
+):
     settings.JIEFEN_SIGNING = {"key": str(demo_ca / "nowhere.key"), "cert": str(demo_ca / CERT)}
     errors = signing.check()
     assert [e.id for e in errors] == ["jiefen.documents.E001"]
     (demo_ca / "broken.key").write_text("not a key")
     settings.JIEFEN_SIGNING = {"key": str(demo_ca / "broken.key"), "cert": str(demo_ca / CERT)}
     assert [e.id for e in signing.check()] == ["jiefen.documents.E001"]
+    # Never an unsigned file instead; the dispute's page still shows, and says why.
+    with pytest.raises(ImproperlyConfigured):
+        agreement_pdf(complete, town_head)
+    client.force_login(town_head)
+    page = client.get(reverse("disputes:detail", args=[complete.pk])).content.decode()
+    assert "签名证书无法读取" in page
 
 
 def test_a_pkcs12_file_signs_as_well(settings, demo_ca, complete, town_head):
