@@ -67,6 +67,15 @@ class World:
         return user
 
 
+@pytest.fixture(autouse=True, scope="session")
+def demo_signing_elsewhere(tmp_path_factory):
+    """A test that runs `jiefen demo` writes the demo's signing certificate to a folder of its
+    own, not to var/signing/, where the settings of every later run would find it."""
+    from django.conf import settings
+
+    settings.JIEFEN_DEMO_SIGNING_DIR = tmp_path_factory.mktemp("demo-signing")
+
+
 @pytest.fixture(autouse=True)
 def fresh_calendar():
     """Each test builds its calendar from its own database rows."""

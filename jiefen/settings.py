@@ -8,6 +8,7 @@ ALLOWED_HOSTS  comma-separated host names (default: localhost names)
 JIEFEN_HTTPS   "1" (or JIEFEN_PRODUCTION=1) in production behind HTTPS: secure cookies, HSTS,
                redirect to HTTPS (the proxy must set X-Forwarded-Proto)
 JIEFEN_VAR     folder for local state (default: ./var)
+JIEFEN_SIGNING_*  the certificate the agreement PDFs are signed with (see _signing below)
 """
 
 import os
@@ -250,6 +251,35 @@ JIEFEN_TRUSTED_PROXIES = int(os.environ.get("JIEFEN_TRUSTED_PROXIES", "0"))
 JIEFEN_AUDIT_HASH_KEY = os.environ.get("JIEFEN_AUDIT_HASH_KEY", "")
 # Parties of disputes closed this many years ago are anonymised (statistics are kept).
 JIEFEN_PARTY_RETENTION_YEARS = int(os.environ.get("JIEFEN_PARTY_RETENTION_YEARS", "5"))
+
+
+def _signing(environ: Any, var: Path) -> dict[str, Any] | None:
+    """The certificate the agreement PDFs are signed with (jiefen.documents.signing): a PKCS#12
+    file (JIEFEN_SIGNING_PKCS12), or a PEM or DER key and certificate (JIEFEN_SIGNING_KEY,
+    JIEFEN_SIGNING_CERT), with the issuing CAs' certificates (JIEFEN_SIGNING_CHAIN, paths
+    separated by commas) and the key's passphrase (JIEFEN_SIGNING_PASSPHRASE) if any. Without
+    them, the demo's certificate in var/signing/ if `jiefen demo` made one; else None: the
+    PDFs are not signed, and the documents panel says so."""
+    if environ.get("JIEFEN_SIGNING_PKCS12") or environ.get("JIEFEN_SIGNING_KEY"):
+        return {
+            "pkcs12": environ.get("JIEFEN_SIGNING_PKCS12", ""),
+            "key": environ.get("JIEFEN_SIGNING_KEY", ""),
+            "cert": environ.get("JIEFEN_SIGNING_CERT", ""),
+            "chain": environ.get("JIEFEN_SIGNING_CHAIN", ""),
+            "passphrase": environ.get("JIEFEN_SIGNING_PASSPHRASE", ""),
+        }
+    demo = var / "signing"
+    if all((demo / name).is_file() for name in ("committee.key", "committee.pem", "demo-ca.pem")):
+        return {
+            "key": str(demo / "committee.key"),
+            "cert": str(demo / "committee.pem"),
+            "chain": str(demo / "demo-ca.pem"),
+        }
+    return None
+
+
+JIEFEN_SIGNING = _signing(os.environ, VAR_DIR)
+
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -12,8 +12,12 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from jiefen.documents import signing
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiefen.settings")
 application = get_wsgi_application()
 get_resolver().url_patterns  # noqa: B018  # imports every urls and views module
+# The agreement's signing certificate and pyHanko, when configured, loaded now too.
+signing.warm()
 gc.collect()
 gc.freeze()

@@ -49,3 +49,20 @@ def audit_bulk(
         fields=fields,
         params={"pks": keys[:1000], "count": len(keys)},
     )
+
+
+def audit_document_sign(
+    *, dispute_id: int, region_code: int | None, kind: str, sha256: str
+) -> Record:
+    """A digitally signed document issued: one record naming the dispute, the kind of document
+    (a machine key such as "agreement") and the SHA-256 of the file exactly as sent, so that a
+    copy shown later can be checked against what was issued. Never the content."""
+    return chain.append(
+        actor=context.current(),
+        action="document_sign",
+        app_label="disputes",
+        model="dispute",
+        object_pk=dispute_id,
+        region_code=region_code,
+        params={"kind": kind, "sha256": sha256},
+    )

@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "2fa_device_update": _("双重验证设备变更"),
     "2fa_device_remove": _("移除双重验证设备"),
     "audit_prune": _("剪除过期审计记录"),
+    "document_sign": _("签发电子签名文书"),
 }
 
 

@@ -28,3 +28,8 @@ class DocumentsConfig(AppConfig):
         from jiefen.supervision.sweep import hook_register
 
         hook_register("confirmation_reminders", services.confirmation_reminders)
+        from django.core import checks
+
+        from jiefen.documents import signing
+
+        checks.register(signing.check, checks.Tags.security, deploy=False)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from jiefen.disputes.models import Dispute
+from jiefen.documents import signing
 from jiefen.documents.builders import KINDS, Facts
 from jiefen.documents.models import Confirmation
-from jiefen.documents.services import FORMATS, confirmation_last_day, may_edit
+from jiefen.documents.services import FORMATS, SIGNED_KINDS, confirmation_last_day, may_edit
 
 
 def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dict[str, Any]:
@@ -36,5 +38,16 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
         "formats": list(FORMATS),
         "window": window,
         "may_edit": may_edit(actor, dispute),
+        "signed_kinds": SIGNED_KINDS,
+        **_signature(),
         "today": today,
     }
+
+
+def _signature() -> dict[str, Any]:
+    """Whose certificate signs the agreement PDF ("" when none is configured: unsigned), or
+    that the one configured cannot be read (the download refuses then; the page still shows)."""
+    try:
+        return {"signed_by": signing.signer_name(), "signing_broken": False}
+    except ImproperlyConfigured:
+        return {"signed_by": "", "signing_broken": True}

@@ -7,6 +7,7 @@ a jiefen.disputes.lifecycle.DisputeError with a message for people otherwise.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiefen.audit.services import audit_document_sign
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.models import Agreement, Dispute, Event, Outcome, Party, PartyKind, Reveal
 from jiefen.disputes.reads import events_in, parties_of, party_get
@@ -26,6 +28,7 @@ from jiefen.disputes.services import (
     party_address_set,
     party_reveal,
 )
+from jiefen.documents import signing
 from jiefen.documents.builders import KINDS, Facts, Identifiers
 from jiefen.documents.models import (
     SEALED,
@@ -440,9 +443,36 @@ def document_make(
                     actor=actor, party_id=party_id, field=name, reason=reveal_reason
                 )
         data = _render(spec, facts, ids, fmt, title=title, author=dispute.holder.name, at=moment)
+        if kind in SIGNED_KINDS and fmt == "pdf" and signing.signer() is not None:
+            data = _signed(dispute, facts, kind, title, data)
     return Document(
         filename=f"{dispute.number}-{title}.{fmt}", content_type=FORMATS[fmt], data=data
     )
+
+
+# The documents whose PDF is signed with the deployment's certificate (jiefen.documents.signing).
+SIGNED_KINDS = frozenset({"agreement"})
+
+
+def _signed(dispute: Dispute, facts: Facts, kind: str, title: str, data: bytes) -> bytes:
+    """The PDF signed in the name of the committee holding the dispute (the one the agreement
+    names), its SHA-256 recorded in the audit chain with the dispute and the kind."""
+    detail = facts.agreement_detail
+    committee = (detail.committee if detail is not None else "") or dispute.holder.name
+    signed = signing.sign(
+        data,
+        reason=_("%(committee)s出具%(document)s（%(number)s）")
+        % {"committee": committee, "document": title, "number": dispute.number},
+        location=committee,
+        name=committee,
+    )
+    audit_document_sign(
+        dispute_id=dispute.pk,
+        region_code=dispute.region_code,
+        kind=kind,
+        sha256=hashlib.sha256(signed).hexdigest(),
+    )
+    return signed
 
 
 def _render(

@@ -57,6 +57,9 @@ class Command(BaseCommand):
         )
         self.load_disputes(int(options["disputes"]))  # type: ignore[call-overload]
         self.load_evaluation()
+        from jiefen.demo.signing import demo_signing
+
+        demo_signing(self.stdout)
         if not result.changed and not (mediators or entries):
             self.stdout.write(_("演示数据已是最新，没有改动。"))
         self.stdout.write("")
