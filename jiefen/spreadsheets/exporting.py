@@ -298,7 +298,8 @@ def run_export(job_id: int) -> Any:
 def stop_reason(stop: BaseException) -> str:
     if isinstance(stop, TaskTimedOut):
         return _(
-            "导出超过 %(minutes)d 分钟的时限，已中止。请缩小筛选范围（如按登记日期分段）后分批导出。"
+            "导出超过 %(minutes)d 分钟的时限，已中止。"
+            "请缩小筛选范围（如按登记日期分段）后分批导出。"
         ) % {"minutes": max(1, round(stop.seconds / 60))}
     return _("导出因系统停止服务而中断，请重新导出。")
 

@@ -10,7 +10,6 @@ unmasked (one per download, naming the job); neither holds a personal value.
 
 from datetime import timedelta
 
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _

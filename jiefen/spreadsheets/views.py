@@ -244,7 +244,7 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
     """The built file, to its owner only, while their jurisdiction still covers what it was
     when they asked; each download is recorded (ExportRecord naming the job)."""
     job = _export_job(request, pk)

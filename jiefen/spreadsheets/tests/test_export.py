@@ -429,3 +429,27 @@ def test_the_worker_stops_an_export_past_its_time_limit_and_the_page_says_so(
     assert DBTaskResult.objects.get().status == "FAILED"
     page = client.get(reverse("spreadsheets:export_job", args=[job.pk])).content.decode()
     assert "导出超过 1 分钟的时限，已中止。请缩小筛选范围" in page
+
+
+def test_the_export_pages_read_in_english(client, world, village_clerk, export):
+    from jiefen.tests.test_english_pages import leftovers
+
+    client.force_login(village_clerk)
+    client.cookies["django_language"] = "en"
+    _response, done = export(reason="Court request")
+    failed = ExportJob.objects.create(
+        actor=village_clerk, status=ExportJob.State.FAILED, failure="The export failed."
+    )
+    queued = ExportJob.objects.create(actor=village_clerk)
+
+    found = []
+    for job in (done, failed, queued):
+        html = client.get(reverse("spreadsheets:export_job", args=[job.pk])).content.decode()
+        found += leftovers(html)
+    html = client.get(reverse("spreadsheets:export")).content.decode()
+    found += leftovers(html)
+    assert [line for line in found if line != village_clerk.full_name] == []
+    assert (
+        "Download the spreadsheet (.xlsx)"
+        in client.get(reverse("spreadsheets:export_job", args=[done.pk])).content.decode()
+    )
