@@ -42,9 +42,11 @@ from django_tasks_db.models import DBTaskResult
 logger = logging.getLogger(__name__)
 
 # Seconds. An import of the largest file allowed (50,000 rows at about 50 ms a row) takes
-# about 45 minutes; the sweep of a county a few seconds; sending notifications under a minute.
+# about 45 minutes; an export of a city's list a minute or two; the sweep of a county a few
+# seconds; sending notifications under a minute.
 TIME_LIMITS: dict[str, int] = {
     "jiefen.spreadsheets.tasks.import_task": 60 * 60,
+    "jiefen.spreadsheets.tasks.export_task": 15 * 60,
     "jiefen.supervision.tasks.sweep_tick": 15 * 60,
     "jiefen.supervision.tasks.deliver_task": 5 * 60,
     "jiefen.supervision.tasks.arrivals_task": 5 * 60,

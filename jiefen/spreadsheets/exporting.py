@@ -2,37 +2,35 @@
 
 The export walks the filtered list with the same keyset pagination as the list page
 (selectors.dispute_list, page after page by id) and writes with openpyxl's write_only mode, so
-memory stays flat however long the list. Parties' names, phones and ID numbers are masked
-unless the actor gave a reason for an unmasked export; either way an ExportRecord is written.
+memory stays flat however long the list. It runs as a task (ExportJob, tasks.export_task),
+never in a request: the person waits on the job's page, under the task's time limit
+(jiefen.ops.worker.TIME_LIMITS). Parties' names, phones and ID numbers are masked unless the
+actor gave a reason for an unmasked export; each download writes an ExportRecord.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import time
-from collections.abc import Iterator
-from datetime import date
-from typing import Any
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import IO, Any
 
-from django.conf import settings
+from django.core.files import File
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jiefen.disputes.models import Category, Channel, Party, Side
+from jiefen.disputes.models import Category, Channel, Party, Side, Status
 from jiefen.disputes.reads import parties_in_order
 from jiefen.disputes.selectors import dispute_list
 from jiefen.lib import cells
 from jiefen.lib.personal import mask_id, mask_name, mask_phone
+from jiefen.ops.worker import TaskStopped, TaskTimedOut
 from jiefen.spreadsheets.importing import CHANNELS, COLUMNS, OUTCOMES, ROUTES
-from jiefen.spreadsheets.models import ExportRecord
 
 PAGE = 500
-# Seconds an export may take: it runs in the request, and the app process ends a request
-# after 30 (gunicorn --timeout); past this the person is told to narrow the list instead of
-# meeting a gateway error. The setting JIEFEN_EXPORT_TIME_LIMIT changes it.
-TIME_LIMIT = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -139,9 +137,12 @@ EXPORT_HEADERS = [
 
 def _rows(actor: Any, filters: dict[str, Any], masked: bool) -> Iterator[list[Any]]:
     after = None
-    parties = Prefetch("parties", queryset=parties_in_order())
+    # Into a list on each dispute: d.parties.all() would build a queryset per row.
+    parties = Prefetch("parties", queryset=parties_in_order(), to_attr="export_parties")
     outcome_label = {v: k for k, v in OUTCOMES.items()}
     channel_label = dict(Channel.choices)
+    # Translated once: get_status_display() translates every choice again for every row.
+    status_label = {key: str(label) for key, label in Status.choices}
     while True:
         page = dispute_list(actor, filters, after=after, size=PAGE)
         rows = page.rows
@@ -152,7 +153,7 @@ def _rows(actor: Any, filters: dict[str, Any], masked: bool) -> Iterator[list[An
 
         prefetch_related_objects(rows, parties)
         for d in rows:
-            people = list(d.parties.all())
+            people = d.export_parties  # type: ignore[attr-defined]
             yield [
                 d.number,
                 timezone.localdate(d.registered_at),
@@ -166,7 +167,7 @@ def _rows(actor: Any, filters: dict[str, Any], masked: bool) -> Iterator[list[An
                 float(d.amount) if d.amount is not None else None,
                 _party_text(people, Side.APPLICANT, masked),
                 _party_text(people, Side.RESPONDENT, masked),
-                d.get_status_display(),
+                status_label.get(d.status, d.status),
                 d.holder.name,
                 d.due_date,
                 outcome_label.get(d.outcome, "") if d.outcome else "",
@@ -194,48 +195,159 @@ def _abandon(sheet: Any) -> None:
         writer.cleanup()
 
 
-class ExportTooSlow(Exception):
-    """The export passed its time limit; nothing was sent or recorded."""
-
-    def __init__(self, seconds: float, rows: int) -> None:
-        super().__init__(seconds, rows)
-        self.message = _(
-            "导出超过 %(seconds)s 秒仍未完成，已停止（已写 %(rows)d 行，未导出）。"
-            "请缩小筛选范围（如按登记日期分段）后分批导出。"
-        ) % {"seconds": f"{seconds:g}", "rows": rows}
-
-
-def export_workbook(
-    *, actor: Any, filters: dict[str, Any], masked: bool = True, reason: str = ""
-) -> tuple[bytes, ExportRecord]:
-    """The actor's filtered list as .xlsx, and the record of the export. Only disputes in the
-    actor's jurisdiction: dispute_list reads through access.disputes_for."""
+def write_workbook(
+    out: IO[bytes],
+    *,
+    actor: Any,
+    filters: dict[str, Any],
+    masked: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the actor's filtered list as .xlsx to `out`; returns the number of rows. Only
+    disputes in the actor's jurisdiction: dispute_list reads through access.disputes_for. Reads
+    only, page after page (PAGE rows each, a statement or two apiece: no long transaction);
+    `progress(rows)` is called after each page."""
     import openpyxl
 
-    reason = (reason or "").strip()
-    if not masked and not reason:
-        raise ValueError("an unmasked export needs a reason")
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(_("纠纷"))
     sheet.append(cells.row(sheet, EXPORT_HEADERS))
     count = 0
-    limit = float(getattr(settings, "JIEFEN_EXPORT_TIME_LIMIT", TIME_LIMIT))
-    ends = time.monotonic() + limit
-    for row in _rows(actor, filters, masked):
-        sheet.append(cells.row(sheet, row))
-        count += 1
-        if time.monotonic() > ends:
-            _abandon(sheet)
-            raise ExportTooSlow(limit, count)
-    out = io.BytesIO()
+    try:
+        for row in _rows(actor, filters, masked):
+            sheet.append(cells.row(sheet, row))
+            count += 1
+            if progress is not None and count % PAGE == 0:
+                progress(count)
+    except BaseException:
+        _abandon(sheet)
+        raise
     book.save(out)
-    record = ExportRecord.objects.create(
-        actor=actor, filters=_plain(filters), rows=count, masked=masked, reason=reason[:200]
+    return count
+
+
+# --- the export job, run by the task worker ----------------------------------------------------
+
+
+class StaleFilters(Exception):
+    """The job's filters no longer read as a filter (a category removed since, say)."""
+
+
+def job_filters(job: Any) -> dict[str, Any]:
+    """The filters of the job's list, read again from its query as the list page reads them,
+    in the actor's jurisdiction of now."""
+    from django.http import QueryDict
+
+    from jiefen.disputes.forms import FilterForm
+
+    form = FilterForm(QueryDict(job.query) or None, actor=job.actor)
+    if not form.is_bound:
+        return {}
+    if not form.is_valid():
+        raise StaleFilters
+    return dict(form.cleaned_data)
+
+
+def run_export(job_id: int) -> Any:
+    """Build an ExportJob's workbook into the private storage. Whatever stops it — an error,
+    the task's time limit, the worker stopping — the job ends "failed" with the reason on its
+    page, and the exception goes on to the task worker."""
+    from jiefen.attachments.storage import random_name, upload_storage
+    from jiefen.spreadsheets.models import ExportJob
+
+    exports_expire()
+    job = ExportJob.objects.select_related("actor").get(pk=job_id)
+    if job.status != ExportJob.State.QUEUED:
+        return job
+    job.status = ExportJob.State.RUNNING
+    job.save(update_fields=["status"])
+
+    def record(rows: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(rows=rows)  # audit-exempt: progress counter
+
+    storage = upload_storage()
+    with translation.override(job.language):
+        try:
+            filters = job_filters(job)
+            with tempfile.TemporaryFile() as out:
+                count = write_workbook(
+                    out, actor=job.actor, filters=filters, masked=job.masked, progress=record
+                )
+                size = out.tell()
+                out.seek(0)
+                stored = storage.save(f"exports/{random_name()}", File(out))
+        except StaleFilters:
+            job_failed(job, _("列表的筛选条件已失效（如类别已停用），请回到列表重新筛选后导出。"))
+            return job
+        except TaskStopped as stop:
+            job_failed(job, stop_reason(stop))
+            raise
+        except BaseException:
+            job_failed(job, _("导出因系统错误中断，请重新导出。"))
+            raise
+    try:
+        job.status = ExportJob.State.DONE
+        job.rows = count
+        job.size = size
+        job.stored_name = stored
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "rows", "size", "stored_name", "finished_at"])
+    except BaseException:
+        storage.delete(stored)
+        raise
+    return job
+
+
+def stop_reason(stop: BaseException) -> str:
+    if isinstance(stop, TaskTimedOut):
+        return _(
+            "导出超过 %(minutes)d 分钟的时限，已中止。"
+            "请缩小筛选范围（如按登记日期分段）后分批导出。"
+        ) % {"minutes": max(1, round(stop.seconds / 60))}
+    return _("导出因系统停止服务而中断，请重新导出。")
+
+
+def job_failed(job: Any, reason: str) -> None:
+    """End a job that did not finish: "failed", with the reason its page shows."""
+    from jiefen.spreadsheets.models import ExportJob
+
+    job.refresh_from_db()
+    if not job.running:
+        return
+    job.status = ExportJob.State.FAILED
+    job.failure = reason[:500]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "failure", "finished_at"])
+
+
+def exports_expire(now: datetime | None = None, **_kw: Any) -> int:
+    """Remove the files of exports built more than a day ago (KEEP) and end the jobs that never
+    ran within a day; a sweep hook, and run before every export. Returns the jobs ended."""
+    from jiefen.attachments.storage import upload_storage
+    from jiefen.spreadsheets.models import ExportJob
+
+    cutoff = (now or timezone.now()) - ExportJob.KEEP
+    storage = upload_storage()
+    ended = 0
+    for job in ExportJob.objects.filter(status=ExportJob.State.DONE, finished_at__lt=cutoff):
+        name = job.stored_name
+        job.status = ExportJob.State.EXPIRED
+        job.stored_name = ""
+        job.save(update_fields=["status", "stored_name"])
+        if name:
+            storage.delete(name)
+        ended += 1
+    stuck = ExportJob.objects.filter(
+        status__in=(ExportJob.State.QUEUED, ExportJob.State.RUNNING), created_at__lt=cutoff
     )
-    return out.getvalue(), record
+    for job in stuck.select_related("actor"):
+        with translation.override(job.language):
+            job_failed(job, _("导出未能在一天内完成，请重新导出。"))
+        ended += 1
+    return ended
 
 
-def _plain(filters: dict[str, Any]) -> dict[str, Any]:
+def plain_filters(filters: dict[str, Any]) -> dict[str, Any]:
     """The filters as JSON: keys of objects, dates as ISO text; empty ones left out."""
 
     def one(value: Any) -> Any:

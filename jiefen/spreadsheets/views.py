@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -18,14 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from jiefen.disputes.forms import FilterForm
+from jiefen.attachments.storage import upload_storage
 from jiefen.lib import cells
 from jiefen.lib.errors import DisputeError, errors_to_form
 from jiefen.org.scope import scope_of
 from jiefen.spreadsheets import services
-from jiefen.spreadsheets.exporting import XLSX, ExportTooSlow, export_workbook, template_workbook
+from jiefen.spreadsheets.exporting import XLSX, template_workbook
 from jiefen.spreadsheets.importing import MAX_BYTES, STAFF
-from jiefen.spreadsheets.models import ImportJob
+from jiefen.spreadsheets.models import ExportJob, ImportJob
 
 
 class UploadForm(forms.Form):
@@ -155,65 +155,106 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("spreadsheets:import")
 
 
-def _filters(request: HttpRequest) -> tuple[FilterForm, dict[str, Any] | None]:
-    form = FilterForm(request.GET or None, actor=request.user)
-    if not form.is_bound:
-        return form, {}
-    if not form.is_valid():
-        return form, None
-    return form, form.cleaned_data
+def _list_url(query: str) -> str:
+    return reverse("disputes:list") + ("?" + query if query else "")
 
 
-def _xlsx(data: bytes, masked: bool) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    name = "disputes.xlsx" if masked else "disputes-unmasked.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+def _export_job(request: HttpRequest, pk: int) -> ExportJob:
+    """The exporter's own job; another's answers as one that does not exist."""
+    try:
+        return ExportJob.objects.get(pk=pk, actor=request.user)  # type: ignore[misc]
+    except ExportJob.DoesNotExist:
+        raise Http404 from None
 
 
+def _recent_exports(request: HttpRequest) -> Any:
+    return ExportJob.objects.filter(actor=request.user).order_by("-id")[:20]  # type: ignore[misc]
+
+
+@never_cache
 @login_required
 def export_masked(request: HttpRequest) -> HttpResponse:
-    _form, filters = _filters(request)
-    if filters is None:
-        messages.error(request, _("筛选条件有误，请修改后再导出"))
-        return redirect(reverse("disputes:list") + "?" + request.GET.urlencode())
-    try:
-        data, _record = export_workbook(actor=request.user, filters=filters, masked=True)
-    except ExportTooSlow as slow:
-        messages.error(request, slow.message)
-        return redirect(reverse("disputes:list") + "?" + request.GET.urlencode())
-    return _xlsx(data, masked=True)
+    """GET: the person's recent exports. POST: queue the export of the list the query string
+    selects (masked), and go to its page; the file is built by the task worker."""
+    if request.method == "POST":
+        try:
+            job = services.export_job_start(
+                actor=request.user,
+                query=request.GET,
+                masked=True,
+                language=get_language() or "zh-hans",
+            )
+        except DisputeError as error:
+            messages.error(request, str(error.message))
+            return redirect(_list_url(request.GET.urlencode()))
+        return redirect("spreadsheets:export_job", pk=job.pk)
+    return render(request, "spreadsheets/exports.html", {"recent": _recent_exports(request)})
 
 
 @never_cache
 @login_required
 def export_unmasked(request: HttpRequest) -> HttpResponse:
     """Full names, phones and ID numbers: the permission of a reveal (the disputes are in the
-    actor's jurisdiction — the export reads nothing else) plus a reason, and a record."""
-    _form, filters = _filters(request)
-    if filters is None:
-        messages.error(request, _("筛选条件有误，请修改后再导出"))
-        return redirect(reverse("disputes:list") + "?" + request.GET.urlencode())
+    actor's jurisdiction — the export reads nothing else) plus a reason; each download of the
+    file is recorded."""
     if scope_of(request.user).empty:
         raise Http404
     reason_form = ReasonForm(request.POST or None)
-    too_slow = None
     if request.method == "POST" and reason_form.is_valid():
         try:
-            data, _record = export_workbook(
+            job = services.export_job_start(
                 actor=request.user,
-                filters=filters,
+                query=request.GET,
                 masked=False,
                 reason=reason_form.cleaned_data["reason"],
+                language=get_language() or "zh-hans",
             )
-        except ExportTooSlow as slow:
-            too_slow = slow.message
+        except DisputeError as error:
+            if error.fields:
+                errors_to_form(error, reason_form)
+            else:
+                messages.error(request, str(error.message))
+                return redirect(_list_url(request.GET.urlencode()))
         else:
-            return _xlsx(data, masked=False)
+            return redirect("spreadsheets:export_job", pk=job.pk)
     return render(
         request,
         "spreadsheets/export_unmasked.html",
-        {"form": reason_form, "query": request.GET.urlencode(), "too_slow": too_slow},
+        {"form": reason_form, "query": request.GET.urlencode()},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@never_cache
+@login_required
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """The export's page ("导出"): its state, refreshed while it runs, and the download."""
+    job = _export_job(request, pk)
+    return render(
+        request,
+        "spreadsheets/export_job.html",
+        {
+            "job": job,
+            "allowed": services.export_allowed(request.user, job),
+            "list_url": _list_url(job.query),
+            "recent": _recent_exports(request),
+        },
+    )
+
+
+@never_cache
+@login_required
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The built file, to its owner only, while their jurisdiction still covers what it was
+    when they asked; each download is recorded (ExportRecord naming the job)."""
+    job = _export_job(request, pk)
+    if job.status != ExportJob.State.DONE or not job.stored_name:
+        raise Http404
+    if not services.export_allowed(request.user, job):
+        raise Http404
+    try:
+        handle = upload_storage().open(job.stored_name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    services.export_downloaded(actor=request.user, job=job)
+    return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=XLSX)

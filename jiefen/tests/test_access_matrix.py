@@ -24,6 +24,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -292,6 +293,15 @@ class Land:
         )
         owner = self.people["town_head"] if place == "永安" else self.clerk_dk
         job = ImportJob.objects.create(actor=owner, filename=f"{place}.xlsx", digest="0" * 64)
+        from django.http import QueryDict
+
+        from jiefen.spreadsheets.exporting import run_export
+        from jiefen.spreadsheets.services import export_job_start
+
+        export = export_job_start(
+            actor=owner, query=QueryDict(), masked=False, reason="核对", language="zh-hans"
+        )
+        run_export(export.pk)
         return {
             "dispute": dispute.pk,
             "mediator_request": mediator_request.pk,
@@ -311,6 +321,7 @@ class Land:
             "town_code": town.region.code,
             "criterion": criterion.pk,
             "import": job.pk,
+            "export": export.pk,
             "attachment": attachment.pk,
         }
 
@@ -554,6 +565,8 @@ OBJECTS: dict[str, dict[str, str]] = {
     "spreadsheets:errors": {"pk": "import"},
     "spreadsheets:valid_only": {"pk": "import"},
     "spreadsheets:discard": {"pk": "import"},
+    "spreadsheets:export_job": {"pk": "export"},
+    "spreadsheets:export_download": {"pk": "export"},
     "attachments:list": {"pk": "dispute"},
     "attachments:upload": {"pk": "dispute"},
     "attachments:download": {"pk": "dispute", "attachment": "attachment"},
@@ -669,6 +682,45 @@ def test_pages_show_nothing_outside_the_actors_jurisdiction(land, actor):
             typed = {str(value) for value in query.values()}
             leaked = [s for s in land.leaks(actor, text_of(response)) if s not in typed]
             assert not leaked, f"{actor} GET {name} {query}: {leaked}"
+
+
+@pytest.mark.parametrize("actor", [a for a in ACTORS if a not in ("anonymous", "party")])
+def test_exports_hold_nothing_outside_the_actors_jurisdiction(
+    land, actor, settings, django_capture_on_commit_callbacks
+):
+    """The export is built by a task, not in the page: press it (masked, and unmasked with a
+    reason) with the list's probes, let the task run, and read the downloaded file."""
+    import django_tasks.signals  # noqa: F401 - resets the task backends when TASKS changes
+
+    from jiefen.spreadsheets.models import ExportJob
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    client = land.client(actor)
+    person = land.people[actor]
+    queries: list[dict[str, Any]] = [{}]
+    for probe in (_holder_probes, _region_probes):
+        queries += [probe(land, place) for place in land.foreign(actor)]
+    downloads = 0
+    for query in queries:
+        for name, data in (
+            ("spreadsheets:export", {}),
+            ("spreadsheets:export_unmasked", {"reason": "核对"}),
+        ):
+            before = ExportJob.objects.filter(actor=person).count()
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(reverse(name) + "?" + urlencode(query), data)
+            where = (actor, name, query)
+            assert response.status_code in (302, 404), where
+            if ExportJob.objects.filter(actor=person).count() == before:
+                continue  # refused (no jurisdiction, or filters not valid here): nothing built
+            job = ExportJob.objects.filter(actor=person).latest("id")
+            assert job.status == ExportJob.State.DONE, (*where, job.failure)
+            file = client.get(reverse("spreadsheets:export_download", args=[job.pk]))
+            assert file.status_code == 200, where
+            leaked = land.leaks(actor, text_of(file))
+            assert not leaked, f"{actor} export {name} {query}: {leaked}"
+            downloads += 1
+    assert downloads > 0 or not COVERS[actor]
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -66,3 +66,44 @@ def _immediate_tasks(settings):
     import django_tasks.signals  # noqa: F401 - resets the task backends when TASKS changes
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Export files (and any upload) go to this test's own private storage."""
+    settings.JIEFEN_UPLOAD_ROOT = tmp_path / "uploads"
+    return settings.JIEFEN_UPLOAD_ROOT
+
+
+@pytest.fixture
+def export(client, django_capture_on_commit_callbacks):
+    """Press export as the list page does (masked, or with a reason unmasked) for the list the
+    query selects; the task backend runs the job once the request commits. Returns the answer
+    to the press and the job."""
+    from django.urls import reverse
+
+    from jiefen.spreadsheets.models import ExportJob
+
+    def press(query: str = "", reason: str | None = None):
+        name = "spreadsheets:export" if reason is None else "spreadsheets:export_unmasked"
+        url = reverse(name) + (f"?{query}" if query else "")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {} if reason is None else {"reason": reason})
+        return response, ExportJob.objects.order_by("-id").first()
+
+    return press
+
+
+def download(client, job):
+    from django.urls import reverse
+
+    return client.get(reverse("spreadsheets:export_download", args=[job.pk]))
+
+
+def content_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def sheet_rows(response):
+    book = openpyxl.load_workbook(io.BytesIO(content_of(response)), read_only=True)
+    return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]

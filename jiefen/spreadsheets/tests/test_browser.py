@@ -1,4 +1,4 @@
-"""Importing a village's ledger and exporting the list, on a phone, in Chromium.
+"""Importing a village's ledger, on a phone, in Chromium (the export: test_browser_export.py).
 
 The import runs as a task on the project's task backend (the database queue of `make run`);
 here the worker step runs in the test's own thread while the browser polls, and it waits at each
@@ -21,7 +21,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from jiefen.conftest import sign_in
 from jiefen.disputes.models import Dispute
 from jiefen.spreadsheets import importing
-from jiefen.spreadsheets.importing import COLUMNS, import_file
+from jiefen.spreadsheets.importing import COLUMNS
 from jiefen.spreadsheets.models import ImportJob
 from jiefen.spreadsheets.tests.conftest import row, xlsx
 
@@ -218,23 +218,4 @@ def test_a_file_with_bad_rows_is_refused_until_the_head_chooses_to_import_the_va
     listed = page.inner_text("ul.rows")
     assert "台账第 1 件" in listed and "台账第 4 件" not in listed and "台账第 7 件" not in listed
     assert Dispute.objects.count() == 10
-    assert console_errors == []
-
-
-def test_the_masked_export_from_the_list_shows_no_phone_number_in_full(
-    live_server, phone_page, console_errors, village_clerk
-):
-    assert import_file(village_clerk, ledger(3), "台账.xlsx").imported == 3
-    page = phone_page
-    sign_in(page, live_server, "clerk_fengyi")
-    page.goto(f"{live_server.url}/disputes/")
-
-    name, data = downloaded(page, "text=导出 Excel（已脱敏）")
-    assert name == "disputes.xlsx" and data.startswith(b"PK")
-    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    text = "\n".join(str(cell) for r in rows for cell in r if cell is not None)
-    assert len(rows) == 4
-    assert "138****5678" in text
-    assert "13812345678" not in text and "330681199001011237" not in text
     assert console_errors == []

