@@ -53,6 +53,20 @@ class SealedIntegerField(EncryptedIntegerField):
         return self.get_prep_value(value) if value is not None else value
 
 
+def _fernet() -> Any:
+    """The encrypted fields' own Fernet (FIELD_ENCRYPTION_KEY, with SALT_KEY rotation)."""
+    return SealedCharField().f
+
+
+def seal_bytes(data: bytes) -> bytes:
+    """A whole file encrypted like the fields (an export's workbook kept for its owner)."""
+    return _fernet().encrypt(data)
+
+
+def open_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(token)
+
+
 _SPACES = re.compile(r"[\s\-()（）]")
 _COUNTRY = re.compile(r"^(?:\+86|0086|86)(?=1\d{10}$)")
 

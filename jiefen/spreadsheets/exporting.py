@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
-from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from jiefen.disputes.reads import parties_in_order
 from jiefen.disputes.selectors import dispute_list
 from jiefen.lib import cells
 from jiefen.lib.personal import mask_id, mask_name, mask_phone
+from jiefen.lib.sealed import seal_bytes
 from jiefen.ops.worker import TaskStopped, TaskTimedOut
 from jiefen.spreadsheets.importing import CHANNELS, COLUMNS, OUTCOMES, ROUTES
 
@@ -275,7 +276,9 @@ def run_export(job_id: int) -> Any:
                 )
                 size = out.tell()
                 out.seek(0)
-                stored = storage.save(f"exports/{random_name()}", File(out))
+                # Encrypted at rest like the fields: an unmasked workbook holds every number.
+                sealed = ContentFile(seal_bytes(out.read()))
+                stored = storage.save(f"exports/{random_name()}", sealed)
         except StaleFilters:
             job_failed(job, _("列表的筛选条件已失效（如类别已停用），请回到列表重新筛选后导出。"))
             return job

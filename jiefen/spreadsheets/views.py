@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from jiefen.attachments.storage import upload_storage
 from jiefen.lib import cells
 from jiefen.lib.errors import DisputeError, errors_to_form
+from jiefen.lib.sealed import open_bytes
 from jiefen.org.scope import scope_of
 from jiefen.spreadsheets import services
 from jiefen.spreadsheets.exporting import XLSX, template_workbook
@@ -253,8 +254,11 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
     if not services.export_allowed(request.user, job):
         raise Http404
     try:
-        handle = upload_storage().open(job.stored_name, "rb")
+        with upload_storage().open(job.stored_name, "rb") as handle:
+            content = open_bytes(handle.read())
     except FileNotFoundError:
         raise Http404 from None
     services.export_downloaded(actor=request.user, job=job)
-    return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=XLSX)
+    return FileResponse(
+        io.BytesIO(content), as_attachment=True, filename=job.filename, content_type=XLSX
+    )

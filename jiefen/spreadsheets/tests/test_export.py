@@ -159,6 +159,21 @@ def test_an_unmasked_export_needs_a_reason_and_its_download_is_logged_as_a_revea
     assert {"masked", "reason", "job"} <= set(logged.fields)
 
 
+def test_an_unmasked_workbook_is_kept_encrypted_until_its_owner_downloads_it(
+    client, world, village_clerk, export, _private_files
+):
+    register(world, village_clerk)
+    client.force_login(village_clerk)
+    _pressed, job = export("status=open", reason="法院调取卷宗")
+
+    (kept,) = stored_files(_private_files)
+    raw = kept.read_bytes()
+    assert not raw.startswith(b"PK")  # not a workbook (a zip) on disk
+    assert b"13812345678" not in raw and "张三".encode() not in raw
+    text = " ".join(str(v) for v in sheet_rows(download(client, job))[1])
+    assert "张三，13812345678，330681199001011237" in text
+
+
 def test_an_account_without_jurisdiction_cannot_export_unmasked(client, world, outsider):
     client.force_login(outsider)
 
