@@ -24,6 +24,7 @@ from jiefen.disputes.reads import (
     disputes_after,
     events_of_disputes,
     parties_of_disputes,
+    tables_analysed,
 )
 from jiefen.search.models import KeyKind, SearchEntry, SearchKey
 from jiefen.search.segment import clean, index_tokens
@@ -204,6 +205,7 @@ def index_rebuild(*, batch: int = 1000, progress: Callable[[int, int], None] | N
     """Rewrite the whole index, `batch` disputes per transaction; `progress(done, total)` after
     each batch. Returns how many disputes were indexed."""
     total = dispute_total()  # a command, not a request: it says how far it has come
+    tables_analysed()  # after a bulk load: 35 ms instead of 5 s per 1,000 disputes at 1 M
     with transaction.atomic():
         # Entries of disputes that no longer exist (none are deleted today, but cheaply safe).
         SearchEntry.objects.exclude(dispute_id__in=dispute_ids()).delete()

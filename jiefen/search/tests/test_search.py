@@ -371,6 +371,28 @@ def test_rebuild_restores_the_index(zhang, registered, village_clerk):
     assert _numbers(village_clerk, "包工头") == [zhang.number]
 
 
+def test_rebuild_first_refreshes_the_dispute_tables_statistics_on_postgresql(zhang, registered):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner statistics are PostgreSQL's")
+    with CaptureQueriesContext(connection) as captured:
+        index_rebuild()
+    analysed = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("ANALYZE")]
+    for table in ("disputes_dispute", "disputes_party", "disputes_event", "disputes_session"):
+        assert f'ANALYZE "{table}"' in analysed
+    first_write = next(
+        i for i, q in enumerate(captured.captured_queries) if "search_entry" in q["sql"]
+    )
+    assert (
+        captured.captured_queries.index(
+            next(q for q in captured.captured_queries if q["sql"] == 'ANALYZE "disputes_session"')
+        )
+        < first_write
+    )
+
+
 def test_an_imported_ledger_is_searchable(world, village_clerk):
     from jiefen.spreadsheets.importing import import_file
     from jiefen.spreadsheets.tests.conftest import row, xlsx
