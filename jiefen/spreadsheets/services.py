@@ -1,7 +1,7 @@
 """The writes of the import and export pages: an import job started, retried with its valid
 rows only, or discarded; an export job queued, and its download recorded. The import itself
-(read, check, write) is in importing.py, the export's workbook in exporting.py; both run as
-tasks."""
+(read, check, write) is in the importing package, the export's workbook in exporting.py;
+both run as tasks."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Import and export pages. Thin: the writes are in services.py, the work in importing.py and
-exporting.py."""
+"""Import and export pages. Thin: the writes are in services.py, the work in the importing
+package and exporting.py."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def queued_import(user, n: int = 25) -> tuple[ImportJob, str]:
 
 def stall_at(monkeypatch, row_number: int, before=None) -> None:
     """Rows are written as usual up to `row_number`, which never ends (a file that stalls)."""
-    write = importing.write_row
+    write = importing.writing.write_row
 
     def write_row(actor, parsed, now):
         if parsed.number == row_number:
@@ -88,7 +88,7 @@ def stall_at(monkeypatch, row_number: int, before=None) -> None:
             time.sleep(120)
         return write(actor, parsed, now)
 
-    monkeypatch.setattr(importing, "write_row", write_row)
+    monkeypatch.setattr(importing.writing, "write_row", write_row)
 
 
 def test_an_import_past_its_time_limit_ends_failed_with_the_reason_on_its_page(
@@ -122,7 +122,7 @@ def test_an_import_past_its_time_limit_ends_failed_with_the_reason_on_its_page(
 
 def test_sigterm_lets_a_running_import_finish_within_the_grace(monkeypatch, village_clerk):
     job, task_id = queued_import(village_clerk, n=3)
-    write = importing.write_row
+    write = importing.writing.write_row
     told = []
 
     def write_row(actor, parsed, now):
@@ -130,7 +130,7 @@ def test_sigterm_lets_a_running_import_finish_within_the_grace(monkeypatch, vill
             told.append(os.kill(os.getpid(), signal.SIGTERM))
         return write(actor, parsed, now)
 
-    monkeypatch.setattr(importing, "write_row", write_row)
+    monkeypatch.setattr(importing.writing, "write_row", write_row)
     _other, other_id = queued_import(village_clerk, n=2)
 
     worker = work(grace=30)
@@ -172,7 +172,7 @@ def test_an_import_that_breaks_on_an_error_ends_failed_not_checking(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing, "write_row", broken)
+    monkeypatch.setattr(importing.writing, "write_row", broken)
 
     work()
 

@@ -71,7 +71,7 @@ def work_the_queue(page, monkeypatch) -> list[int]:
     """One pass of the task worker over the queue. At every progress record the worker waits
     until the page's bar shows it; returns the values the page showed between 0 and 100."""
     shown = []
-    run = importing.import_file
+    run = importing.jobs.import_file
     # Handlers of held requests run only while the test thread is inside a Playwright call.
     page.route("**/progress.json", lambda route: route.continue_())
 
@@ -87,7 +87,7 @@ def work_the_queue(page, monkeypatch) -> list[int]:
 
         return run(*args, progress=record, **kwargs)
 
-    monkeypatch.setattr(importing, "import_file", import_file_watched)
+    monkeypatch.setattr(importing.jobs, "import_file", import_file_watched)
     Worker(
         queue_names=["default"],
         interval=0,
@@ -98,7 +98,7 @@ def work_the_queue(page, monkeypatch) -> list[int]:
         worker_id="browser-test",
         excluded_queue_names=[],
     ).run()
-    monkeypatch.setattr(importing, "import_file", run)
+    monkeypatch.setattr(importing.jobs, "import_file", run)
     return shown
 
 
