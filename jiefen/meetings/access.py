@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from jiefen.lib.errors import NotFound
 from jiefen.meetings.models import Circular, Meeting
 from jiefen.org.scope import scope_of
+from jiefen.regions.models import Level, Region
 
 
 def meetings_for(actor: Any) -> Any:
@@ -53,3 +54,16 @@ def circular_for(actor: Any, pk: Any) -> Circular:
         )
     except (Circular.DoesNotExist, TypeError, ValueError):
         raise NotFound(_("通报不存在或不在您的管辖范围内")) from None
+
+
+def screening_region_for(actor: Any, code: Any) -> Region:
+    """The town or wider region `code` whose screening returns the actor follows, if it lies in
+    the actor's jurisdiction; NotFound otherwise, as for a code that does not exist."""
+    try:
+        return (
+            scope_of(actor)
+            .filter(Region.objects.filter(level__lte=Level.TOWN), "code")
+            .get(code=int(code))
+        )
+    except (Region.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("区划不存在或不在您的管辖范围内")) from None

@@ -23,6 +23,7 @@ from jiefen.lib import cells
 from jiefen.lib.errors import DisputeError, errors_to_form
 from jiefen.org.scope import scope_of
 from jiefen.spreadsheets import services
+from jiefen.spreadsheets.access import import_job_for
 from jiefen.spreadsheets.exporting import XLSX, ExportTooSlow, export_workbook, template_workbook
 from jiefen.spreadsheets.importing import MAX_BYTES, STAFF
 from jiefen.spreadsheets.models import ImportJob
@@ -51,10 +52,7 @@ def _may_import(user: Any) -> bool:
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
     """The importer's own job; another's answers as one that does not exist."""
-    try:
-        return ImportJob.objects.get(pk=pk, actor=request.user)  # type: ignore[misc]
-    except ImportJob.DoesNotExist:
-        raise Http404 from None
+    return import_job_for(request.user, pk)
 
 
 @never_cache

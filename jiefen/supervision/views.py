@@ -420,12 +420,9 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def campaign_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
-    found = _campaign_or_404(request, pk)
     try:
-        row = CampaignItem.objects.select_related("dispute__region", "owner", "leader").get(
-            pk=item, campaign=found
-        )
-    except CampaignItem.DoesNotExist:
+        found, row = access.campaign_item_for(request.user, pk, item)
+    except (Campaign.DoesNotExist, CampaignItem.DoesNotExist):
         raise Http404 from None
 
     owners = _staff_over(row.dispute)
