@@ -14,15 +14,15 @@ from django.views.decorators.http import require_POST
 from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.meetings import access
 from jiefen.meetings import circulars as circular_services
+from jiefen.meetings.circular_forms import (
+    CircularForm,
+)
 from jiefen.meetings.exports import (
     UNIT_KEYS,
     circular_comparison,
     circular_rows,
     circular_summary,
     circular_title,
-)
-from jiefen.meetings.forms import (
-    CircularForm,
 )
 from jiefen.meetings.models import (
     Circular,

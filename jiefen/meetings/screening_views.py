@@ -16,7 +16,7 @@ from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.lib.errors import errors_to_form as _attach
 from jiefen.meetings import access
 from jiefen.meetings import screening as screening_services
-from jiefen.meetings.forms import (
+from jiefen.meetings.screening_forms import (
     FindingFormSet,
     ReturnForm,
 )
