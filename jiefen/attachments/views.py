@@ -23,9 +23,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.attachments import services
+from jiefen.attachments.access import attachment_for
 from jiefen.attachments.forms import UploadForm, WithdrawForm
 from jiefen.attachments.kinds import KINDS
-from jiefen.attachments.selectors import attachment_for, panel_for
+from jiefen.attachments.selectors import panel_for
 from jiefen.attachments.storage import max_bytes, upload_storage
 from jiefen.disputes.access import dispute_for
 from jiefen.disputes.models import Dispute

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiefen.evaluation import selectors, services
+from jiefen.evaluation import access, selectors, services
 from jiefen.evaluation.forms import AssessmentForm, BudgetForm, ReportForm
-from jiefen.evaluation.models import Criterion, CriterionKind, ManualIndicator, Rating
+from jiefen.evaluation.models import CriterionKind, ManualIndicator, Rating
 from jiefen.evaluation.targets import describe, targets_for
 from jiefen.metrics.indicators import INDICATORS
 from jiefen.org.scope import body_for
@@ -147,12 +147,7 @@ def town(request: HttpRequest, code: int, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def assess(request: HttpRequest, code: int, year: int, criterion: int) -> HttpResponse:
-    region = selectors.town_for(request.user, code)
-    scheme = selectors.scheme_for(region, year)
-    try:
-        item = Criterion.objects.get(pk=criterion, scheme=scheme)
-    except Criterion.DoesNotExist:
-        raise Http404 from None
+    region, item = access.criterion_for(request.user, code, year, criterion)
     form = AssessmentForm(request.POST, prefix=f"c{item.pk}")
     if form.is_valid():
         try:

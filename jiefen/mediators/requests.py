@@ -21,7 +21,8 @@ from jiefen.calendars.services import calendar_current
 from jiefen.disputes.access import roles_by_body
 from jiefen.disputes.models import OPEN_STATUSES, Dispute
 from jiefen.disputes.services import dispute_lock, event_append
-from jiefen.lib.errors import Forbidden, Invalid, NotFound
+from jiefen.lib.errors import Forbidden, Invalid
+from jiefen.mediators.access import request_for
 from jiefen.mediators.events import (
     MEDIATOR_ANSWERED,
     MEDIATOR_REQUEST_RAISED,
@@ -128,21 +129,6 @@ def _pick(pk: Any) -> Mediator | None:
         return Mediator.objects.filter(pk=int(pk), active=True).first()
     except (TypeError, ValueError):
         return None
-
-
-def request_for(actor: Any, pk: Any) -> MediatorRequest:
-    """The request if the actor may answer it: staff of the holding body while it waits there,
-    its head once it rose; NotFound otherwise, like a missing one."""
-    try:
-        request = MediatorRequest.objects.select_related("dispute").get(pk=int(pk))
-    except (MediatorRequest.DoesNotExist, TypeError, ValueError):
-        raise NotFound(_("申请不存在或不在您的管辖范围内")) from None
-    if actor.is_superuser:
-        return request
-    roles = roles_by_body(actor).get(request.body_id, set())
-    if not roles:
-        raise NotFound(_("申请不存在或不在您的管辖范围内"))
-    return request
 
 
 def mediator_request_answer(

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from jiefen.disputes.access import dispute_for
 from jiefen.lib.errors import DisputeError, NotFound
+from jiefen.mediators.access import request_for
 from jiefen.mediators.models import Assignment, Mediator, RequestKind
 from jiefen.mediators.requests import (
     mediator_request_answer,
     mediator_request_make,
-    request_for,
     requests_waiting,
 )
 from jiefen.mediators.selectors import mediator_figures, mediators_for, proposal_for, queue_of

@@ -12,16 +12,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiefen.lib.errors import DisputeError, NotFound
+from jiefen.meetings import access
 from jiefen.meetings import circulars as circular_services
+from jiefen.meetings.circular_forms import (
+    CircularForm,
+)
 from jiefen.meetings.exports import (
     UNIT_KEYS,
     circular_comparison,
     circular_rows,
     circular_summary,
     circular_title,
-)
-from jiefen.meetings.forms import (
-    CircularForm,
 )
 from jiefen.meetings.models import (
     Circular,
@@ -45,7 +46,7 @@ def circular_list(request: HttpRequest) -> HttpResponse:
         request,
         "meetings/circulars.html",
         {
-            "circulars": list(circular_services.circulars_for(request.user)[:60]),
+            "circulars": list(access.circulars_for(request.user)[:60]),
             "generate": generate,
         },
     )
@@ -72,7 +73,7 @@ def circular_generate(request: HttpRequest) -> HttpResponse:
 
 def _get_circular(request: HttpRequest, pk: int) -> Circular:
     try:
-        return circular_services.circular_for(request.user, pk)
+        return access.circular_for(request.user, pk)
     except NotFound:
         raise Http404 from None
 

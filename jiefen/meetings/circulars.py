@@ -20,19 +20,18 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.models import Category
-from jiefen.lib.errors import Invalid, NotFound
+from jiefen.lib.errors import Invalid
 from jiefen.meetings.models import Cadence, Circular
 from jiefen.meetings.services import may_manage
 from jiefen.meetings.stats import longest_open, transfer_counts
 from jiefen.metrics import selectors as metrics
 from jiefen.metrics.periods import Period
 from jiefen.org.models import Body, BodyKind
-from jiefen.org.scope import scope_of
 from jiefen.regions.models import Region
 
 FIGURES_VERSION = 1
@@ -51,25 +50,6 @@ TOTAL_KEYS = (
     "open",
     "mass",
 )
-
-
-def circulars_for(actor: Any) -> QuerySet[Circular]:
-    return (
-        scope_of(actor)
-        .filter(Circular.objects.select_related("body"), "region_code")
-        .defer("docx", "xlsx", "figures")
-    )
-
-
-def circular_for(actor: Any, pk: Any) -> Circular:
-    try:
-        return (
-            scope_of(actor)
-            .filter(Circular.objects.select_related("body"), "region_code")
-            .get(pk=int(pk))
-        )
-    except (Circular.DoesNotExist, TypeError, ValueError):
-        raise NotFound(_("通报不存在或不在您的管辖范围内")) from None
 
 
 def _period_json(period: Period) -> dict[str, str]:

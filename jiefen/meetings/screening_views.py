@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiefen.lib.errors import DisputeError
+from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.lib.errors import errors_to_form as _attach
+from jiefen.meetings import access
 from jiefen.meetings import screening as screening_services
-from jiefen.meetings.forms import (
+from jiefen.meetings.screening_forms import (
     FindingFormSet,
     ReturnForm,
 )
@@ -142,13 +143,13 @@ def _watched_regions(user: Any) -> list[Region]:
 @login_required
 def screening_status(request: HttpRequest) -> HttpResponse:
     regions = _watched_regions(request.user)
-    scope = scope_of(request.user)
     code = request.GET.get("region")
     region = None
     if code and code.isdigit():
-        region = Region.objects.filter(code=int(code), level__lte=Level.TOWN).first()
-        if region is None or not scope.contains(region.code):
-            raise Http404
+        try:
+            region = access.screening_region_for(request.user, code)
+        except NotFound:
+            raise Http404 from None
     if region is None:
         if not regions:
             return render(request, "meetings/screening_status.html", {"regions": []})

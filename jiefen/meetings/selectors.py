@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from jiefen.disputes.access import disputes_for
 from jiefen.meetings import services
+from jiefen.meetings.access import meetings_for
 from jiefen.meetings.models import Meeting
 from jiefen.org.models import Body, Membership
 from jiefen.org.scope import scope_of
@@ -68,7 +69,7 @@ def meeting_filter(actor: Any, params: Any) -> MeetingFilter:
 
 
 def meetings_listed(actor: Any, chosen: MeetingFilter, *, since: date) -> list[Meeting]:
-    qs = services.meetings_for(actor).filter(date__gte=since)
+    qs = meetings_for(actor).filter(date__gte=since)
     if chosen.bodies:
         qs = qs.filter(body__in=[b.pk for b in chosen.bodies])
     if chosen.kind:

@@ -23,8 +23,9 @@ from jiefen.calendars.services import calendar_current
 from jiefen.disputes import services as dispute_services
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.reads import dispute_latest_event
-from jiefen.lib.errors import Errors, Forbidden, IllegalMove, Invalid, NotFound
+from jiefen.lib.errors import Errors, Forbidden, IllegalMove, Invalid
 from jiefen.meetings import integration
+from jiefen.meetings.access import meeting_for
 from jiefen.meetings.agenda import agenda_build
 from jiefen.meetings.models import (
     Attendance,
@@ -41,14 +42,11 @@ from jiefen.meetings.schedule import next_meeting_date, series_dates
 from jiefen.meetings.screening import screening_reminders
 from jiefen.ops.batches import write_batch
 from jiefen.org.models import Body, BodyKind, Membership, Role
-from jiefen.org.scope import scope_of
 from jiefen.regions.models import code_span
 
 __all__ = [
     "decision_record",
-    "meeting_for",
     "meeting_record",
-    "meetings_for",
     "meetings_generate",
     "meetings_sweep",
     "next_meeting_date",
@@ -78,30 +76,6 @@ def may_manage(actor: Any, body: Body) -> bool:
 def _require_manager(actor: Any, body: Body) -> None:
     if not may_manage(actor, body):
         raise Forbidden(_("只有%(body)s的负责人或工作人员可以操作") % {"body": body.name})
-
-
-# --- reads ------------------------------------------------------------------------------------
-
-
-def meetings_for(actor: Any) -> Any:
-    """Meetings of bodies inside the actor's jurisdiction."""
-    return scope_of(actor).filter(
-        Meeting.objects.select_related("body", "body__region"), "body__region_code"
-    )
-
-
-def meeting_for(actor: Any, pk: Any, *, for_update: bool = False) -> Meeting:
-    """The meeting `pk` if it lies in the actor's jurisdiction; NotFound otherwise."""
-    try:
-        pk = int(pk)
-        if for_update:
-            # Visible first, then locked alone: locking through the jurisdiction's join would
-            # lock the body row too.
-            meetings_for(actor).values_list("pk", flat=True).get(pk=pk)
-            Meeting.objects.select_for_update().values_list("pk", flat=True).get(pk=pk)
-        return meetings_for(actor).get(pk=pk)
-    except (Meeting.DoesNotExist, TypeError, ValueError):
-        raise NotFound(_("会议不存在或不在您的管辖范围内")) from None
 
 
 # --- schedules --------------------------------------------------------------------------------

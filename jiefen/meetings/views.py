@@ -21,7 +21,7 @@ from jiefen.accounts.models import User
 from jiefen.disputes.access import dispute_by_number, disputes_for
 from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.lib.errors import errors_to_form as _attach
-from jiefen.meetings import selectors, services
+from jiefen.meetings import access, selectors, services
 from jiefen.meetings.agenda import SECTION_LABELS, SECTIONS, agenda_dispute_ids, meeting_title
 from jiefen.meetings.exports import (
     agenda_docx,
@@ -134,7 +134,7 @@ def series_edit(request: HttpRequest, body: int) -> HttpResponse:
 
 def _get_meeting(request: HttpRequest, pk: int) -> Meeting:
     try:
-        return services.meeting_for(request.user, pk)
+        return access.meeting_for(request.user, pk)
     except NotFound:
         raise Http404 from None
 

@@ -7,48 +7,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.utils.translation import gettext as _
 
 from jiefen.disputes.access import roles_by_body
-from jiefen.lib.errors import NotFound
 from jiefen.org.models import Body, Role
-from jiefen.org.scope import scope_of
-from jiefen.receptions.models import BookingStatus, ReceptionBooking, ReceptionDay, ReceptionSlot
+from jiefen.receptions.models import BookingStatus, ReceptionDay, ReceptionSlot
 
 PUBLISHING_ROLES = frozenset({Role.LEADER, Role.HEAD, Role.CLERK})
 RECEIVING_ROLES = frozenset({Role.LEADER, Role.HEAD})
 BOOK_AHEAD_DAYS = 60
-
-
-def days_for(actor: Any) -> QuerySet[ReceptionDay]:
-    return scope_of(actor).filter(
-        ReceptionDay.objects.select_related("body", "leader"), "region_code"
-    )
-
-
-def day_for(actor: Any, pk: Any) -> ReceptionDay:
-    try:
-        return days_for(actor).get(pk=int(pk))
-    except (ReceptionDay.DoesNotExist, TypeError, ValueError):
-        raise NotFound(_("接访安排不存在或不在您的管辖范围内")) from None
-
-
-def bookings_for(actor: Any) -> QuerySet[ReceptionBooking]:
-    """Bookings of reception days inside the actor's jurisdiction."""
-    return scope_of(actor).filter(ReceptionBooking.objects.all(), "slot__day__region_code")
-
-
-def booking_for(actor: Any, pk: Any) -> ReceptionBooking:
-    """The booking `pk` with its slot, day, body and region, if the actor may see its day;
-    NotFound otherwise — the same answer as for a booking that does not exist."""
-    try:
-        return (
-            bookings_for(actor)
-            .select_related("slot__day__body__region", "slot__day__leader")
-            .get(pk=int(pk))
-        )
-    except (ReceptionBooking.DoesNotExist, TypeError, ValueError):
-        raise NotFound(_("预约不存在或不在您的管辖范围内")) from None
 
 
 def public_days(today: date, region_code: int | None = None) -> QuerySet[ReceptionDay]:

@@ -27,6 +27,7 @@ from jiefen.lib.personal import valid_phone
 from jiefen.lib.text import text_check
 from jiefen.org.models import Body, BodyKind, Membership
 from jiefen.org.scope import scope_of
+from jiefen.receptions.access import bookings_for, day_for
 from jiefen.receptions.models import (
     BookingStatus,
     ReceptionBooking,
@@ -34,13 +35,7 @@ from jiefen.receptions.models import (
     ReceptionKind,
     ReceptionSlot,
 )
-from jiefen.receptions.selectors import (
-    PUBLISHING_ROLES,
-    RECEIVING_ROLES,
-    bookings_for,
-    day_for,
-    may_receive,
-)
+from jiefen.receptions.selectors import PUBLISHING_ROLES, RECEIVING_ROLES, may_receive
 from jiefen.regions.models import code_span
 
 RECEPTION = "reception"  # the event action of a recorded reception

@@ -28,7 +28,7 @@ from jiefen.lib.errors import DisputeError, NotFound
 from jiefen.lib.errors import errors_to_form as _attach
 from jiefen.org.models import Body, BodyKind
 from jiefen.org.scope import scope_of
-from jiefen.receptions import selectors, services
+from jiefen.receptions import access, selectors, services
 from jiefen.receptions.forms import (
     BookForm,
     DayForm,
@@ -115,7 +115,7 @@ def reception_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("已发布接访日"))
                 return redirect("receptions:day", pk=day.pk)
     days = list(
-        selectors.days_for(request.user)
+        access.days_for(request.user)
         .filter(date__gte=today - timedelta(days=14))
         .order_by("date", "starts_at")[:100]
     )
@@ -129,14 +129,14 @@ def reception_list(request: HttpRequest) -> HttpResponse:
 
 def _get_day(request: HttpRequest, pk: int) -> ReceptionDay:
     try:
-        return selectors.day_for(request.user, pk)
+        return access.day_for(request.user, pk)
     except NotFound:
         raise Http404 from None
 
 
 def _get_booking(request: HttpRequest, pk: int) -> ReceptionBooking:
     try:
-        return selectors.booking_for(request.user, pk)
+        return access.booking_for(request.user, pk)
     except NotFound:
         raise Http404 from None
 

@@ -24,6 +24,7 @@ from jiefen.lib.errors import DisputeError, errors_to_form
 from jiefen.lib.sealed import open_bytes
 from jiefen.org.scope import scope_of
 from jiefen.spreadsheets import services
+from jiefen.spreadsheets.access import export_job_for, import_job_for
 from jiefen.spreadsheets.exporting import XLSX, template_workbook
 from jiefen.spreadsheets.importing import MAX_BYTES, STAFF
 from jiefen.spreadsheets.models import ExportJob, ImportJob
@@ -52,10 +53,7 @@ def _may_import(user: Any) -> bool:
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
     """The importer's own job; another's answers as one that does not exist."""
-    try:
-        return ImportJob.objects.get(pk=pk, actor=request.user)  # type: ignore[misc]
-    except ImportJob.DoesNotExist:
-        raise Http404 from None
+    return import_job_for(request.user, pk)
 
 
 @never_cache
@@ -162,10 +160,7 @@ def _list_url(query: str) -> str:
 
 def _export_job(request: HttpRequest, pk: int) -> ExportJob:
     """The exporter's own job; another's answers as one that does not exist."""
-    try:
-        return ExportJob.objects.get(pk=pk, actor=request.user)  # type: ignore[misc]
-    except ExportJob.DoesNotExist:
-        raise Http404 from None
+    return export_job_for(request.user, pk)
 
 
 def _recent_exports(request: HttpRequest) -> Any:

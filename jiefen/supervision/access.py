@@ -27,7 +27,13 @@ from jiefen.regions.models import Level, code_span
 
 if TYPE_CHECKING:
     from jiefen.accounts.models import User
-    from jiefen.supervision.models import Extension, LeaderOwnership, SupervisionOrder
+    from jiefen.supervision.models import (
+        Campaign,
+        CampaignItem,
+        Extension,
+        LeaderOwnership,
+        SupervisionOrder,
+    )
 
 STAFF = frozenset({Role.CLERK, Role.MEDIATOR, Role.HEAD})
 ISSUERS = frozenset({Role.HEAD, Role.SUPERVISOR})
@@ -271,3 +277,28 @@ def extension_for(actor: Any, pk: Any) -> Extension:
         )
     except (Extension.DoesNotExist, TypeError, ValueError):
         raise NotFound(_("延期申请不存在或不在您的管辖范围内")) from None
+
+
+def campaigns_for(actor: Any) -> QuerySet[Campaign]:
+    """Campaigns whose region lies in the actor's jurisdiction."""
+    from jiefen.org.scope import scope_of
+    from jiefen.supervision.models import Campaign
+
+    return scope_of(actor).filter(Campaign.objects.select_related("region"), "region__code")
+
+
+def campaign_for(actor: Any, pk: Any) -> Campaign:
+    """The campaign if its region lies in the actor's jurisdiction; DoesNotExist otherwise."""
+    return campaigns_for(actor).get(pk=int(pk))
+
+
+def campaign_item_for(actor: Any, campaign_pk: Any, pk: Any) -> tuple[Campaign, CampaignItem]:
+    """The campaign and its item `pk`, if the campaign's region lies in the actor's
+    jurisdiction; DoesNotExist otherwise — the same for another campaign's item."""
+    from jiefen.supervision.models import CampaignItem
+
+    campaign = campaign_for(actor, campaign_pk)
+    item = CampaignItem.objects.select_related("dispute__region", "owner", "leader").get(
+        pk=pk, campaign=campaign
+    )
+    return campaign, item

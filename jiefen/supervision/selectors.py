@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -284,15 +284,6 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
 
 # ---------------------------------------------------------------------------------------------
 # Campaigns
-
-
-def campaigns_for(actor: Any) -> QuerySet[Campaign]:
-    return scope_of(actor).filter(Campaign.objects.select_related("region"), "region__code")
-
-
-def campaign_for(actor: Any, pk: Any) -> Campaign:
-    """The campaign if its region lies in the actor's jurisdiction; DoesNotExist otherwise."""
-    return campaigns_for(actor).get(pk=int(pk))
 
 
 def campaign_regions(actor: Any) -> list[Region]:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jiefen.disputes.access import dispute_for
 from jiefen.lib.errors import DisputeError, NotFound
-from jiefen.supervision import selectors, services
+from jiefen.supervision import access, selectors, services
 from jiefen.supervision.forms import (
     AnswerForm,
     CampaignForm,
@@ -359,7 +359,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
         request,
         "supervision/campaigns.html",
         {
-            "campaigns": selectors.campaigns_for(request.user)[:100],
+            "campaigns": access.campaigns_for(request.user)[:100],
             "form": form if regions else None,
         },
         # A form sent back to be corrected: its problems in the page's error summary.
@@ -383,7 +383,7 @@ def campaign_rules(campaign: Campaign) -> list[str]:
 
 def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
     try:
-        return selectors.campaign_for(request.user, pk)
+        return access.campaign_for(request.user, pk)
     except Campaign.DoesNotExist:
         raise Http404 from None
 
@@ -420,14 +420,10 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def campaign_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
-    found = _campaign_or_404(request, pk)
     try:
-        row = CampaignItem.objects.select_related("dispute__region", "owner", "leader").get(
-            pk=item, campaign=found
-        )
-    except CampaignItem.DoesNotExist:
+        found, row = access.campaign_item_for(request.user, pk, item)
+    except (Campaign.DoesNotExist, CampaignItem.DoesNotExist):
         raise Http404 from None
-    from jiefen.supervision import access
 
     owners = _staff_over(row.dispute)
     leaders = list(access.leaders_for(row.dispute)[:100])

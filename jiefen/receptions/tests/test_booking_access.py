@@ -1,4 +1,4 @@
-"""Staff reach a reception booking only through selectors.booking_for: a booking of a day in
+"""Staff reach a reception booking only through access.booking_for: a booking of a day in
 another jurisdiction is answered exactly as one that does not exist, and is never read."""
 
 import pytest
@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jiefen.lib.errors import NotFound
+from jiefen.receptions.access import booking_for
 from jiefen.receptions.models import BookingStatus, ReceptionBooking
-from jiefen.receptions.selectors import booking_for
 from jiefen.receptions.services import reception_book
 from jiefen.receptions.tests.conftest import at
 from jiefen.receptions.tests.test_receptions import matter, publish
