@@ -73,6 +73,10 @@ def main() -> None:
         takes.objects.bulk_create(  # audit-exempt: benchmark data
             [takes(mediator_id=m.pk, category_id=labour.pk) for m in made[::2]], batch_size=2000
         )
+        if connection.vendor == "postgresql":  # fresh statistics after a bulk load, as autovacuum
+            with connection.cursor() as cursor:  # would give them (it may be off or not yet run)
+                for model in (Mediator, through, takes):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     clerk = User.objects.get(username="clerk")
     group = Body.objects.get(region_id=330681109008, kind=BodyKind.VILLAGE_GROUP)
     dispute = Dispute.objects.filter(title="压测：拖欠工资", holder=group).order_by(
