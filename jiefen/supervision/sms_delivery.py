@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jiefen.lib import sealed
+from jiefen.lib.days import day_start
 from jiefen.lib.personal import mask_phone
 from jiefen.supervision.models import Notification, SmsMessage, SmsStatus
 from jiefen.supervision.sms import SmsError, provider_name, refusal, sms_provider, sms_settings
@@ -89,10 +90,6 @@ def _params(message: SmsMessage) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def _day_start(now: datetime) -> datetime:
-    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def _error_text(error: BaseException, conf: Mapping[str, Any]) -> str:
     """What to keep of an error: its code and words, never a credential."""
     text = str(error) if isinstance(error, SmsError) else f"{type(error).__name__}: {error}"
@@ -137,7 +134,7 @@ def sms_send(message_id: int, *, now: datetime | None = None) -> str:
     cap = int(conf["daily_cap"])
     sent_today = SmsMessage.objects.filter(
         phone_digest=message.phone_digest,
-        sent_at__gte=_day_start(now),
+        sent_at__gte=day_start(timezone.localdate(now)),
         status__in=(SmsStatus.SENT, SmsStatus.DELIVERED),
     ).count()
     if sent_today >= cap:

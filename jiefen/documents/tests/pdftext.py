@@ -101,3 +101,19 @@ def poppler_text(pdf: bytes, *, layout: bool = False) -> str:
         pytest.skip("pdftotext not installed (poppler-utils)")
     command = ["pdftotext", *(["-layout"] if layout else []), "-", "-"]
     return subprocess.run(command, input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def fonts_or_skip() -> None:
+    """Skip a test that needs the PDF fallback chain's fonts where they are missing; where
+    .ci/run installed them and set JIEFEN_REQUIRE_FONTS, a missing font fails instead."""
+    import os
+
+    import pytest
+
+    from jiefen.documents.pdf import REQUIRED_FONTS, embedded
+
+    missing = [path for path in REQUIRED_FONTS if not os.path.isfile(path)]
+    if missing or not embedded():
+        if os.environ.get("JIEFEN_REQUIRE_FONTS"):
+            pytest.fail(f"fonts required for the PDF fallback chain are missing: {missing}")
+        pytest.skip(f"fonts missing: {missing}")

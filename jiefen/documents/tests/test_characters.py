@@ -2,15 +2,12 @@
 Extension A), emoji — come out of every PDF whole: printed from an embedded font that has them
 and read back as the same characters. A character no font has is refused by name."""
 
-import os
-
 import pytest
 from django.urls import reverse
 
 from jiefen.disputes.models import Party
 from jiefen.documents import services
-from jiefen.documents.pdf import REQUIRED_FONTS, embedded
-from jiefen.documents.tests.pdftext import poppler_text
+from jiefen.documents.tests.pdftext import fonts_or_skip, poppler_text
 from jiefen.documents.tests.test_documents import KINDS, docx_text
 
 RARE = {"applicant": "𠮷田㐂子😀", "respondent": "王小明👍"}
@@ -30,12 +27,7 @@ def rare(complete):
 
 @pytest.fixture(autouse=True)
 def _fonts():
-    missing = [path for path in REQUIRED_FONTS if not os.path.isfile(path)]
-    if missing or not embedded():
-        # .ci/run installs them and sets JIEFEN_REQUIRE_FONTS: there a skip is a failure.
-        if os.environ.get("JIEFEN_REQUIRE_FONTS"):
-            pytest.fail(f"fonts required for the PDF fallback chain are missing: {missing}")
-        pytest.skip(f"fonts missing: {missing}")
+    fonts_or_skip()
 
 
 @pytest.mark.parametrize("kind", KINDS)

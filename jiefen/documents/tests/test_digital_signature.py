@@ -6,7 +6,6 @@ chain. Without a certificate the PDF is unsigned and the documents panel says so
 import hashlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,8 +19,7 @@ from jiefen.audit.models import Record
 from jiefen.demo.signing import CA, CERT, KEY, ORGANISATION, demo_signing_certificates
 from jiefen.disputes.models import Party
 from jiefen.documents import services, signing
-from jiefen.documents.pdf import REQUIRED_FONTS, embedded
-from jiefen.documents.tests.pdftext import fonts_of, poppler_text
+from jiefen.documents.tests.pdftext import fonts_of, fonts_or_skip, poppler_text
 from jiefen.documents.tests.test_characters import RARE
 
 
@@ -173,11 +171,7 @@ def test_the_other_documents_are_not_signed(signed, complete, town_head):
 
 
 def test_the_signed_pdf_still_embeds_its_fonts_and_reads_back(signed, complete, town_head):
-    missing = [path for path in REQUIRED_FONTS if not os.path.isfile(path)]
-    if missing or not embedded():
-        if os.environ.get("JIEFEN_REQUIRE_FONTS"):
-            pytest.fail(f"fonts required for the PDF fallback chain are missing: {missing}")
-        pytest.skip(f"fonts missing: {missing}")
+    fonts_or_skip()
     for party in complete.parties.all():
         Party.objects.filter(pk=party.pk).update(name=RARE[party.side])
     data = agreement_pdf(complete, town_head)
