@@ -26,7 +26,9 @@ from jiefen.disputes.models import Party
 from jiefen.lib.errors import Invalid
 from jiefen.lib.personal import mask_phone
 from jiefen.lib.sealed import normalise
-from jiefen.supervision.sms import refusal, sms_provider
+from jiefen.supervision.models import SmsStatus
+from jiefen.supervision.sms import refusal
+from jiefen.supervision.sms_delivery import sms_queue_to_party
 
 CODE_TTL = 10 * 60
 CODE_TRIES = 5
@@ -75,7 +77,10 @@ def code_send(*, party: Party, purpose: str, text: str) -> Sent:
     if refused:
         raise Invalid(refused)
     cache.set(_key(party, purpose), {"digest": _digest(code), "tries": 0}, CODE_TTL)
-    sms_provider().send(phone=phone, text=body, kind="party_code", params={"code": code})
+    message = sms_queue_to_party(party=party, kind="party_code", text=body, params={"code": code})
+    if message is None or message.status == SmsStatus.CAPPED:
+        cache.delete(_key(party, purpose))
+        raise Invalid(_("今天发送到该号码的短信已达上限，请明天再试或联系调解组织"))
     return Sent(phone_masked=mask_phone(phone), minutes=CODE_TTL // 60)
 
 

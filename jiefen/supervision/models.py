@@ -114,17 +114,30 @@ class SmsStatus(models.TextChoices):
 
 
 class SmsMessage(models.Model):
-    """One text message carrying a notification to a member of staff, and how its sending
-    went (sms_delivery.py). The number is sealed like parties' numbers, with its keyed digest
+    """One text message, to a member of staff (a notification) or to a party, and how its
+    sending went (sms_delivery.py). The number is sealed like parties' numbers, with its keyed digest
     (the daily cap counts by it) and a masked form to show; the words, sealed too, are the
     notification's, already scrubbed of numbers."""
 
+    # A text to a member of staff carries a notification; a text to a party (a one-time code,
+    # a session reminder) carries the party and a key that makes it go once.
     notification = models.OneToOneField(
         Notification,
         on_delete=models.CASCADE,
         related_name="sms",
         verbose_name=_("通知"),
+        null=True,
+        blank=True,
     )
+    party = models.ForeignKey(
+        "disputes.Party",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("当事人"),
+        null=True,
+        blank=True,
+    )
+    once_key = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
     phone = SealedCharField(_("手机号码"), max_length=30)
     phone_digest = models.CharField(max_length=64, editable=False)
     phone_masked = models.CharField(_("手机号码"), max_length=30)

@@ -68,6 +68,38 @@ def sms_queue(
     return message
 
 
+def sms_queue_to_party(
+    *, party: Any, kind: str, text: str, params: Mapping[str, str], once_key: str | None = None
+) -> SmsMessage | None:
+    """A text to a party's phone on file, recorded and sent at once like a notification's,
+    with the same checks, cap and retries. With `once_key`, a second call with the same key
+    sends nothing and returns the first message. None when the party has no phone."""
+    phone = sealed.normalise(party.phone or "")
+    if not phone:
+        return None
+    now = timezone.now()
+    fields = {
+        "party": party,
+        "phone": phone,
+        "phone_digest": sealed.digest(phone),
+        "phone_masked": mask_phone(phone),
+        "kind": kind,
+        "text": text[:500],
+        "params": json.dumps(dict(params), ensure_ascii=False),
+        "queued_at": now,
+        "next_attempt_at": now,
+        "updated_at": now,
+    }
+    if once_key is None:
+        message, created = SmsMessage.objects.create(**fields), True
+    else:
+        message, created = SmsMessage.objects.get_or_create(once_key=once_key, defaults=fields)
+    if created:
+        sms_send(message.pk, now=now)
+        message.refresh_from_db()
+    return message
+
+
 def sms_send_later(message_id: int, at: datetime | None = None) -> None:
     """Ask the worker to send the message (at `at`, where the backend can wait). Failing to
     enqueue loses nothing: the sweep sends whatever is due."""

@@ -81,3 +81,15 @@ def test_li_si_without_a_phone_gets_a_clear_refusal(filed):
     li_si = dispute.parties.get(name="李四")
     with pytest.raises(Invalid, match="手机号码"):
         codes.code_send(party=li_si, purpose=SIGN_IN, text="验证码{code}")
+
+
+def test_the_code_to_wang_wu_is_a_recorded_text_with_his_number_masked(filed, outbox):
+    from jiefen.supervision.models import SmsMessage
+
+    dispute, _code = filed
+    wang_wu = dispute.parties.get(name="王五")
+    codes.code_send(party=wang_wu, purpose=SIGN_IN, text="验证码{code}")
+    message = SmsMessage.objects.get(party=wang_wu)
+    assert message.status == "sent"
+    assert message.phone_masked != "13900001111"
+    assert message.notification is None
