@@ -294,6 +294,14 @@ SECTIONS = (
         ("kind", "status", "queued_at", "sent_at"),
     ),
     Section(
+        "party_sms",
+        _lazy("发给当事人的短信"),
+        "supervision.SmsMessage",
+        "party",
+        ("kind", "status", "queued_at", "sent_at"),
+        by_party=True,
+    ),
+    Section(
         "supervision_orders",
         _lazy("督办"),
         "supervision.SupervisionOrder",

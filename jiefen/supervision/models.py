@@ -115,9 +115,8 @@ class SmsStatus(models.TextChoices):
 
 class SmsMessage(models.Model):
     """One text message, to a member of staff (a notification) or to a party, and how its
-    sending went (sms_delivery.py). The number is sealed like parties' numbers, with its keyed digest
-    (the daily cap counts by it) and a masked form to show; the words, sealed too, are the
-    notification's, already scrubbed of numbers."""
+    sending went (sms_delivery.py). The number is sealed like parties' numbers, with its keyed
+    digest (the daily cap counts by it) and a masked form to show; the words are sealed too."""
 
     # A text to a member of staff carries a notification; a text to a party (a one-time code,
     # a session reminder) carries the party and a key that makes it go once.
