@@ -109,6 +109,7 @@ class SmsStatus(models.TextChoices):
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
     DELIVERED = "delivered", _("已送达")
+    UNDELIVERED = "undelivered", _("未送达")
     CAPPED = "capped", _("超过每日条数")
     REFUSED = "refused", _("内容不合规")
 
@@ -148,7 +149,7 @@ class SmsMessage(models.Model):
     template = models.CharField(_("模板"), max_length=64, blank=True, default="")
     provider_message_id = models.CharField(_("服务商消息编号"), max_length=100, blank=True)
     status = models.CharField(
-        _("状态"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED
+        _("状态"), max_length=12, choices=SmsStatus.choices, default=SmsStatus.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.CharField(_("最近错误"), max_length=200, blank=True, default="")
@@ -157,6 +158,7 @@ class SmsMessage(models.Model):
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     send_claim = models.CharField(max_length=32, blank=True, default="", editable=False)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    # When the provider's delivery report came (delivered or not: the status says which).
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"))
 
@@ -173,6 +175,12 @@ class SmsMessage(models.Model):
             ),
             # The daily cap: what went to one number since midnight.
             models.Index(fields=["phone_digest", "sent_at"], name="sms_phone_day"),
+            # A delivery report finds its message by the provider's id.
+            models.Index(
+                fields=["provider", "provider_message_id"],
+                name="sms_provider_id",
+                condition=~Q(provider_message_id=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from jiefen.lib import sealed
@@ -164,12 +165,8 @@ def sms_send(message_id: int, *, now: datetime | None = None) -> str:
         log.warning("SMS %s to %s refused: %s", message.pk, message.phone_masked, reason)
         return finish(SmsStatus.REFUSED, last_error=reason)
     cap = int(conf["daily_cap"])
-    sent_today = SmsMessage.objects.filter(
-        phone_digest=message.phone_digest,
-        sent_at__gte=day_start(timezone.localdate(now)),
-        status__in=(SmsStatus.SENT, SmsStatus.DELIVERED),
-    ).count()
-    if sent_today >= cap:
+    sent_today = _reserve(message, token, cap, now)
+    if sent_today is not None:
         reason = f"daily cap reached: {sent_today} sent today, the cap is {cap}"
         log.warning("SMS %s to %s not sent: %s", message.pk, message.phone_masked, reason)
         return finish(SmsStatus.CAPPED, last_error=reason)
@@ -196,6 +193,7 @@ def sms_send(message_id: int, *, now: datetime | None = None) -> str:
         )
         status = finish(
             SmsStatus.FAILED,
+            sent_at=None,
             last_error=error_text,
             next_attempt_at=due,
             provider=provider_name(provider),
@@ -212,6 +210,39 @@ def sms_send(message_id: int, *, now: datetime | None = None) -> str:
         template=template,
         provider_message_id=str(provider_id or "")[:100],
     )
+
+
+def _number_lock(phone_digest: str) -> None:
+    """Serialise, until the end of the transaction, the senders to one number. On SQLite the
+    transaction's IMMEDIATE start already holds the one write lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(phone_digest[:15], 16)])
+
+
+def _reserve(message: SmsMessage, token: str, cap: int, now: datetime) -> int | None:
+    """Count what went, or is going, to the number today and, under the cap, reserve this
+    message's place in the count (its sent_at, cleared again if the attempt fails); both under
+    the number's lock, so two workers texting one number at the same instant cannot both pass
+    the cap's last place. Returns the count when the cap is reached, None when reserved."""
+    with transaction.atomic():
+        _number_lock(message.phone_digest)
+        sent_today = (
+            SmsMessage.objects.filter(
+                phone_digest=message.phone_digest, sent_at__gte=day_start(timezone.localdate(now))
+            )
+            .filter(
+                Q(status__in=(SmsStatus.SENT, SmsStatus.DELIVERED, SmsStatus.UNDELIVERED))
+                | (Q(status__in=WAITING) & ~Q(send_claim=""))
+            )
+            .exclude(pk=message.pk)
+            .count()
+        )
+        if sent_today >= cap:
+            return sent_today
+        # audit-exempt: delivery bookkeeping (the reserved place under the cap)
+        SmsMessage.objects.filter(pk=message.pk, send_claim=token).update(sent_at=now)
+    return None
 
 
 def sms_retry_due(*, now: datetime | None = None, batch: int = 500) -> int:

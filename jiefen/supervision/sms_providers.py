@@ -6,8 +6,9 @@ loads them.
 Both send a registered template, never free text: the message kind picks the template id
 (JIEFEN_SMS["templates"]), its parameters fill the template — by name for Aliyun
 (TemplateParam, a JSON object), in order for Tencent (TemplateParamSet). A kind without a
-template, or a provider without its keys, fails without retry (the operator's to fix); a
-provider's refusal or a network fault raises SmsError, and the message is tried again later.
+template, a provider without its keys, or a refusal sending again cannot cure (a bad number,
+an unapproved template or sign name: `aliyun_permanent`, `tencent_permanent`) fails without
+retry; flow control, the provider's own faults and the network are tried again later.
 
 JIEFEN_SMS["endpoint"] ("host[:port]", or "http://host:port" for a plain-HTTP stand-in)
 replaces the vendor's endpoint; the tests point it at a local server that checks each request
@@ -27,6 +28,33 @@ from jiefen.supervision.sms import SmsError, sms_settings
 ALIYUN_ENDPOINT = "dysmsapi.aliyuncs.com"
 TENCENT_ENDPOINT = "sms.tencentcloudapi.com"
 TENCENT_REGION = "ap-guangzhou"
+
+
+# Provider codes that sending again cannot cure: a bad or blocked number, a template or sign
+# name not approved, wrong parameters, the content, the account's balance. Everything else —
+# flow control, the provider's own faults, the network, a rejected key or signature (a clock
+# off by minutes, or keys being rotated) — is tried again later.
+ALIYUN_TEMPORARY = frozenset({"isv.BUSINESS_LIMIT_CONTROL"})
+TENCENT_PERMANENT_PREFIXES = (
+    "InvalidParameter",
+    "MissingParameter",
+    "UnsupportedOperation",
+    "FailedOperation.PhoneNumberInBlacklist",
+    "FailedOperation.Signature",
+    "FailedOperation.Template",
+    "FailedOperation.InsufficientBalance",
+    "FailedOperation.ContainSensitiveWord",
+)
+
+
+def aliyun_permanent(code: str) -> bool:
+    """isv.* are the caller's (a bad number, template, sign name, parameter, account) except
+    flow control; isp.* are Aliyun's own faults and the rest are about keys: tried again."""
+    return code.startswith("isv.") and code not in ALIYUN_TEMPORARY
+
+
+def tencent_permanent(code: str) -> bool:
+    return code.startswith(TENCENT_PERMANENT_PREFIXES)
 
 
 def _endpoint(value: str, default: str) -> tuple[str, str]:
@@ -91,13 +119,16 @@ class AliyunSmsProvider(_Templated):
         except UnretryableException:  # the network: refused, reset, timed out
             raise SmsError("network", "no answer from the gateway") from None
         except TeaException as error:  # an HTTP error answered by the gateway
-            raise SmsError(str(error.code or "error"), str(error.message or "")[:120]) from None
+            code = str(error.code or "error")
+            message = str(error.message or "")[:120]
+            raise SmsError(code, message, retry=not aliyun_permanent(code)) from None
         except Exception as error:  # the network: refused, reset, timed out
             raise SmsError("network", type(error).__name__) from None
         body: Any = response.body
         if body is None or body.code != "OK":
-            code = getattr(body, "code", None) or "error"
-            raise SmsError(str(code), str(getattr(body, "message", "") or "")[:120])
+            code = str(getattr(body, "code", None) or "error")
+            message = str(getattr(body, "message", "") or "")[:120]
+            raise SmsError(code, message, retry=not aliyun_permanent(code))
         return str(body.biz_id or "")
 
 
@@ -140,7 +171,8 @@ class TencentSmsProvider(_Templated):
             code = str(error.get_code() or "error")
             if code == "ClientNetworkError":
                 raise SmsError("network", "no answer from the gateway") from None
-            raise SmsError(code, str(error.get_message() or "")[:120]) from None
+            message = str(error.get_message() or "")[:120]
+            raise SmsError(code, message, retry=not tencent_permanent(code)) from None
         except Exception as error:  # the network: refused, reset, timed out
             raise SmsError("network", type(error).__name__) from None
         statuses = response.SendStatusSet or []
@@ -148,5 +180,7 @@ class TencentSmsProvider(_Templated):
             raise SmsError("error", "no send status in the answer")
         status = statuses[0]
         if status.Code != "Ok":
-            raise SmsError(str(status.Code or "error"), str(status.Message or "")[:120])
+            code = str(status.Code or "error")
+            message = str(status.Message or "")[:120]
+            raise SmsError(code, message, retry=not tencent_permanent(code))
         return str(status.SerialNo or "")

@@ -21,4 +21,5 @@ urlpatterns = [
     path("ownerships/<int:ownership>/extend/", views.ownership_extend, name="ownership_extend"),
     path("ownerships/<int:ownership>/sign-off/", views.ownership_sign_off, name="sign_off"),
     path("extensions/<int:extension>/decide/", views.extension_decide, name="extension_decide"),
+    path("sms/receipts/<str:provider>/<str:token>/", views.sms_receipt, name="sms_receipt"),
 ]

@@ -8,16 +8,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from jiefen.disputes.access import dispute_for
 from jiefen.lib.errors import DisputeError, NotFound
-from jiefen.supervision import access, selectors, services
+from jiefen.supervision import access, selectors, services, sms_receipts
 from jiefen.supervision.forms import (
     AnswerForm,
     CampaignForm,
@@ -468,3 +469,14 @@ def _staff_over(dispute: Any) -> list[Any]:
         .distinct()
         .order_by("full_name", "username")[:100]
     )
+
+
+@csrf_exempt
+@require_POST
+def sms_receipt(request: HttpRequest, provider: str, token: str) -> HttpResponse:
+    """A provider's delivery reports (sms_receipts.py): no session, the address's token."""
+    if provider not in sms_receipts.PROVIDERS or not sms_receipts.token_valid(token):
+        raise Http404
+    reports = sms_receipts.reports_read(provider, request.body)
+    sms_receipts.reports_apply(provider, reports)
+    return JsonResponse(sms_receipts.ANSWERS[provider], json_dumps_params={"ensure_ascii": False})

@@ -298,3 +298,117 @@ def test_administrators_see_the_messages_masked(client, settings, world, clerk_w
     detail = client.get(f"/admin/supervision/smsmessage/{sms.pk}/change/").content.decode()
     assert "139****1111" in detail and PHONE not in detail
     assert client.post(f"/admin/supervision/smsmessage/{sms.pk}/delete/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("vendor", "code"),
+    [
+        ("aliyun", "isv.MOBILE_NUMBER_ILLEGAL"),
+        ("aliyun", "isv.SMS_TEMPLATE_ILLEGAL"),
+        ("tencent", "FailedOperation.PhoneNumberInBlacklist"),
+        ("tencent", "FailedOperation.TemplateIncorrectOrUnapproved"),
+    ],
+)
+def test_a_refusal_sending_again_cannot_cure_is_given_up_at_once(
+    settings, world, clerk_with_phone, vendor, code
+):
+    with StandIn(vendor) as stand_in:
+        gateway(settings, vendor, stand_in)
+        stand_in.answers.append(code)
+        _dispute, sms = urge(world, clerk_with_phone)
+        assert sms_retry_due(now=timezone.now() + timedelta(days=1)) == 0
+    sms.refresh_from_db()
+    assert (sms.status, sms.attempts, sms.next_attempt_at) == (SmsStatus.FAILED, 1, None)
+    assert sms.last_error.startswith(code)
+    assert len(stand_in.seen) == 1
+
+
+def test_a_text_in_flight_to_the_number_holds_its_place_under_the_cap(
+    settings, world, clerk_with_phone
+):
+    """Two senders to one number at the same instant: the first has claimed its text and is
+    talking to the provider when the second counts; the second must see the first's place."""
+    settings.JIEFEN_SMS = {"daily_cap": 1}
+    first = urge(world, clerk_with_phone, key="1")[1]
+    # As if the first were still on its way: claimed, its place reserved, not yet answered.
+    SmsMessage.objects.filter(pk=first.pk).update(
+        status=SmsStatus.QUEUED, send_claim="in-flight", provider_message_id=""
+    )
+    second = urge(world, clerk_with_phone, key="2")[1]
+    assert second.status == SmsStatus.CAPPED
+
+
+def test_a_failed_attempt_gives_its_place_under_the_cap_back(settings, world, clerk_with_phone):
+    settings.JIEFEN_SMS = {"daily_cap": 1}
+    gateway(settings, "aliyun", None, daily_cap=1, max_attempts=1)  # nothing listens on port 9
+    failed = urge(world, clerk_with_phone, key="1")[1]
+    assert failed.status == SmsStatus.FAILED and failed.sent_at is None
+    settings.JIEFEN_SMS_PROVIDER = "outbox"
+    settings.JIEFEN_SMS = {"daily_cap": 1}
+    assert urge(world, clerk_with_phone, key="2")[1].status == SmsStatus.SENT
+
+
+@pytest.mark.parametrize("vendor", ["aliyun", "tencent"])
+def test_a_delivery_report_marks_the_text_delivered_or_undelivered(
+    client, settings, world, clerk_with_phone, vendor
+):
+    with StandIn(vendor) as stand_in:
+        gateway(settings, vendor, stand_in, receipt_token="r3ceipt-t0ken-long-and-random")
+        reached = urge(world, clerk_with_phone, key="1")[1]
+        lost = urge(world, clerk_with_phone, key="2")[1]
+    assert reached.provider_message_id  # the stand-in answers one id: give each its own
+    SmsMessage.objects.filter(pk=lost.pk).update(provider_message_id="900619746936498441^0")
+    lost.refresh_from_db()
+    if vendor == "aliyun":
+        body = [
+            {
+                "biz_id": reached.provider_message_id,
+                "success": True,
+                "err_code": "DELIVERED",
+                "report_time": "2026-03-09 10:00:05",
+            },
+            {
+                "biz_id": lost.provider_message_id,
+                "success": False,
+                "err_code": "MK:0001",
+                "report_time": "2026-03-09 10:00:06",
+            },
+        ]
+        answer = {"code": 0, "msg": "成功"}
+    else:
+        body = [
+            {
+                "sid": reached.provider_message_id,
+                "report_status": "SUCCESS",
+                "errmsg": "DELIVRD",
+                "user_receive_time": "2026-03-09 10:00:05",
+            },
+            {
+                "sid": lost.provider_message_id,
+                "report_status": "FAIL",
+                "errmsg": "MK:0001",
+                "user_receive_time": "2026-03-09 10:00:06",
+            },
+        ]
+        answer = {"result": 0, "errmsg": "OK"}
+    url = f"/supervision/sms/receipts/{vendor}/r3ceipt-t0ken-long-and-random/"
+    response = client.post(url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 200 and response.json() == answer
+    reached.refresh_from_db()
+    lost.refresh_from_db()
+    assert reached.status == SmsStatus.DELIVERED and reached.delivered_at is not None
+    assert lost.status == SmsStatus.UNDELIVERED and lost.last_error == "undelivered: MK:0001"
+    # The same report again changes nothing; a wrong token finds no such address.
+    client.post(url, json.dumps(body), content_type="application/json")
+    lost.refresh_from_db()
+    assert lost.status == SmsStatus.UNDELIVERED
+    wrong = f"/supervision/sms/receipts/{vendor}/guess/"
+    assert client.post(wrong, json.dumps(body), content_type="application/json").status_code == 404
+
+
+def test_without_a_receipt_token_the_report_address_does_not_exist(client, settings):
+    settings.JIEFEN_SMS = {}
+    response = client.post(
+        "/supervision/sms/receipts/aliyun/x/", "[]", content_type="application/json"
+    )
+    assert response.status_code == 404
