@@ -11,8 +11,9 @@ warm, median / p95 in milliseconds, with the number of SQL queries, for the demo
 Side by side, in the same run: the list's former text filter (number prefix OR title LIKE OR
 description LIKE, the first 51 ids newest first, the query the list ran before the index) for
 the rare word, timed as a query beside the search's own selector (dispute_list with q).
-Then the time the index adds to one registration (rewriting one dispute's index rows, as the
-event follower does in the registration's transaction) and the index's size on disk. It
+Then the time the index adds to a registration (registrations through the service with the
+index's event follower and without it, alternating, each rolled back), the time a later move
+takes to rewrite one dispute's index rows, and the index's size on disk. It
 asserts that no COUNT over the dispute table runs.
 
     make setup && .venv/bin/jiefen demo && .venv/bin/jiefen search rebuild
@@ -55,6 +56,71 @@ def _timed(call: Callable[[], Any], repeat: int) -> list[float]:
         call()
         times.append((time.perf_counter() - began) * 1000)
     return times
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _registrations(count: int) -> tuple[list[float], list[float]]:
+    """`count` registrations by the village clerk with the index's event follower and
+    `count` without it, alternating (so the machine's load falls on both alike), each in a
+    transaction rolled back: the database is left as it was."""
+    from django.db import transaction
+
+    from jiefen.accounts.models import User
+    from jiefen.disputes.models import Category
+    from jiefen.disputes.services import (
+        EVENT_FOLLOWERS,
+        DisputeInput,
+        PartyInput,
+        dispute_register,
+    )
+    from jiefen.org.models import Body, BodyKind
+    from jiefen.search.index import index_follow
+
+    body = Body.objects.get(kind=BodyKind.VILLAGE_GROUP, region_id=330681109008)
+    category = Category.objects.get(key="neighbourhood")
+
+    def register(n: int) -> float:
+        data = DisputeInput(
+            body=body,
+            category=category,
+            channel="walk_in",
+            region=body.region,
+            title="相邻通行纠纷",
+            description=(
+                f"基准测试登记第 {n} 件：村民王某与邻居李某因宅基地边界发生争执，王某称李某"
+                "新建围墙占用其宅基地约半米，双方多次协商未果，村调解小组到场查看。"
+            ),
+            people_involved=2,
+            parties=[
+                PartyInput(side="applicant", name="张三丰", phone="13812345678"),
+                PartyInput(side="respondent", name="李四"),
+            ],
+        )
+        actor = User.objects.get(username="clerk")
+        began = time.perf_counter()
+        try:
+            with transaction.atomic():
+                dispute_register(actor=actor, data=data)
+                elapsed = (time.perf_counter() - began) * 1000
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        return elapsed
+
+    at = EVENT_FOLLOWERS.index(index_follow)
+    register(0)
+    with_index, without_index = [], []
+    for n in range(count):
+        with_index.append(register(n))
+        EVENT_FOLLOWERS.remove(index_follow)
+        try:
+            without_index.append(register(n))
+        finally:
+            EVENT_FOLLOWERS.insert(at, index_follow)
+    return with_index, without_index
 
 
 def _queries() -> dict[str, str]:
@@ -101,6 +167,7 @@ def _queries() -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--registrations", type=int, default=40)
     args = parser.parse_args()
 
     import django
@@ -176,6 +243,7 @@ def main() -> None:
                 dispute_index(pk)
 
     per_registration = [t / len(ids) for t in _timed(reindex, 5)]
+    with_index, without_index = _registrations(args.registrations)
     sizes = index_size()
     load = os.getloadavg()
 
@@ -195,8 +263,11 @@ def main() -> None:
     for username, scanned, searched in like:
         print(f"| {username} | {scanned} | {searched} |")
     print()
+    print(f"index rows of one dispute rewritten (a later move's cost): {_ms(per_registration)} ms")
     print(
-        f"index rows of one dispute rewritten (added to a registration): {_ms(per_registration)} ms"
+        f"registration through services.dispute_register, median / p95 ms: with the index "
+        f"{_ms(with_index)}, without {_ms(without_index)}; the index adds "
+        f"{statistics.median(with_index) - statistics.median(without_index):.1f} ms"
     )
     total = sum(sizes.values())
     print(

@@ -373,6 +373,8 @@ JIEFEN_SMS = {
     "retry_seconds": int(os.environ.get("JIEFEN_SMS_RETRY_SECONDS", "60")),
     "timeout_seconds": int(os.environ.get("JIEFEN_SMS_TIMEOUT_SECONDS", "10")),
     "param_limit": int(os.environ.get("JIEFEN_SMS_PARAM_LIMIT", "20")),
+    # The secret part of the address providers push delivery reports to (sms_receipts.py).
+    "receipt_token": os.environ.get("JIEFEN_SMS_RECEIPT_TOKEN", ""),
 }
 JIEFEN_SITE_URL = os.environ.get("JIEFEN_SITE_URL", "")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
