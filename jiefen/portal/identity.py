@@ -21,6 +21,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from jiefen.disputes.models import Dispute, Party
+from jiefen.disputes.reads import parties_of
 
 PARTY_COOKIE = "jiefen_party"
 PARTY_SALT = "jiefen.portal.party"
@@ -69,7 +70,7 @@ def current_party(request: HttpRequest, dispute: Dispute) -> Party | None:
     found = remembered(request)
     if found is None or found[0] != dispute.pk:
         return None
-    party = Party.objects.filter(pk=found[1], dispute_id=dispute.pk).first()
+    party = parties_of(dispute, pk=found[1]).first()
     if party is None or party.anonymised_at is not None or not party.phone_digest:
         return None
     if not hmac.compare_digest(_proof(party), found[2]):
