@@ -249,3 +249,11 @@ def test_the_panel_costs_nothing_without_an_agreement(world, village_clerk):
             Context({"dispute": d, "request": request})
         )
     assert len(queries) == 0 and 'id="court"' not in html
+
+
+def test_the_page_reads_in_english(client, settings, agreed, village_clerk):
+    client.force_login(village_clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("courts:application", args=[agreed.pk])).content.decode()
+    assert "Judicial confirmation application" in html
+    assert "Identity document of" in html and "Send to the court and record as applied" in html
