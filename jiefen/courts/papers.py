@@ -233,6 +233,22 @@ def concatenate(parts: list[bytes], *, title: str, author: str) -> bytes:
     return out.getvalue()
 
 
+def pages_only(data: bytes) -> bytes:
+    """An uploaded PDF's pages without what could act when the court opens the bundle: the
+    pages' annotations (links, form fields, actions) and their additional actions."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for key in ("/Annots", "/AA"):
+            if key in page:
+                del page[key]
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def readable_pdf(data: bytes) -> int | None:
     """Pages of an uploaded PDF that pypdf can open and copy (not encrypted), else None."""
     from pypdf import PdfReader

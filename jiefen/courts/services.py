@@ -473,7 +473,10 @@ def _make(state: State, *, actor: Any, court: str, reason: str, at: datetime) ->
             "side": party.get_side_display(),
             "name": party.name,
         }
-        pdf = data if row.kind == kinds.PDF.key else papers.image_page(data, caption)
+        if row.kind == kinds.PDF.key:
+            pdf = papers.pages_only(data)
+        else:
+            pdf = papers.image_page(data, caption)
         identity_pages.append((party, pdf))
     agreement_pages = papers.page_count(signed.data)
     materials = [

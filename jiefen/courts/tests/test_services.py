@@ -445,3 +445,21 @@ def test_anonymisation_erases_the_identity_documents(agreed, zhangsan, village_c
     assert not IdentityDocument.objects.exists()
     event = Event.objects.filter(dispute=agreed, action="anonymise").get()
     assert event.params["replaced"]["courts.identitydocument"]["rows"] == 1
+
+
+def test_an_uploaded_pdf_brings_no_links_or_actions_into_the_bundle(
+    agreed, zhangsan, lisi, village_clerk
+):
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import Link
+
+    writer = PdfWriter()
+    writer.append(io.BytesIO(pdf(1)))
+    writer.add_annotation(0, Link(rect=(50, 50, 200, 80), url="https://example.invalid/"))
+    out = io.BytesIO()
+    writer.write(out)
+    services.identity_upload_by_party(party=zhangsan, upload=upload("id.png", png()))
+    services.identity_upload_by_party(party=lisi, upload=upload("id.pdf", out.getvalue()))
+    made = services.bundle_make(actor=village_clerk, dispute_id=agreed.pk, court="法院", reason="x")
+    last = PdfReader(io.BytesIO(made.bundle)).pages[-1]
+    assert "ID card page 1" in last.extract_text() and "/Annots" not in last
