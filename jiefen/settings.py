@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "jiefen.metrics",
     "jiefen.evaluation",
     "jiefen.documents",
+    "jiefen.courts",
     "jiefen.spreadsheets",
     "jiefen.audit",
     "jiefen.privacy",
@@ -279,6 +280,13 @@ def _signing(environ: Any, var: Path) -> dict[str, Any] | None:
 
 
 JIEFEN_SIGNING = _signing(os.environ, VAR_DIR)
+
+# Judicial confirmation (jiefen.courts): the court interface's class by dotted path (the default
+# writes each application into a folder of JIEFEN_COURT_OUTBOX for the court's clerk to collect),
+# and the court offered (else the basic people's court of the dispute's county).
+JIEFEN_COURT_GATEWAY = os.environ.get("JIEFEN_COURT_GATEWAY", "jiefen.courts.gateway.FolderGateway")
+JIEFEN_COURT_OUTBOX = Path(os.environ.get("JIEFEN_COURT_OUTBOX", VAR_DIR / "court-outbox"))
+JIEFEN_COURT_NAME = os.environ.get("JIEFEN_COURT_NAME", "")
 
 
 LANGUAGE_CODE = "zh-hans"

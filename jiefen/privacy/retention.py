@@ -12,6 +12,8 @@ today, five by default — loses what identifies its parties:
   escalation requests and answers, ratings' comments, reception bookings — keeps its words with
   the parties' names replaced by their labels and long digit runs (phone, ID, bank numbers)
   masked;
+* the basic facts the documents keep about each party, and the identity documents they gave
+  for judicial confirmation (rows and sealed files), are erased;
 * everything the statistics read is untouched: category, region, dates, status, outcome,
   satisfaction, amounts, people involved, stays, event actions, states and parameters, and
   the rollups. Reveal records (who saw what, when, why) hold no value and are kept.
@@ -133,6 +135,12 @@ def dispute_anonymise(dispute: Dispute, *, now: datetime, closed_before: date) -
     erased = party_details_erase(party_ids=[party.pk for party in waiting])
     if erased:
         replaced["documents.partydetail"] = {"fields": ["*"], "rows": erased}
+    # The identity documents the parties gave for the court (judicial confirmation).
+    from jiefen.courts.services import identity_documents_erase
+
+    erased = identity_documents_erase(party_ids=[party.pk for party in waiting])
+    if erased:
+        replaced["courts.identitydocument"] = {"fields": ["*"], "rows": erased}
     event_append(
         dispute=dispute,
         at=now,

@@ -215,6 +215,21 @@ SECTIONS = (
         ("applied_on", "court", "result", "result_on"),
     ),
     Section(
+        "court_identity_documents",
+        _lazy("司法确认身份证明材料（仅元数据）"),
+        "courts.IdentityDocument",
+        "party",
+        ("kind", "size", "sha256", "uploaded_at"),
+        by_party=True,
+    ),
+    Section(
+        "court_submissions",
+        _lazy("司法确认申请提交记录"),
+        "courts.CourtSubmission",
+        "dispute",
+        ("court", "sent_at", "reference", "bundle_sha256"),
+    ),
+    Section(
         "escalation_requests",
         _lazy("上移申请"),
         "portal.EscalationRequest",

@@ -402,6 +402,10 @@ PUBLIC = {
     "portal:review",
     "portal:forget",
     "portal:mediator_request",
+    # The party's identity document for judicial confirmation: only as the proved party of the
+    # followed dispute (portal.identity), never another party's (jiefen/courts/tests).
+    "courts_public:upload",
+    "courts_public:identity",
     "receptions:public",
     "receptions:public_book",
     "open311:discovery",
@@ -558,6 +562,12 @@ OBJECTS: dict[str, dict[str, str]] = {
     "documents:confirmation": {"pk": "dispute", "step": "=apply"},
     "documents:download": {"pk": "dispute", "kind": "=agreement", "fmt": "=docx"},
     "documents:acceptance_with_code": {"pk": "dispute", "fmt": "=docx"},
+    "courts:application": {"pk": "dispute"},
+    "courts:upload": {"pk": "dispute", "party": "party"},
+    "courts:identity": {"pk": "dispute", "party": "party"},
+    "courts:bundle": {"pk": "dispute"},
+    "courts:agreement": {"pk": "dispute"},
+    "courts:send": {"pk": "dispute"},
     "evaluation:town": {"code": "town_code", "year": "=2026"},
     "evaluation:assess": {"code": "town_code", "year": "=2026", "criterion": "criterion"},
     "evaluation:report_save": {"body": "body", "key": "=campaign-coverage"},
