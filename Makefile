@@ -3,15 +3,22 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 JIEFEN := $(BIN)/jiefen
+PORT ?= 8000
 MO := $(patsubst %.po,%.mo,$(wildcard jiefen/locale/*/LC_MESSAGES/django.po))
 
 .PHONY: run test lint setup demo messages bench clean
 
-run: setup demo
+# Serves within seconds: the divisions, bodies and accounts first, then the demo's disputes in
+# the background (`jiefen demo --finish`, short batches, a banner on every page until done;
+# an interrupted load resumes at the next `make run`).
+run: setup
+	$(JIEFEN) demo --background
 	$(JIEFEN) sweep --schedule
+	$(JIEFEN) demo --finish & loader=$$!; \
 	$(JIEFEN) db_worker --no-reload --interval 2 & worker=$$!; \
-	trap 'kill $$worker' EXIT INT TERM; \
-	$(JIEFEN) runserver 127.0.0.1:8000 --noreload
+	trap 'kill $$loader $$worker 2>/dev/null' EXIT INT TERM; \
+	($(JIEFEN) meetings schedule >/dev/null &); \
+	$(JIEFEN) runserver 127.0.0.1:$(PORT) --noreload
 
 test: $(BIN)/.dev $(MO)
 	$(BIN)/ruff check jiefen bench

@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jiefen.supervision.context.bell",
+                "jiefen.demo.context.demo_loading",
                 "jiefen.org.context.nav",
             ],
             "builtins": ["jiefen.ui"],

@@ -77,9 +77,14 @@ def dispute_get(pk: int, *, related: Iterable[str] = ()) -> Dispute:
     return Dispute.objects.select_related(*related).get(pk=pk)
 
 
-def disputes_after(last: int, *, size: int, fields: Iterable[str] = ()) -> list[Dispute]:
-    """The next `size` disputes by id after `last` (a batch job's keyset walk)."""
+def disputes_after(
+    last: int, *, size: int, fields: Iterable[str] = (), through: int | None = None
+) -> list[Dispute]:
+    """The next `size` disputes by id after `last` (a batch job's keyset walk), up to the id
+    `through` if given."""
     qs = Dispute.objects.filter(pk__gt=last).order_by("pk")
+    if through is not None:
+        qs = qs.filter(pk__lte=through)
     fields = tuple(fields)
     return list((qs.only(*fields) if fields else qs)[:size])
 
