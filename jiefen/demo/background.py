@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from django.utils import timezone
 
 from jiefen.demo.agreements import agreement_items_fill
 from jiefen.demo.models import DemoLoad
-from jiefen.demo.synthetic.case import TABLES, _Adapt, _Rows, check_columns
+from jiefen.demo.synthetic.case import EVENT, TABLES, _Adapt, _Rows, check_columns
 from jiefen.demo.synthetic.loader import (
     DEMO_COUNT,
     DEMO_SEED,
@@ -45,10 +46,11 @@ from jiefen.demo.synthetic.loader import (
     _Plan,
     _reset_sequences,
     _store,
+    _to_json,
     years_back,
 )
 from jiefen.demo.synthetic.world import _load_world
-from jiefen.disputes.models import Dispute, NumberCounter
+from jiefen.disputes.models import Dispute, NumberCounter, Session
 from jiefen.disputes.reads import disputes_exist
 from jiefen.metrics.rollups import rollups_add
 from jiefen.org.models import Body, BodyKind
@@ -120,10 +122,14 @@ def _reserve_disputes(last: int) -> None:
 
 
 def load_plan(
-    count: int = DEMO_COUNT, seed: int = DEMO_SEED, batch: int = BATCH
+    count: int = DEMO_COUNT,
+    seed: int = DEMO_SEED,
+    batch: int = BATCH,
+    now: datetime | None = None,
 ) -> DemoLoad | None:
-    """The plan of the demo's disputes, made once. None when there is nothing to load: no
-    disputes asked for, disputes there already (from elsewhere), or no village group."""
+    """The plan of the demo's disputes, made once: two years of them up to `now` (default:
+    this moment). None when there is nothing to load: no disputes asked for, disputes there
+    already (from elsewhere), or no village group."""
     found = DemoLoad.objects.first()
     if found is not None:
         return found
@@ -132,7 +138,7 @@ def load_plan(
     if not Body.objects.filter(kind=BodyKind.VILLAGE_GROUP, active=True).exists():
         return None
     check_columns()
-    now = timezone.now().replace(microsecond=0)
+    now = (now or timezone.now()).replace(microsecond=0)
     today = timezone.localdate(now)
     with transaction.atomic():
         first = (Dispute.objects.aggregate(top=Max("id"))["top"] or 0) + 1
@@ -189,13 +195,18 @@ def _moved(tables: list[list[tuple]], counters: dict[str, int]) -> tuple[list, d
                 + ", ".join(map(connection.ops.quote_name, names))
                 + " IN EXCLUSIVE MODE"
             )
+        offsets = {}
         for index, model in enumerate(TABLES):
             rows = tables[index]
             if model is Dispute or not rows:
                 continue
-            offset = _next_free(cursor, model) - rows[0][0]
+            offset = offsets[model] = _next_free(cursor, model) - rows[0][0]
             if offset > 0:
                 moved[index] = [(r[0] + offset, *r[1:]) for r in rows]
+    sessions = offsets.get(Session, 0)
+    if sessions > 0:
+        # A session's event names the session it recorded.
+        moved[EVENT] = [_session_moved(row, sessions) for row in moved[EVENT]]
     taken = dict(
         NumberCounter.objects.filter(prefix__in=list(counters)).values_list("prefix", "last")
     )
@@ -214,6 +225,16 @@ def _moved(tables: list[list[tuple]], counters: dict[str, int]) -> tuple[list, d
         moved[0] = disputes
         counters = {key: last + shift.get(key, 0) for key, last in counters.items()}
     return moved, counters
+
+
+def _session_moved(row: tuple, offset: int) -> tuple:
+    if row[4] != "session":
+        return row
+    params = json.loads(row[9])
+    if "session" not in params:
+        return row
+    params["session"] += offset
+    return (*row[:9], _to_json(params), *row[10:])
 
 
 def _after_write(cursor: Any) -> None:
