@@ -181,6 +181,11 @@ def events_with_ids(ids: Any) -> QuerySet[Event]:
     return Event.objects.filter(id__in=ids)
 
 
+def dispute_latest_id() -> int:
+    """The newest dispute's id (0 when there is none)."""
+    return Dispute.objects.aggregate(last=Max("id"))["last"] or 0
+
+
 def event_latest_id() -> int:
     """The newest event's id (0 when there is none): the watermark of incremental readers."""
     return Event.objects.aggregate(last=Max("id"))["last"] or 0
