@@ -29,9 +29,18 @@ def _kept_secret(name: str) -> str:
     """Read a secret from var/, creating it on first use (readable by the owner only)."""
     path = VAR_DIR / name
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written aside and linked into place: of processes starting together (`make run`
+        # copies the static files while it migrates) the first wins, and none reads half a key.
+        spare = VAR_DIR / f".{name}.{os.getpid()}"
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(spare, path)
+        except FileExistsError:
+            pass
+        finally:
+            spare.unlink()
     return path.read_text().strip()
 
 
@@ -121,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jiefen.supervision.context.bell",
+                "jiefen.demo.context.demo_loading",
                 "jiefen.org.context.nav",
             ],
             "builtins": ["jiefen.ui"],

@@ -42,14 +42,18 @@ def _deadline(performance: str, signed_on: date) -> tuple[bool, date | None]:
     return False, signed_on + timedelta(days=30)
 
 
-def agreement_items_fill() -> int:
-    """Fill the agreement items of every agreement in force that has none; returns how many."""
+def agreement_items_fill(within: tuple[int, int] | None = None) -> int:
+    """Fill the agreement items of every agreement in force that has none (of the disputes
+    with ids in the range `within`, if given); returns how many."""
     filled = 0
     now = timezone.now()
-    pending = (
-        Agreement.objects.filter(document_detail__isnull=True, dispute__outcome=Outcome.AGREEMENT)
-        .order_by("id")
-        .values_list("id", "dispute_id", "performance", "signed_on", "dispute__category__key")
+    agreements = Agreement.objects.filter(
+        document_detail__isnull=True, dispute__outcome=Outcome.AGREEMENT
+    )
+    if within is not None:
+        agreements = agreements.filter(dispute_id__gte=within[0], dispute_id__lte=within[1])
+    pending = agreements.order_by("id").values_list(
+        "id", "dispute_id", "performance", "signed_on", "dispute__category__key"
     )
     last = 0
     while True:

@@ -77,9 +77,14 @@ def dispute_get(pk: int, *, related: Iterable[str] = ()) -> Dispute:
     return Dispute.objects.select_related(*related).get(pk=pk)
 
 
-def disputes_after(last: int, *, size: int, fields: Iterable[str] = ()) -> list[Dispute]:
-    """The next `size` disputes by id after `last` (a batch job's keyset walk)."""
+def disputes_after(
+    last: int, *, size: int, fields: Iterable[str] = (), through: int | None = None
+) -> list[Dispute]:
+    """The next `size` disputes by id after `last` (a batch job's keyset walk), up to the id
+    `through` if given."""
     qs = Dispute.objects.filter(pk__gt=last).order_by("pk")
+    if through is not None:
+        qs = qs.filter(pk__lte=through)
     fields = tuple(fields)
     return list((qs.only(*fields) if fields else qs)[:size])
 
@@ -174,6 +179,11 @@ def events_in(
 def events_with_ids(ids: Any) -> QuerySet[Event]:
     """The events of these ids (a list or a subquery of ids)."""
     return Event.objects.filter(id__in=ids)
+
+
+def dispute_latest_id() -> int:
+    """The newest dispute's id (0 when there is none)."""
+    return Dispute.objects.aggregate(last=Max("id"))["last"] or 0
 
 
 def event_latest_id() -> int:

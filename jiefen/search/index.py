@@ -22,6 +22,7 @@ from jiefen.disputes.reads import (
     dispute_ids,
     dispute_total,
     disputes_after,
+    event_latest_id,
     events_of_disputes,
     parties_of_disputes,
     tables_analysed,
@@ -118,9 +119,9 @@ def _has_parties(dispute: Any) -> bool:
     return "parties" in getattr(dispute, "_prefetched_objects_cache", {})
 
 
-def _write(disputes: list[Any], *, new: bool = False) -> None:
-    """`new`: disputes just registered, with nothing indexed nor any session, agreement or
-    added facts yet."""
+def _built(disputes: list[Any], *, new: bool = False) -> tuple[list[SearchEntry], list[SearchKey]]:
+    """The index rows of these disputes, read and segmented; nothing written. `new`: disputes
+    just registered, with nothing indexed nor any session, agreement or added facts yet."""
     ids = [d.pk for d in disputes]
     parties: dict[int, list[Any]] = {pk: [] for pk in ids}
     # A registration hands over the parties it has just written.
@@ -140,9 +141,7 @@ def _write(disputes: list[Any], *, new: bool = False) -> None:
         texts: dict[int, list[str]] = {d.pk: [d.description, d.project] for d in disputes}
     else:
         texts = _texts(disputes)
-        _delete(ids)
-    # audit-exempt: derived index rows, rebuilt from the audited records
-    SearchEntry.objects.bulk_create(
+    entries = [
         SearchEntry(
             dispute_id=d.pk,
             region_code=d.region_code,
@@ -151,11 +150,26 @@ def _write(disputes: list[Any], *, new: bool = False) -> None:
             body=index_tokens("\n".join(t for t in texts[d.pk] if t)),
         )
         for d in disputes
-    )
+    ]
+    return entries, [key for d in disputes for key in _keys(d, parties[d.pk])]
+
+
+def _store(
+    ids: list[int], entries: list[SearchEntry], keys: list[SearchKey], *, new: bool = False
+) -> None:
+    if not new:
+        _delete(ids)
     # audit-exempt: derived index rows, rebuilt from the audited records
-    SearchKey.objects.bulk_create(
-        [key for d in disputes for key in _keys(d, parties[d.pk])], batch_size=500
-    )
+    SearchEntry.objects.bulk_create(entries)
+    # audit-exempt: derived index rows, rebuilt from the audited records
+    SearchKey.objects.bulk_create(keys, batch_size=500)
+
+
+def _write(disputes: list[Any], *, new: bool = False) -> None:
+    """`new`: disputes just registered, with nothing indexed nor any session, agreement or
+    added facts yet."""
+    entries, keys = _built(disputes, new=new)
+    _store([d.pk for d in disputes], entries, keys, new=new)
 
 
 def _rewrite_entry(dispute: Any) -> None:
@@ -229,6 +243,49 @@ def index_rebuild(*, batch: int = 1000, progress: Callable[[int, int], None] | N
             cursor.execute("ANALYZE search_entry")
             cursor.execute("ANALYZE search_key")
     _suggestions_out_of_date()
+    return done
+
+
+def index_range(
+    first: int, last: int, *, batch: int = 250, committing: Callable[[int], None] | None = None
+) -> int:
+    """Index the disputes with ids first…last afresh (a bulk load's, written around the
+    services), `batch` disputes per transaction; `committing(last_id)` runs inside each.
+    The words are segmented before the transaction begins, so it holds the write lock only to
+    write; a dispute that had an event meanwhile is read again inside it. Returns how many
+    disputes were indexed."""
+    done, after = 0, first - 1
+    while True:
+        mark = event_latest_id()
+        rows = disputes_after(after, size=batch, fields=_FIELDS, through=last)
+        if not rows:
+            break
+        entries, keys = _built(rows)
+        with transaction.atomic():
+            ids = [d.pk for d in rows]
+            changed = set(events_of_disputes(ids, id__gt=mark).values_list("dispute_id", flat=True))
+            _store(
+                ids,
+                [e for e in entries if e.dispute_id not in changed],
+                [k for k in keys if k.dispute_id not in changed],
+            )
+            again = (
+                [
+                    d
+                    for d in disputes_after(after, size=batch, fields=_FIELDS, through=last)
+                    if d.pk in changed
+                ]
+                if changed
+                else []
+            )
+            if again:
+                _store([], *_built(again), new=True)  # their old rows went with the others'
+            if committing is not None:
+                committing(rows[-1].pk)
+        done += len(rows)
+        after = rows[-1].pk
+    if done:
+        _suggestions_out_of_date()
     return done
 
 

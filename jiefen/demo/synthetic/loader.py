@@ -36,7 +36,7 @@ from jiefen.demo.synthetic.case import (
 from jiefen.demo.synthetic.story import _day_weights, _Story, office_time
 from jiefen.demo.synthetic.vocabulary import STORIES, _accumulate, _int
 from jiefen.demo.synthetic.world import _load_world, _World
-from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event, NumberCounter, Party, Status
+from jiefen.disputes.models import OPEN_STATUSES, Dispute, NumberCounter, Status
 from jiefen.disputes.reads import disputes_exist
 from jiefen.lib.sealed import digest
 from jiefen.org.models import Body, BodyKind
@@ -89,32 +89,42 @@ def _insert(model: type[models.Model], rows: list[tuple]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
-def _write(batch: Batch, adapt: _Adapt) -> None:
-    """Write one batch of rows, with the number counters it moved on, in one transaction.
+def _converted(batch: Batch, adapt: _Adapt) -> list[list[tuple]]:
+    """A batch's rows as the database takes them, in TABLES order.
 
     Phone and ID numbers are encrypted and event parameters turned into JSON only here: in
     parallel mode that is the writing process's work, which would otherwise wait.
     """
-    tables, counters, _statuses = batch
+    tables = batch[0]
     phone, ident = adapt.encrypt_phone, adapt.encrypt_id
     to_json = _to_json
-    converted = {
-        Party: [
-            (*r[:5], phone(r[5]), ident(r[6]), *r[7:], digest(r[5]), digest(r[6]))
-            for r in tables[PARTY]
-        ],
-        Event: [(*r[:9], to_json(r[9]), r[10]) for r in tables[EVENT]],
-    }
+    converted = list(tables)
+    converted[PARTY] = [
+        (*r[:5], phone(r[5]), ident(r[6]), *r[7:], digest(r[5]), digest(r[6]))
+        for r in tables[PARTY]
+    ]
+    converted[EVENT] = [(*r[:9], to_json(r[9]), r[10]) for r in tables[EVENT]]
+    return converted
+
+
+def _store(tables: list[list[tuple]], counters: dict[str, int]) -> None:
+    """Insert converted rows and move the number counters on, in the caller's transaction."""
+    for model, rows in zip(TABLES, tables, strict=True):
+        _insert(model, rows)
+    if counters:
+        NumberCounter.objects.bulk_create(
+            [NumberCounter(prefix=key, last=last) for key, last in sorted(counters.items())],
+            update_conflicts=True,
+            unique_fields=["prefix"],
+            update_fields=["last"],
+        )
+
+
+def _write(batch: Batch, adapt: _Adapt) -> None:
+    """Write one batch of rows, with the number counters it moved on, in one transaction."""
+    tables = _converted(batch, adapt)
     with transaction.atomic():
-        for model, rows in zip(TABLES, tables, strict=True):
-            _insert(model, converted.get(model, rows))
-        if counters:
-            NumberCounter.objects.bulk_create(
-                [NumberCounter(prefix=key, last=last) for key, last in sorted(counters.items())],
-                update_conflicts=True,
-                unique_fields=["prefix"],
-                update_fields=["last"],
-            )
+        _store(tables, batch[1])
 
 
 @contextlib.contextmanager

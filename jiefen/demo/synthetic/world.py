@@ -117,6 +117,7 @@ STAFF_ROLES = {
     BodyKind.DEPARTMENT: (("clerk", (Role.CLERK,)),),
 }
 SLOT_ROLE = {"clerk": Role.CLERK, "head": Role.HEAD}
+CHUNK = 500  # stand-in accounts or roles per transaction
 
 
 def _load_world(within: Region | None) -> _World:
@@ -234,28 +235,33 @@ def _staff(
             new_users.append(
                 User(username=username, full_name=person_name(rng), password="!synthetic")
             )
-    with transaction.atomic():
-        User.objects.bulk_create(new_users, batch_size=2000)  # audit-exempt: demo data loading
-        if new_users:
-            existing = dict(
-                User.objects.filter(username__startswith="syn-").values_list("username", "pk")
-            )
-        held = set(
-            Membership.objects.filter(user__username__startswith="syn-").values_list(
-                "user_id", "body_id", "role"
-            )
+    # In short transactions (the site may be serving meanwhile); a run stopped half-way finds
+    # what it made and adds the rest.
+    for chunk in range(0, len(new_users), CHUNK):
+        with transaction.atomic():
+            # audit-exempt: demo data loading
+            User.objects.bulk_create(new_users[chunk : chunk + CHUNK])
+    if new_users:
+        existing = dict(
+            User.objects.filter(username__startswith="syn-").values_list("username", "pk")
         )
-        memberships = [
-            Membership(
-                user_id=existing[username], body_id=body, role=role, counts_as_centre_staff=False
-            )
-            for username, body, _slot, roles in missing
-            for role in roles
-            if (existing[username], body, role) not in held
-        ]
-        Membership.objects.bulk_create(
-            memberships, batch_size=2000
-        )  # audit-exempt: demo data loading
+    held = set(
+        Membership.objects.filter(user__username__startswith="syn-").values_list(
+            "user_id", "body_id", "role"
+        )
+    )
+    memberships = [
+        Membership(
+            user_id=existing[username], body_id=body, role=role, counts_as_centre_staff=False
+        )
+        for username, body, _slot, roles in missing
+        for role in roles
+        if (existing[username], body, role) not in held
+    ]
+    for chunk in range(0, len(memberships), CHUNK):
+        with transaction.atomic():
+            # audit-exempt: demo data loading
+            Membership.objects.bulk_create(memberships[chunk : chunk + CHUNK])
     for username, body, slot, _roles in missing:
         members.setdefault((body, SLOT_ROLE[slot]), []).append((username, existing[username]))
     pick = {key: min(users)[1] for key, users in members.items()}

@@ -13,6 +13,8 @@ Three ways in, one meaning:
 - `rollups_rebuild()`: recomputes every table from the dispute, event and level-stay tables
   with set-based INSERT … SELECT … GROUP BY — for bulk loads (the synthetic generator), after a
   rule change, or to repair.
+- `rollups_add(first, last)`: what the disputes first…last by id count for, added at every
+  level — for disputes loaded in batches around the services (the demo's background load).
 - `rollups_check()`: the rebuild's queries compared with the stored rows, and the dashboard's
   figures compared with the raw aggregate of raw.py; reports every difference.
 
@@ -74,6 +76,7 @@ from jiefen.metrics.rollups.hook import (
 )
 from jiefen.metrics.rollups.rebuild import (
     TABLES,
+    rollups_add,
     rollups_rebuild,
 )
 
@@ -91,6 +94,7 @@ __all__ = [
     "rating_of",
     "rollup_event",
     "rollup_stays",
+    "rollups_add",
     "rollups_check",
     "rollups_rebuild",
     "stay_state",

@@ -95,7 +95,18 @@ def _in(values: Iterable[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
 
 
-def _tally_select(sql: _Dialect) -> tuple[str, str]:
+Span = tuple[int, int] | None  # disputes first…last by id, or all of them
+
+
+def _where(column: str, span: Span, joined: str = "WHERE") -> str:
+    """A condition keeping the rows of the disputes in `span` (nothing for all of them)."""
+    if span is None:
+        return ""
+    first, last = int(span[0]), int(span[1])
+    return f" {joined} {column} BETWEEN {first} AND {last}"
+
+
+def _tally_select(sql: _Dialect, span: Span = None) -> tuple[str, str]:
     """The village-level Tally rows, from the dispute, event and level-stay tables: a WITH
     clause and the SELECT that uses it. The events are read once, in dispute order (for the
     state each event ends), with what every count needs from each."""
@@ -116,14 +127,15 @@ def _tally_select(sql: _Dialect) -> tuple[str, str]:
         source(
             "d.region_code",
             sql.day("d.registered_at"),
-            f"FROM {t['dispute']} d GROUP BY d.region_code, {sql.day('d.registered_at')}",
+            f"FROM {t['dispute']} d{_where('d.id', span)} "
+            f"GROUP BY d.region_code, {sql.day('d.registered_at')}",
             received="COUNT(*)",
             mass=sql.count_if("d.mass"),
         ),
         source(
             "d.region_code",
             sql.day("d.accepted_at"),
-            f"FROM {t['dispute']} d WHERE d.accepted_at IS NOT NULL "
+            f"FROM {t['dispute']} d WHERE d.accepted_at IS NOT NULL{_where('d.id', span, 'AND')} "
             f"GROUP BY d.region_code, {sql.day('d.accepted_at')}",
             accepted="COUNT(*)",
         ),
@@ -175,7 +187,7 @@ def _tally_select(sql: _Dialect) -> tuple[str, str]:
         f"{due} AS due, LAG({due}) OVER w AS before_due, LAG({at_day}) OVER w AS before_day "
         f"FROM {t['event']} e JOIN {t['dispute']} d ON d.id = e.dispute_id "
         f"LEFT JOIN {t['stay']} s ON s.dispute_id = e.dispute_id "
-        f"AND s.arrived_how = 'registered' "
+        f"AND s.arrived_how = 'registered'{_where('e.dispute_id', span)} "
         f"WINDOW w AS (PARTITION BY e.dispute_id ORDER BY e.id)"
     )
     sums = ", ".join(f"CAST(SUM(u.{c}) AS INTEGER) AS {c}" for c in TALLY_COLUMNS)
@@ -187,13 +199,13 @@ def _tally_select(sql: _Dialect) -> tuple[str, str]:
     )
 
 
-def _category_select(sql: _Dialect) -> str:
+def _category_select(sql: _Dialect, span: Span = None) -> str:
     d = _tables()["dispute"]
     day = sql.day("d.registered_at")
     return (
         f"SELECT {VILLAGE} AS level, d.region_code AS region_code, {day} AS day, "
-        f"d.category_id AS category_id, CAST(COUNT(*) AS INTEGER) AS received FROM {d} d "
-        f"GROUP BY d.region_code, {day}, d.category_id"
+        f"d.category_id AS category_id, CAST(COUNT(*) AS INTEGER) AS received FROM {d} d"
+        f"{_where('d.id', span)} GROUP BY d.region_code, {day}, d.category_id"
     )
 
 
@@ -204,7 +216,7 @@ def _state_sql() -> str:
     )
 
 
-def _deadline_select(sql: _Dialect) -> str:
+def _deadline_select(sql: _Dialect, span: Span = None) -> str:
     s = _tables()["stay"]
     counts = ", ".join(
         f"CAST({sql.count_if(f'x.state = {state!r}')} AS INTEGER) AS {state}"
@@ -214,29 +226,33 @@ def _deadline_select(sql: _Dialect) -> str:
         f"SELECT {VILLAGE} AS level, x.region_code AS region_code, x.due_day AS due_day, "
         f"x.tier AS tier, {counts} "
         f"FROM (SELECT s.region_code AS region_code, s.due_date AS due_day, s.tier AS tier, "
-        f"{_state_sql()} AS state FROM {s} s WHERE s.due_date IS NOT NULL) x "
+        f"{_state_sql()} AS state FROM {s} s WHERE s.due_date IS NOT NULL"
+        f"{_where('s.dispute_id', span, 'AND')}) x "
         f"WHERE x.state IS NOT NULL GROUP BY x.region_code, x.due_day, x.tier"
     )
 
 
-def _mark_select() -> str:
+def _mark_select(span: Span = None) -> str:
     s = _tables()["stay"]
     return (
         f"SELECT x.stay_id, x.dispute_id, x.due_day, x.state FROM (SELECT s.id AS stay_id, "
         f"s.dispute_id AS dispute_id, s.due_date AS due_day, {_state_sql()} AS state FROM {s} s "
-        f"WHERE s.due_date IS NOT NULL) x WHERE x.state IS NOT NULL"
+        f"WHERE s.due_date IS NOT NULL{_where('s.dispute_id', span, 'AND')}) x "
+        f"WHERE x.state IS NOT NULL"
     )
 
 
-def _mediation_select(sql: _Dialect) -> str:
+def _mediation_select(sql: _Dialect, span: Span = None) -> str:
     t = _tables()
     accepted, mediated = sql.day("d.accepted_at"), sql.day("m.first_at")
     return (
         f"SELECT {VILLAGE} AS level, d.region_code AS region_code, {accepted} AS accepted_day, "
         f"{mediated} AS mediated_day, CAST(COUNT(*) AS INTEGER) AS n FROM {t['dispute']} d "
         f"JOIN (SELECT e.dispute_id AS dispute_id, MIN(e.at) AS first_at FROM {t['event']} e "
-        f"WHERE e.action IN {_in(MEDIATING)} GROUP BY e.dispute_id) m ON m.dispute_id = d.id "
-        f"WHERE d.accepted_at IS NOT NULL GROUP BY d.region_code, {accepted}, {mediated}"
+        f"WHERE e.action IN {_in(MEDIATING)}{_where('e.dispute_id', span, 'AND')} "
+        f"GROUP BY e.dispute_id) m ON m.dispute_id = d.id "
+        f"WHERE d.accepted_at IS NOT NULL{_where('d.id', span, 'AND')} "
+        f"GROUP BY d.region_code, {accepted}, {mediated}"
     )
 
 
@@ -262,15 +278,16 @@ TABLES = (
 )
 
 
-def _village_select(table: _Table, sql: _Dialect) -> tuple[str, str]:
-    """A WITH clause (or nothing) and the SELECT of the table's village-level rows."""
+def _village_select(table: _Table, sql: _Dialect, span: Span = None) -> tuple[str, str]:
+    """A WITH clause (or nothing) and the SELECT of the table's village-level rows (of the
+    disputes in `span`, or of all)."""
     if table.model is Tally:
-        return _tally_select(sql)
+        return _tally_select(sql, span)
     select = {
         CategoryTally: _category_select,
         DeadlineTally: _deadline_select,
         MediationTally: _mediation_select,
-    }[table.model](sql)
+    }[table.model](sql, span)
     return "", select
 
 
@@ -326,4 +343,52 @@ def rollups_rebuild() -> dict[str, int]:
         written["StayMark"] = cursor.rowcount
         if sql.postgres:
             cursor.execute("ANALYZE " + ", ".join(names))
+    return written
+
+
+def rollups_add(first: int, last: int) -> dict[str, int]:
+    """Add to every rollup what the disputes with ids first…last count for, at every level:
+    for disputes written around the services (a bulk load in batches) that count for nothing
+    yet. Each count is a sum over disputes, so the rollups then equal a rebuild's. In the
+    caller's transaction (or one of its own); returns the rows upserted per table."""
+    sql = _Dialect()
+    span = (first, last)
+    q = connection.ops.quote_name
+    written: dict[str, int] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in TABLES:
+            prefix, select = _village_select(table, sql, span)
+            cursor.execute(f"{prefix} {select}")
+            found = cursor.fetchall()
+            keys = len(table.keys)
+            summed: dict[tuple, list[int]] = {}
+            for row in found:
+                code, key, counts = row[1], tuple(row[2 : 2 + keys]), row[2 + keys :]
+                for level in LEVELS:
+                    at = (level, code - code % width(level), *key)
+                    total = summed.get(at)
+                    if total is None:
+                        summed[at] = [int(n or 0) for n in counts]
+                    else:
+                        for i, n in enumerate(counts):
+                            total[i] += int(n or 0)
+            if not summed:
+                written[table.model.__name__] = 0
+                continue
+            name = q(table.name)
+            columns = table.columns()
+            conflict = ", ".join(q(c) for c in columns[: 2 + keys])
+            updates = ", ".join(f"{q(c)} = {name}.{q(c)} + EXCLUDED.{q(c)}" for c in table.counts)
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {name} ({', '.join(q(c) for c in columns)}) VALUES ({marks}) "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+                [(*at, *counts) for at, counts in sorted(summed.items())],
+            )
+            written[table.model.__name__] = len(summed)
+        cursor.execute(
+            f"INSERT INTO {StayMark._meta.db_table} (stay_id, dispute_id, due_day, state) "
+            f"{_mark_select(span)}"
+        )
+        written["StayMark"] = cursor.rowcount
     return written

@@ -25,8 +25,21 @@ class Command(BaseCommand):
             default=100_000,
             help=_("生成的演示纠纷数（0 表示不生成）"),
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help=_("只载入区划、调处主体和账号（几秒钟），纠纷留待 --finish 在后台生成"),
+        )
+        parser.add_argument(
+            "--finish",
+            action="store_true",
+            help=_("分批生成 --background 计划的纠纷，网站照常使用；中断后再次运行从断点继续"),
+        )
 
     def handle(self, *args: object, **options: object) -> None:
+        if options["finish"]:
+            self.finish()
+            return
         result = demo_load_foundation()
         regions = result.regions
         self.stdout.write(
@@ -55,7 +68,11 @@ class Command(BaseCommand):
             _("调解员：新增 %(mediators)d；归口目录：新增 %(entries)d")
             % {"mediators": mediators, "entries": entries}
         )
-        self.load_disputes(int(options["disputes"]))  # type: ignore[call-overload]
+        count = int(options["disputes"])  # type: ignore[call-overload]
+        if options["background"]:
+            self.plan(count)
+        else:
+            self.load_disputes(count)
         self.load_evaluation()
         from jiefen.demo.signing import demo_signing
 
@@ -72,6 +89,55 @@ class Command(BaseCommand):
                 f"  {account.username:<{width}}  {PASSWORD}  {account.full_name}  {account.what}"
             )
 
+    def plan(self, count: int) -> None:
+        from jiefen.demo.background import load_plan
+
+        load = load_plan(count=count)
+        if load is None:
+            return
+        if load.finished_at is not None:
+            self.stdout.write(
+                _("演示纠纷已全部生成（%(count)s 件）") % {"count": f"{load.count:,}"}
+            )
+        else:
+            self.stdout.write(
+                _("演示纠纷将在后台生成：已生成 %(done)s / %(count)s 件（jiefen demo --finish）")
+                % {"done": f"{load.written:,}", "count": f"{load.count:,}"}
+            )
+
+    def finish(self) -> None:
+        """The planned disputes, in short batches while the site serves; resumes."""
+        import time
+
+        from jiefen.demo.background import load_run
+
+        began = time.monotonic()
+        step = {"next": 0}
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done >= step["next"]:
+                step["next"] = done + 10000
+                self.stdout.write(
+                    _("纠纷：%(done)s / %(total)s（%(seconds).0f 秒）")
+                    % {
+                        "done": f"{done:,}",
+                        "total": f"{total:,}",
+                        "seconds": time.monotonic() - began,
+                    }
+                )
+                self.stdout.flush()
+
+        load = load_run(progress=progress)
+        if load is None:
+            self.stdout.write(_("没有待生成的演示纠纷。"))
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("演示纠纷已全部生成：%(count)s 件，本次用时 %(seconds).1f 秒")
+                % {"count": f"{load.count:,}", "seconds": time.monotonic() - began}
+            )
+        )
+
     def load_evaluation(self) -> None:
         """Last year's safe-township scheme, scores, budgets and a manual indicator."""
         from django.utils import timezone
@@ -86,9 +152,13 @@ class Command(BaseCommand):
         """About two years of synthetic disputes, once; then the rollups behind the figures."""
         import time
 
+        from jiefen.demo.models import DemoLoad
         from jiefen.demo.synthetic import demo_disputes
         from jiefen.metrics.rollups import rollups_rebuild
 
+        if DemoLoad.objects.filter(finished_at=None).exists():
+            self.finish()  # a background load was planned: finish it rather than start anew
+            return
         started = time.monotonic()
 
         def progress(done: int, total: int) -> None:
