@@ -158,6 +158,7 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     from jiefen.accounts.models import User
     from jiefen.demo.services import demo_load_foundation
     from jiefen.disputes.models import Dispute
