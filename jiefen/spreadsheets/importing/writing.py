@@ -4,8 +4,8 @@ jiefen.disputes.services) with historical timestamps, so numbers, events, level 
 deadlines and the KPI rollups (folded in by event_append) are exactly those of a dispute
 registered by hand. The importer is the actor of every move; nobody is impersonated.
 
-Transactions: rows are written in chunks of at most CHUNK rows (see there), one transaction each, with the job's
-progress committed between chunks. The rule: nothing is written before the whole file has
+Transactions: rows are written in chunks of at most CHUNK rows (see there), one transaction
+each, with the job's progress committed between chunks. The rule: nothing is written before the whole file has
 passed the check, so a chunk can only fail for a reason the check cannot see (the database,
 or a category or region changed meanwhile). Then that chunk is rolled back, the job stops as
 "failed" and reports how many rows (all before the failing chunk) were imported, with their
