@@ -5,12 +5,12 @@ deadlines and the KPI rollups (folded in by event_append) are exactly those of a
 registered by hand. The importer is the actor of every move; nobody is impersonated.
 
 Transactions: rows are written in chunks of at most CHUNK rows (see there), one transaction
-each, with the job's progress committed between chunks. The rule: nothing is written before
-the whole file has passed the check, so a chunk can only fail for a reason the check cannot see (the database,
-or a category or region changed meanwhile). Then that chunk is rolled back, the job stops as
-"failed" and reports how many rows (all before the failing chunk) were imported, with their
-numbers. One transaction for the whole file would hold SQLite's single write lock for
-minutes, and every clerk registering a dispute meanwhile would wait past the lock timeout.
+each, with the job's progress committed between chunks. The rule: nothing is written before the
+whole file has passed the check, so a chunk can only fail for a reason the check cannot see
+(the database, or a category or region changed meanwhile). Then that chunk is rolled back, the
+job stops as "failed" and reports how many rows (all before the failing chunk) were imported,
+with their numbers. One transaction for the whole file would hold SQLite's single write lock
+for minutes, and every clerk registering a dispute meanwhile would wait past the lock timeout.
 """
 
 from __future__ import annotations
