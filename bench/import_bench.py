@@ -45,10 +45,10 @@ transfer, receive, return 12; resolve 15 — from 11–20) and chunks of up to 2
 transaction (on SQLite as many as fit in one second of the write lock), the machine's two cores
 shared with seven other engineers' test runs (load 12–21), each on a fresh database:
 
-| database | rows | before (main) | after |
+| database | rows before / after | write before (main) | write after |
 |---|---:|---:|---:|
-| SQLite | 1,000 / 300 | write 479.4 s (2.1 rows/s, load 21) | write 128.3 s (2.3 rows/s, load 13–16) |
-| PostgreSQL 15 (local) | 200 | write 96.4 s (2.1 rows/s, load 12) | write 92.7 s (2.2 rows/s, load 12–16) |
+| SQLite | 1,000 / 300 | 479.4 s, 2.1 rows/s (load 21) | 128.3 s, 2.3 rows/s (load 13–16) |
+| PostgreSQL 15 | 200 / 200 | 96.4 s, 2.1 rows/s (load 12) | 92.7 s, 2.2 rows/s (load 12–16) |
 
 At that load the figures say little beyond "no worse"; the goal of issue 19 (300 / 150 rows/s)
 needs a write path that plays a whole chunk's rows in memory and writes each table once per
