@@ -40,6 +40,21 @@ per service call (about 4.6 calls per row, each with its own lock, checks, event
 search words and audit records) and, on SQLite, `write_batch`'s pause after each chunk (as long
 as the chunk held the write lock, so that a clerk's write gets in).
 
+Measured on 2026-12-04 after moves came down to 8–15 statements (accept, visit, close 8;
+transfer, receive, return 12; resolve 15 — from 11–20) and chunks of up to 200 rows per
+transaction (on SQLite as many as fit in one second of the write lock), the machine's two cores
+shared with seven other engineers' test runs (load 12–21), each on a fresh database:
+
+| database | rows before / after | write before (main) | write after |
+|---|---:|---:|---:|
+| SQLite | 1,000 / 300 | 479.4 s, 2.1 rows/s (load 21) | 128.3 s, 2.3 rows/s (load 13–16) |
+| PostgreSQL 15 | 200 / 200 | 96.4 s, 2.1 rows/s (load 12) | 92.7 s, 2.2 rows/s (load 12–16) |
+
+At that load the figures say little beyond "no worse"; the goal of issue 19 (300 / 150 rows/s)
+needs a write path that plays a whole chunk's rows in memory and writes each table once per
+chunk (bulk inserts of disputes, parties, stays, events, rollup deltas and audit records),
+which is not built yet.
+
 `rollups check` for 诸暨市 afterwards: no difference. Writing costs what five service calls
 cost (register, accept, resolve, visit, close: about 4 moves per row, each locking, checking,
 writing its event, folding it into the rollups and the audit chain); the import takes no
@@ -158,6 +173,7 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     from jiefen.accounts.models import User
     from jiefen.demo.services import demo_load_foundation
     from jiefen.disputes.models import Dispute

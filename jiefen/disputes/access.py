@@ -1,5 +1,6 @@
 """Disputes for this actor: every view, API call and export fetches through here."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,9 +22,11 @@ def disputes_for(
     return scope_of(actor).filter(base, field=region_field)
 
 
-def dispute_for(actor: Any, pk: Any, *, for_update: bool = False) -> Dispute:
+def dispute_for(
+    actor: Any, pk: Any, *, for_update: bool = False, facts: Mapping[str, Any] | None = None
+) -> Dispute:
     """The dispute `pk` if the actor may see it; NotFound otherwise — the same answer as for a
-    dispute that does not exist."""
+    dispute that does not exist. `facts`: annotations read with the row (services.LOCK_FACTS)."""
     queryset = disputes_for(actor)
     try:
         pk = int(pk)
@@ -38,6 +41,8 @@ def dispute_for(actor: Any, pk: Any, *, for_update: bool = False) -> Dispute:
             queryset.select_for_update(no_key=True).values_list("pk", flat=True).get(pk=pk)
         # The page shows the holder's level, the owner, the department and the transfer's
         # receiver: one query with them rather than one for each.
+        if facts:
+            queryset = queryset.annotate(**facts)
         return queryset.select_related(
             "holder__region",
             "region",

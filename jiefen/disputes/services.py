@@ -59,7 +59,7 @@ from jiefen.lib.text import text_blank, text_problem
 from jiefen.org.models import Body, BodyKind, Role
 from jiefen.org.scope import scope_of
 from jiefen.regions.models import Level, Region, code_span, short_code
-from jiefen.rules.services import rules_pinned
+from jiefen.rules.services import rules_pinned, rules_token, rules_token_seen
 
 MASS_THRESHOLD = 10
 
@@ -471,7 +471,9 @@ def _refresh_deadline(dispute: Dispute, stay: LevelStay | None, now: datetime) -
 SYSTEM_ACTIONS = frozenset({Action.TRANSFER, Action.REVIEW_REOPEN})
 
 
-def dispute_lock(dispute_id: Any, *, actor: Any = None) -> Dispute:
+def dispute_lock(
+    dispute_id: Any, *, actor: Any = None, facts: Mapping[str, Any] | None = None
+) -> Dispute:
     """The dispute, its row locked for the caller's transaction, the one way every writer of its
     history takes the lock. For a member of staff (`actor`), only a dispute they may see: a
     foreign one is answered exactly as a missing one (access.dispute_for). For the system
@@ -479,19 +481,41 @@ def dispute_lock(dispute_id: Any, *, actor: Any = None) -> Dispute:
     taken by a query without joins and leaves the row's key alone (see access.dispute_for for
     why)."""
     if actor is not None:
-        return dispute_for(actor, dispute_id, for_update=True)
+        return dispute_for(actor, dispute_id, for_update=True, facts=facts)
     try:
         Dispute.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(
             pk=int(dispute_id)
         )
-        return Dispute.objects.select_related("holder", "holder__region", "region", "category").get(
-            pk=int(dispute_id)
+        return (
+            Dispute.objects.annotate(**(facts or {}))
+            .select_related("holder", "holder__region", "region", "category")
+            .get(pk=int(dispute_id))
         )
     except (Dispute.DoesNotExist, TypeError, ValueError):
         raise NotFound(_("纠纷不存在")) from None
 
 
 Apply = Callable[[Dispute, LevelStay | None, datetime], Mapping[str, Any] | None]
+
+
+# What the apps that follow a move need to know of the dispute, read by the same query as its
+# row under the move's lock (rather than one query each, most of them finding nothing): name →
+# a function giving an expression on the dispute row (OuterRef("pk")), registered when those
+# apps load (mediators: open assignments; supervision: unread notices; portal: the parties'
+# requests waiting). The rules' stamp is read there too.
+LOCK_FACTS: dict[str, Callable[[], Any]] = {}
+RULES_FACT = "fact_rules_token"
+
+
+def _lock_facts() -> dict[str, Any]:
+    return {RULES_FACT: rules_token()} | {name: make() for name, make in LOCK_FACTS.items()}
+
+
+def fact_absent(dispute: Dispute, name: str) -> bool:
+    """Whether the move that holds `dispute` read the fact `name` with its row and found it
+    false (nothing to do); False when the dispute was read without it (then ask the database)."""
+    value = dispute.__dict__.get(name)
+    return value is not None and not value
 
 
 def conflict_on(dispute: Dispute) -> Conflict:
@@ -550,6 +574,7 @@ class PendingRequests:
 
 
 _pending: list[PendingRequests] = []
+WAITING_FACT = "fact_requests_waiting"  # in LOCK_FACTS when jiefen.portal is loaded
 
 
 def pending_register(pending: PendingRequests) -> None:
@@ -565,7 +590,7 @@ def _answer_pending(dispute: Dispute, actor: Any, answer: str, now: datetime) ->
     if not _pending:
         raise RuntimeError("no handler for parties' pending requests registered (jiefen.portal)")
     pending = _pending[0]
-    if not pending.waiting(dispute.pk):
+    if fact_absent(dispute, WAITING_FACT) or not pending.waiting(dispute.pk):
         return 0
     if not (answer or "").strip():
         message = _("当事人有尚未答复的上移申请：办结或不予受理前请填写给当事人的答复")
@@ -599,10 +624,8 @@ def _move(
     if actor is None and action not in SYSTEM_ACTIONS:
         raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
     with transaction.atomic(), gathered(), rules_pinned():
-        if actor is None:
-            dispute = dispute_lock(dispute_id)
-        else:
-            dispute = dispute_for(actor, dispute_id, for_update=True)
+        dispute = dispute_lock(dispute_id, actor=actor, facts=_lock_facts())
+        rules_token_seen(dispute.__dict__.get(RULES_FACT))
         if version is not None and dispute.version != int(version):
             raise conflict_on(dispute)
         if dispute.status not in move.sources:
@@ -991,7 +1014,11 @@ def dispute_resolve(
         in_time = _leave(stay, LevelStay.Left.RESOLVED, now)
         if outcome == Outcome.AGREEMENT and agreement is not None:
             # The dispute's lock keeps a second writer out: no savepoints of update_or_create.
-            kept = Agreement.objects.filter(dispute=d).first() or Agreement(dispute=d)
+            # The move's read brought the agreement along (access.dispute_for).
+            try:
+                kept = d.agreement
+            except Agreement.DoesNotExist:
+                kept = Agreement(dispute=d)
             kept.facts = agreement.facts.strip()
             kept.terms = agreement.terms.strip()
             kept.performance = agreement.performance.strip()

@@ -14,7 +14,7 @@ class MediatorsConfig(AppConfig):
         from jiefen.mediators.events import EVENT_LABELS as MEDIATOR_LABELS
         from jiefen.mediators.requests import mediator_requests_overdue
         from jiefen.mediators.selectors import proposed_department
-        from jiefen.mediators.services import assignments_follow
+        from jiefen.mediators.services import ASSIGNED_FACT, assignments_fact, assignments_follow
         from jiefen.mediators.sittings import session_choices, session_seating
         from jiefen.supervision.sweep import hook_register
 
@@ -23,5 +23,6 @@ class MediatorsConfig(AppConfig):
         dispute_services.session_choices.register(session_choices)
         dispute_services.session_seating.register(session_seating)
         EVENT_LABELS.update(MEDIATOR_LABELS)  # type: ignore[arg-type]
+        dispute_services.LOCK_FACTS[ASSIGNED_FACT] = assignments_fact
         if assignments_follow not in EVENT_FOLLOWERS:
             EVENT_FOLLOWERS.append(assignments_follow)

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiefen.disputes.access import dispute_for, roles_by_body
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Event
-from jiefen.disputes.services import event_append
+from jiefen.disputes.services import event_append, fact_absent
 from jiefen.lib.errors import CORRECT_THE_FORM, Errors, Forbidden, Invalid
 from jiefen.lib.sealed import normalise
 from jiefen.mediators.events import MEDIATOR_ASSIGNED
@@ -162,9 +162,19 @@ def assignments_end(*, dispute: Dispute, at: datetime, why: str, mediator_pks: A
     return len(mediators)
 
 
+ASSIGNED_FACT = "fact_mediators_assigned"
+
+
+def assignments_fact() -> Any:
+    """Whether the dispute has open assignments, read with its row by a move (LOCK_FACTS)."""
+    return Exists(Assignment.objects.filter(dispute_id=OuterRef("pk"), ended_at__isnull=True))
+
+
 def assignments_follow(event: Event, dispute: Dispute) -> None:
     """An event follower: when a dispute leaves the open states (resolved, declined) or another
     body takes it over, the mediators' assignments end with it."""
+    if fact_absent(dispute, ASSIGNED_FACT):
+        return
     if event.to_status and event.to_status not in OPEN_STATUSES:
         assignments_end(dispute=dispute, at=event.at, why=event.to_status)
     elif event.action in {"receive", "return"}:

@@ -22,7 +22,12 @@ class PortalConfig(AppConfig):
     verbose_name = _("当事人服务")
 
     def ready(self) -> None:
-        from jiefen.disputes.services import PendingRequests, pending_register
+        from jiefen.disputes.services import (
+            LOCK_FACTS,
+            WAITING_FACT,
+            PendingRequests,
+            pending_register,
+        )
         from jiefen.portal import services
         from jiefen.supervision.notifications import register, settle_register
         from jiefen.supervision.sweep import hook_register
@@ -32,6 +37,7 @@ class PortalConfig(AppConfig):
         pending_register(
             PendingRequests(waiting=services.requests_waiting, answer=services.answer_waiting)
         )
+        LOCK_FACTS[WAITING_FACT] = services.requests_waiting_fact
         register(services.NOTIFY_ESCALATION, _("当事人申请上移"), _escalation_text)
         register(services.NOTIFY_REVIEW, _("当事人申请复核"), _review_text)
         settle_register(services.ESCALATION_ANSWER, services.escalation_answer_settles)

@@ -31,7 +31,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -587,6 +587,18 @@ def requests_waiting(dispute_id: int) -> int:
         answered_at__isnull=True,
         auto_escalated_at__isnull=True,
     ).count()
+
+
+def requests_waiting_fact() -> Any:
+    """requests_waiting as a fact read with the dispute's row (services.LOCK_FACTS)."""
+    return Exists(
+        EscalationRequest.objects.filter(
+            dispute_id=OuterRef("pk"),
+            body_id=OuterRef("holder_id"),
+            answered_at__isnull=True,
+            auto_escalated_at__isnull=True,
+        )
+    )
 
 
 def answer_waiting(*, dispute: Dispute, actor: Any, answer: str, at: datetime) -> int:

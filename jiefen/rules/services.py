@@ -14,11 +14,11 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.rules.models import (
@@ -333,9 +333,24 @@ def _active_rules() -> RuleIndex:
     return index
 
 
-def _load_rules() -> RuleIndex:
+def rules_token() -> Any:
+    """The stamp's token as an expression, for a writer that reads it in the query it makes
+    anyway (a move reads it with the dispute's row) and hands it to `rules_token_seen`."""
+    return Subquery(RulesStamp.objects.filter(pk=STAMP_PK).values("token")[:1])
+
+
+def rules_token_seen(token: str | None) -> None:
+    """Inside `rules_pinned`: the stamp was read already (`rules_token`), so the rules of this
+    write are known without reading it again."""
+    pinned = _pinned.get()
+    if pinned is not None and not pinned:
+        pinned.append(_load_rules(token or ""))
+
+
+def _load_rules(token: str | None = None) -> RuleIndex:
     global _cache
-    token = RulesStamp.objects.filter(pk=STAMP_PK).values_list("token", flat=True).first() or ""
+    if token is None:
+        token = RulesStamp.objects.filter(pk=STAMP_PK).values_list("token", flat=True).first() or ""
     cached = _cache
     if cached is None or cached[0] != token:
         index: dict[tuple[str, str], list[DeadlineRule]] = {}

@@ -14,8 +14,10 @@ class SupervisionConfig(AppConfig):
         EVENT_LABELS.update(SUPERVISION_LABELS)  # type: ignore[arg-type]
         event_detail_more.register(event_detail)
 
-        from jiefen.disputes.services import EVENT_FOLLOWERS
-        from jiefen.supervision.notifications import notifications_settle
+        from jiefen.disputes.services import EVENT_FOLLOWERS, LOCK_FACTS
+        from jiefen.supervision.notifications import UNREAD_FACT, notifications_settle, unread_fact
+
+        LOCK_FACTS[UNREAD_FACT] = unread_fact
 
         if notifications_settle not in EVENT_FOLLOWERS:
             EVENT_FOLLOWERS.append(notifications_settle)

@@ -29,12 +29,13 @@ from typing import Any
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jiefen.audit.services import audit_bulk
+from jiefen.disputes.services import fact_absent
 from jiefen.supervision.models import Kind, Notification
 from jiefen.supervision.sms import sms_settings
 from jiefen.supervision.sms_delivery import sms_queue
@@ -183,6 +184,14 @@ def settle_register(action: str, settles: Callable[[Any], Q]) -> None:
     _SETTLERS[action] = settles
 
 
+UNREAD_FACT = "fact_unread_notices"
+
+
+def unread_fact() -> Any:
+    """Whether the dispute has unread notifications, read with its row by a move (LOCK_FACTS)."""
+    return Exists(Notification.objects.filter(dispute_id=OuterRef("pk"), read_at__isnull=True))
+
+
 def notifications_settle(event: Any, dispute: Any) -> int:
     """After an event of `dispute` (called by event_append, in its transaction): mark as read
     the dispute's unread notifications whose work is now done, for every recipient."""
@@ -193,8 +202,8 @@ def notifications_settle(event: Any, dispute: Any) -> int:
         ORDER_ANSWER,
     )
 
-    if event.action == "register":
-        return 0  # nothing can have been sent about it yet
+    if event.action == "register" or fact_absent(dispute, UNREAD_FACT):
+        return 0  # nothing can have been sent about it yet, or nothing sent is unread
     due = dispute.due_date.isoformat() if dispute.due_date else ""
     done = _done(dispute.status, due)
     if event.action == ORDER_ANSWER and (event.params or {}).get("order"):

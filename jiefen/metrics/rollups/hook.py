@@ -80,21 +80,10 @@ def rollup_event(event: Event, dispute: Dispute) -> None:
     """Add what `event` changes to the rollups. Call it in the transaction that wrote the
     event, after the move's changes to `dispute` (the row after the move) and its stays."""
     changes = _Changes()
-    q = connection.ops.quote_name
     day = local_day(event.at)
     action = event.action
     params = event.params or {}
-    # A registration is a dispute's first event: nothing before it to read.
-    prior = (
-        []
-        if action == "register"
-        else _read(
-            f"SELECT action, to_status, params, {q('at')} FROM {Event._meta.db_table} "
-            "WHERE dispute_id = %s AND id < %s ORDER BY id",
-            [dispute.pk, event.pk],
-        )
-    )
-    stays = _stays_of(dispute.pk)
+    prior, stays = _history_of(dispute.pk, event.pk)
     earlier_actions = {row[0] for row in prior}
     tally = changes.tally[day]
 
@@ -143,6 +132,25 @@ def rollup_event(event: Event, dispute: Dispute) -> None:
     _move_stays(changes, stays)
     _apply(changes, dispute.region_code)
     _mark(dispute.pk, changes.marks, changes.gone)
+
+
+def _history_of(dispute_id: int, event_id: int) -> tuple[list[tuple], list[tuple]]:
+    """The dispute's events before `event_id` (action, to_status, params, at) and its level
+    stays as _stays_of gives them, in one statement (a registration has no earlier event)."""
+    q = connection.ops.quote_name
+    rows = _read(
+        f"SELECT 'e', id, action, to_status, params, {q('at')}, NULL, NULL, NULL, NULL "
+        f"FROM {Event._meta.db_table} WHERE dispute_id = %s AND id < %s "
+        "UNION ALL "
+        "SELECT 's', s.id, s.tier, s.arrived_how, NULL, s.left_at, s.due_date, s.met, "
+        f"m.due_day, m.state FROM {LevelStay._meta.db_table} s "
+        f"LEFT JOIN {StayMark._meta.db_table} m ON m.stay_id = s.id WHERE s.dispute_id = %s "
+        "ORDER BY 1, 2",
+        [dispute_id, event_id, dispute_id],
+    )
+    prior = [(r[2], r[3], r[4], r[5]) for r in rows if r[0] == "e"]
+    stays = [(r[1], r[2], r[6], r[5], r[7], r[3], r[8], r[9]) for r in rows if r[0] == "s"]
+    return prior, stays
 
 
 def _stays_of(dispute_id: int) -> list[tuple]:

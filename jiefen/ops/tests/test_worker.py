@@ -78,7 +78,10 @@ def queued_import(user, n: int = 25) -> tuple[ImportJob, str]:
 
 
 def stall_at(monkeypatch, row_number: int, before=None) -> None:
-    """Rows are written as usual up to `row_number`, which never ends (a file that stalls)."""
+    """Rows are written as usual up to `row_number`, which never ends (a file that stalls), in
+    chunks of 10 rows whatever the time they take."""
+    monkeypatch.setattr(importing.writing, "CHUNK", 10)
+    monkeypatch.setattr(importing.writing, "CHUNK_SECONDS", float("inf"))
     write = importing.writing.write_row
 
     def write_row(actor, parsed, now):

@@ -4,20 +4,22 @@ jiefen.disputes.services) with historical timestamps, so numbers, events, level 
 deadlines and the KPI rollups (folded in by event_append) are exactly those of a dispute
 registered by hand. The importer is the actor of every move; nobody is impersonated.
 
-Transactions: rows are written in chunks of CHUNK rows, one transaction each, with the job's
-progress committed between chunks. The rule: nothing is written before the whole file has
-passed the check, so a chunk can only fail for a reason the check cannot see (the database,
-or a category or region changed meanwhile). Then that chunk is rolled back, the job stops as
-"failed" and reports how many rows (all before the failing chunk) were imported, with their
-numbers. One transaction for the whole file would hold SQLite's single write lock for
-minutes, and every clerk registering a dispute meanwhile would wait past the lock timeout.
+Transactions: rows are written in chunks of at most CHUNK rows (see there), one transaction
+each, with the job's progress committed between chunks. The rule: nothing is written before the
+whole file has passed the check, so a chunk can only fail for a reason the check cannot see
+(the database, or a category or region changed meanwhile). Then that chunk is rolled back, the
+job stops as "failed" and reports how many rows (all before the failing chunk) were imported,
+with their numbers. One transaction for the whole file would hold SQLite's single write lock
+for minutes, and every clerk registering a dispute meanwhile would wait past the lock timeout.
 """
 
 from __future__ import annotations
 
+import time as clock
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,9 +32,13 @@ from jiefen.ops.batches import write_batch
 from jiefen.ops.worker import TaskStopped
 from jiefen.spreadsheets.importing.checking import Progress, Result, Row, RowError, check_file
 
-# Rows per transaction: a row is about four moves with their events, rollups and audit records
-# (≈ 50 ms on SQLite), so a person's write waits at most about half a second behind an import.
-CHUNK = 10
+# Rows per transaction: at most CHUNK, so that a commit, the chunk's single INSERT of audit
+# records and its seal serve many rows. On SQLite a chunk also ends once it has held the single
+# write lock for CHUNK_SECONDS (a row is about four moves, ≈ 30–50 ms there), so a person's
+# write waits at most about that long behind an import, well inside the lock timeout; PostgreSQL
+# locks rows, not the database, and a clerk's write never waits for an import's chunk.
+CHUNK = 200
+CHUNK_SECONDS = 1.0
 
 
 def _moments(row: Row, now: datetime) -> list[datetime]:
@@ -130,16 +136,22 @@ def import_file(
         return result
     if dry_run:
         return result
-    for start in range(0, len(rows), CHUNK):
+    bounded = connection.vendor == "sqlite"
+    start = 0
+    while start < len(rows):
         chunk = rows[start : start + CHUNK]
         now = timezone.now()
         numbers: list[str] = []
         current = chunk[0]
+        began = clock.perf_counter()
         try:
             # The chunk's audit records in one INSERT, sealed after its commit.
             with write_batch(), gathered():
                 for current in chunk:
                     numbers.append(write_row(actor, current, now))
+                    if bounded and clock.perf_counter() - began >= CHUNK_SECONDS:
+                        break
+            chunk = chunk[: len(numbers)]
         except TaskStopped as stop:
             # The chunk rolled back; what came before it is in. Say so on the job's page.
             stop.partial = result, chunk[0].number  # type: ignore[attr-defined]
@@ -151,13 +163,14 @@ def import_file(
                     current.number,
                     "",
                     _("写入时出错：%(error)s。第 %(from)d–%(to)d 行均未导入")
-                    % {"error": error, "from": chunk[0].number, "to": chunk[-1].number},
+                    % {"error": error, "from": chunk[0].number, "to": current.number},
                 )
             )
             result.failed = True
             return result
         result.numbers.extend(numbers)
         result.imported += len(chunk)
+        start += len(chunk)
         if progress:
             progress("write", result.imported, len(rows))
     return result
