@@ -10,6 +10,8 @@ from jiefen.portal import codes, identity
 from jiefen.portal.tests.conftest import file_dispute, phone_verify
 from jiefen.supervision.sms import OutboxSmsProvider
 
+pytestmark = pytest.mark.django_db
+
 SIGN_IN = "sign-in"
 
 

@@ -13,6 +13,8 @@ from jiefen.portal import codes, identity, ways_in
 from jiefen.portal.models import PartyPhoneCheck
 from jiefen.portal.tests.conftest import phone_verify
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def wang_wu(filed):

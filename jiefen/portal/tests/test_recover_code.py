@@ -4,12 +4,15 @@ records the recovery without the code."""
 
 import re
 
+import pytest
 from django.urls import reverse
 
 from jiefen.disputes.models import Dispute, Event
 from jiefen.portal import identity, ways_in
 from jiefen.portal.tests.conftest import follow, phone_verify, sent_code
 from jiefen.portal.tests.test_sign_in_sms import PHONE, ask, browser, enter
+
+pytestmark = pytest.mark.django_db
 
 
 def recover(client, number: str, phone: str = PHONE):

@@ -12,6 +12,8 @@ from django.urls import reverse
 from jiefen.portal import codes, guard, identity
 from jiefen.portal.tests.conftest import follow, phone_verify, sent_code
 
+pytestmark = pytest.mark.django_db
+
 PHONE = "13900001111"
 
 
