@@ -211,6 +211,11 @@ def parties_of(dispute: Any, **filters: Any) -> QuerySet[Party]:
     return Party.objects.filter(dispute=dispute, **filters)
 
 
+def parties_of_number(number: str, **filters: Any) -> QuerySet[Party]:
+    """The parties of the dispute numbered `number` (none for an unknown number)."""
+    return Party.objects.filter(dispute__number=number, **filters)
+
+
 def parties_of_disputes(ids: Iterable[int], **filters: Any) -> QuerySet[Party]:
     return Party.objects.filter(dispute_id__in=list(ids), **filters)
 

@@ -42,3 +42,12 @@ class PortalConfig(AppConfig):
         register(services.NOTIFY_REVIEW, _("当事人申请复核"), _review_text)
         settle_register(services.ESCALATION_ANSWER, services.escalation_answer_settles)
         settle_register(services.REVIEW_ANSWER, services.review_answer_settles)
+        from jiefen.disputes.lifecycle import EVENT_LABELS
+        from jiefen.portal import ways_in
+
+        EVENT_LABELS.update(  # type: ignore[arg-type]
+            {
+                ways_in.PHONE_CHECK: _("核实当事人手机号码"),
+                ways_in.QUERY_CODE_RECOVER: _("当事人凭短信验证码找回查询码"),
+            }
+        )

@@ -3,6 +3,7 @@ clearly what is wrong; the services decide."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -12,12 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from jiefen.disputes.models import Category
 from jiefen.lib.personal import valid_phone
+from jiefen.lib.sealed import normalise
 from jiefen.portal.services import ANSWER_MAX, COMMENT_MAX, REASON_MAX
 from jiefen.regions.models import Level, Region
 
 EARLIEST = date(1950, 1, 1)
 # Room in the 5000-character description for the line with the date it happened.
 DESCRIPTION_MAX = 4900
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def _text(label: Any, limit: int, *, required: bool = True, rows: int = 0, **attrs: Any) -> Any:
@@ -174,3 +177,53 @@ class RateForm(forms.Form):
 class AnswerForm(forms.Form):
     answer = _text(_("答复（当事人可见）"), ANSWER_MAX, rows=3)
     transfer = forms.BooleanField(label=_("同意，并移送上一级"), required=False)
+
+
+def _mobile() -> Any:
+    return forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "13800000000"}
+        ),
+        error_messages={"required": _("请填写手机号码")},
+    )
+
+
+class SmsStartForm(forms.Form):
+    """A dispute's number and a phone: where to send a code (to sign in, or to recover a lost
+    query code)."""
+
+    number = FollowForm.base_fields["number"]
+    phone = _mobile()
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "").strip()
+        if not MOBILE.match(normalise(phone)):
+            raise forms.ValidationError(_("请填写 11 位手机号码"))
+        return normalise(phone)
+
+
+class CodeForm(forms.Form):
+    """The six digits of a code received by SMS."""
+
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+    code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9 ]*",
+                "placeholder": "000000",
+            }
+        ),
+        error_messages={"required": _("请填写短信中的 6 位验证码")},
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(ch for ch in self.cleaned_data.get("code", "") if not ch.isspace())
+        if not (len(code) == 6 and code.isdigit()):
+            raise forms.ValidationError(_("验证码是 6 位数字"))
+        return code

@@ -383,3 +383,44 @@ def followed(request: HttpRequest) -> tuple[int, str] | None:
     if not pk.isdigit() or len(digest) != 16:
         return None
     return int(pk), digest
+
+
+# --- codes by SMS -------------------------------------------------------------------------------
+#
+# Asking for a code by SMS at the public doors (a number and a phone typed by anyone) is
+# counted per browser and per address, like the filings, and never per dispute or phone alone
+# here (the phone's own limit is portal.codes.SEND_RATE): a stranger asking from elsewhere uses
+# up their own allowance, not the party's. The code typed back is a guess like a query code
+# and goes into the same counters (guess_used_up / guess_failed).
+SMS_SEND_RATE = "5/h"  # per browser, or per address where there is no browser
+ADDRESS_SMS_SEND_RATE = "30/h"  # per address, whatever the browsers behind it
+
+
+def browser_key(request: HttpRequest) -> str:
+    """Who asked, for binding a code to them: the browser where there is one, else the
+    address."""
+    who = _browser(request)
+    return (
+        f"b:{who}"
+        if who is not None
+        else "a:" + hashlib.sha256(_address(request).encode()).hexdigest()[:32]
+    )
+
+
+def _sms_counters(request: HttpRequest) -> list[tuple[str, Any, str]]:
+    address = _address(request)
+    return [
+        ("portal.sms.address", _key(address), ADDRESS_SMS_SEND_RATE),
+        ("portal.sms.browser", _key(f"{address}|{browser_key(request)}"), SMS_SEND_RATE),
+    ]
+
+
+def sms_send_used_up(request: HttpRequest) -> bool:
+    """Whether this browser (or address) may not ask for another code now; counts the ask."""
+    used = False
+    for group, key, rate in _sms_counters(request):
+        used = _used_up(request, group, key, rate, increment=False) or used
+    if not used:
+        for group, key, rate in _sms_counters(request):
+            _used_up(request, group, key, rate, increment=True)
+    return used

@@ -18,10 +18,12 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
 from jiefen.disputes.models import Dispute, Party
-from jiefen.disputes.reads import parties_of
+from jiefen.disputes.reads import parties_of, parties_of_number
+from jiefen.portal.models import PartyPhoneCheck
 
 PARTY_COOKIE = "jiefen_party"
 PARTY_SALT = "jiefen.portal.party"
@@ -76,3 +78,45 @@ def current_party(request: HttpRequest, dispute: Dispute) -> Party | None:
     if not hmac.compare_digest(_proof(party), found[2]):
         return None
     return party
+
+
+def phone_verified(party: Party) -> bool:
+    """Whether staff of the holding body verified the phone now on file as the party's own
+    (PartyPhoneCheck of the same digest): only such a phone receives the codes of the ways in
+    and of the agreement's confirmation."""
+    if not party.phone_digest or party.anonymised_at is not None:
+        return False
+    return PartyPhoneCheck.objects.filter(
+        party_id=party.pk, phone_digest=party.phone_digest
+    ).exists()
+
+
+def verified_parties(dispute: Dispute) -> list[Party]:
+    """The parties of `dispute` whose phone on file is verified, in one query."""
+    return list(
+        parties_of(
+            dispute.pk,
+            anonymised_at__isnull=True,
+            phone_checks__phone_digest=F("phone_digest"),
+        )
+        .exclude(phone_digest="")
+        .distinct()
+        .order_by("side", "pk")
+    )
+
+
+def party_for_number(number: str, phone_digest: str) -> Party | None:
+    """The party of the dispute numbered `number` with this verified phone; None otherwise."""
+    if not phone_digest:
+        return None
+    return (
+        parties_of_number(
+            (number or "").strip(),
+            anonymised_at__isnull=True,
+            phone_digest=phone_digest,
+            phone_checks__phone_digest=phone_digest,
+        )
+        .select_related("dispute", "dispute__holder")
+        .order_by("pk")
+        .first()
+    )

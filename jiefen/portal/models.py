@@ -148,3 +148,32 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id}:{self.score}"
+
+
+class PartyPhoneCheck(models.Model):
+    """Staff of the body holding the dispute checked that the phone on file is the party's
+    own (已核实手机号码): only such a phone receives the codes that sign a party in or recover a
+    lost query code (portal.codes). The check holds the keyed digest of the phone as it was
+    then, never the phone: a phone changed since no longer matches, and the check is void."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(
+        "disputes.Party", on_delete=models.PROTECT, related_name="phone_checks"
+    )
+    phone_digest = models.CharField(_("核实时的号码摘要"), max_length=64)
+    verified_at = models.DateTimeField(_("核实时间"))
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("核实人"),
+    )
+
+    class Meta:
+        verbose_name = _("手机号码核实")
+        verbose_name_plural = _("手机号码核实")
+        ordering = ["party", "-verified_at"]
+        indexes = [models.Index(fields=["party", "phone_digest"], name="phone_check_party")]
+
+    def __str__(self) -> str:
+        return f"{self.party_id}@{self.verified_at:%Y-%m-%d}"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hmac
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,22 +24,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from jiefen.disputes.models import Dispute
+from jiefen.disputes.models import Dispute, Party
 from jiefen.disputes.public import PublicFiling, dispute_by_query, dispute_file, receiving_body
 from jiefen.disputes.reads import dispute_find, dispute_get
 from jiefen.disputes.services import PartyInput
-from jiefen.lib.errors import DisputeError, NotFound
+from jiefen.lib.errors import DisputeError, Invalid, NotFound
 from jiefen.lib.errors import errors_to_form as _attach
+from jiefen.lib.personal import mask_phone
+from jiefen.lib.sealed import digest
 from jiefen.mediators.requests import mediator_request_make
-from jiefen.portal import access, guard, selectors, services
+from jiefen.portal import access, codes, guard, identity, selectors, services, ways_in
 from jiefen.portal.forms import (
     AnswerForm,
+    CodeForm,
     EscalateForm,
     FileForm,
     FollowForm,
     RateForm,
     ReviewAnswerForm,
     ReviewForm,
+    SmsStartForm,
 )
 from jiefen.portal.models import EscalationRequest, Rating
 from jiefen.regions.models import Level, Region
@@ -267,6 +273,7 @@ def _render_dispute(
     status: int = 200,
 ) -> HttpResponse:
     rating = Rating.objects.filter(dispute=dispute).first()
+    me = identity.current_party(request, dispute)
     ratable = dispute.status in services.RATABLE and rating is None
     reviewable = services.review_open_for(dispute)
     return render(
@@ -286,6 +293,9 @@ def _render_dispute(
             "escalate": escalate or (EscalateForm() if dispute.is_open else None),
             "rate": rate or (RateForm() if ratable else None),
             "rating": rating,
+            "me": me,
+            "me_phone": mask_phone(me.phone or "") if me is not None else "",
+            "provable": bool(identity.verified_parties(dispute)) if me is None else False,
         },
         status=status,
     )
@@ -310,10 +320,12 @@ def follow(request: HttpRequest) -> HttpResponse:
                     return response
                 guard.follow_failed(request, number)
                 form.add_error(None, _("编号或查询码不正确，请核对后重新输入"))
-        return render(request, "portal/follow.html", {"form": form}, status=status)
+        return render(
+            request, "portal/follow.html", {"form": form, "sms": SmsStartForm()}, status=status
+        )
     dispute = _followed(request)
     if dispute is None:
-        return render(request, "portal/follow.html", {"form": FollowForm()})
+        return render(request, "portal/follow.html", {"form": FollowForm(), "sms": SmsStartForm()})
     return _render_dispute(request, dispute)
 
 
@@ -400,10 +412,305 @@ def forget(request: HttpRequest) -> HttpResponse:
     """End the follow on this browser (a shared phone, an internet café)."""
     response = redirect("portal:follow")
     guard.follow_forget(response)
+    identity.party_forget(response)
+    return response
+
+
+# --- the ways in by SMS -------------------------------------------------------------------------
+#
+# Two public doors take a dispute's number and a phone: signing in (sms_sign_in) and recovering
+# a lost query code (recover). Both answer the same whether the number and phone match a party
+# with a verified phone or not (codes.code_decoy), and carry what was typed to the code's page
+# in a signed token, never in the page's text. The code typed back is checked in the browser
+# that asked for it (guard.browser_key), counted like a guessed query code.
+
+SMS_SALT = "jiefen.portal.sms"
+SMS_TEXTS = {
+    codes.SIGN_IN: lambda: _(
+        "您正在用短信验证码查看纠纷办理情况，验证码{code}，%(minutes)s 分钟内有效，请勿告诉他人。"
+    ),
+    codes.RECOVER: lambda: _(
+        "您正在找回纠纷查询码，验证码{code}，%(minutes)s 分钟内有效，请勿告诉他人。"
+    ),
+}
+
+
+def _sms_text(purpose: str) -> str:
+    return SMS_TEXTS[purpose]() % {"minutes": codes.CODE_TTL // 60}
+
+
+def _render_sms_start(
+    request: HttpRequest, purpose: str, form: SmsStartForm, status: int = 200
+) -> HttpResponse:
+    if purpose == codes.SIGN_IN:
+        return render(
+            request,
+            "portal/follow.html",
+            {"form": FollowForm(), "sms": form, "sms_open": form.is_bound},
+            status=status,
+        )
+    return render(request, "portal/recover.html", {"form": form}, status=status)
+
+
+def _render_code(
+    request: HttpRequest,
+    *,
+    form: CodeForm,
+    purpose: str,
+    masked: str,
+    action: str,
+    party: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "portal/sms_code.html",
+        {
+            "form": form,
+            "purpose": purpose,
+            "masked": masked,
+            "minutes": codes.CODE_TTL // 60,
+            "action": action,
+            "party": party,
+            "again": reverse("portal:recover" if purpose == codes.RECOVER else "portal:follow")
+            + ("" if purpose == codes.RECOVER else "#sms"),
+        },
+        status=status,
+    )
+
+
+def _sms_start(request: HttpRequest, purpose: str) -> HttpResponse:
+    if request.method != "POST":
+        return _render_sms_start(request, purpose, SmsStartForm())
+    form = SmsStartForm(request.POST)
+    if not form.is_valid():
+        return _render_sms_start(request, purpose, form, status=400)
+    number, phone = form.cleaned_data["number"].strip(), form.cleaned_data["phone"]
+    if guard.sms_send_used_up(request):
+        form.add_error(None, _("本浏览器或网络地址获取验证码过于频繁，请 1 小时后再试"))
+        return _render_sms_start(request, purpose, form, status=429)
+    holder = guard.browser_key(request)
+    party = identity.party_for_number(number, digest(phone))
+    try:
+        if party is not None:
+            codes.code_send(party=party, purpose=purpose, text=_sms_text(purpose), holder=holder)
+        else:
+            codes.code_decoy(
+                phone=phone, subject=f"{number}|{digest(phone)}", purpose=purpose, holder=holder
+            )
+    except DisputeError as error:
+        form.add_error(None, str(error.message))
+        return _render_sms_start(request, purpose, form, status=429)
+    token = signing.dumps(
+        {"n": number, "p": digest(phone), "m": mask_phone(phone), "u": purpose}, salt=SMS_SALT
+    )
+    return _render_code(
+        request,
+        form=CodeForm(initial={"token": token}),
+        purpose=purpose,
+        masked=mask_phone(phone),
+        action=reverse("portal:sms_code"),
+    )
+
+
+@never_cache
+def sms_sign_in(request: HttpRequest) -> HttpResponse:
+    """用短信验证码进入: a dispute's number and a verified phone, then the code sent to it."""
+    if request.method != "POST":
+        return redirect(f"{reverse('portal:follow')}#sms")
+    return _sms_start(request, codes.SIGN_IN)
+
+
+@never_cache
+def recover(request: HttpRequest) -> HttpResponse:
+    """找回查询码: a dispute's number and a verified phone, then a new query code."""
+    return _sms_start(request, codes.RECOVER)
+
+
+def _token(raw: str) -> dict[str, str] | None:
+    try:
+        value = signing.loads(raw or "", salt=SMS_SALT, max_age=codes.CODE_TTL)
+    except signing.BadSignature:
+        return None
+    keys = {"n", "p", "m", "u"}
+    if not isinstance(value, dict) or not keys <= value.keys() or value["u"] not in SMS_TEXTS:
+        return None
+    return {key: str(value[key]) for key in keys}
+
+
+@never_cache
+@require_POST
+def sms_code(request: HttpRequest) -> HttpResponse:
+    """The code sent by sms_sign_in or recover, typed back."""
+    token = _token(request.POST.get("token", ""))
+    if token is None:
+        messages.error(request, _("验证码已失效，请重新获取"))
+        return redirect(f"{reverse('portal:follow')}#sms")
+    purpose, number = token["u"], token["n"]
+    form = CodeForm(request.POST)
+
+    def again(status: int) -> HttpResponse:
+        return _render_code(
+            request,
+            form=form,
+            purpose=purpose,
+            masked=token["m"],
+            action=reverse("portal:sms_code"),
+            status=status,
+        )
+
+    if not form.is_valid():
+        return again(400)
+    if guard.guess_used_up(request, number, browser=True):
+        form.add_error(None, _("验证失败次数过多，请 10 分钟后再试"))
+        return again(429)
+    holder = guard.browser_key(request)
+    party = identity.party_for_number(number, token["p"])
+    try:
+        if party is None:
+            codes.decoy_check(
+                subject=f"{number}|{token['p']}",
+                purpose=purpose,
+                holder=holder,
+                code=form.cleaned_data["code"],
+            )
+        else:
+            codes.code_check(
+                party=party, purpose=purpose, code=form.cleaned_data["code"], holder=holder
+            )
+    except Invalid as error:
+        guard.guess_failed(request, number, browser=True)
+        _attach(error, form)
+        return again(400)
+    dispute = party.dispute
+    if purpose == codes.RECOVER:
+        code = ways_in.query_code_recover(dispute=dispute, party=party)
+        response = render(
+            request,
+            "portal/recovered.html",
+            {"number": dispute.number, "code": code, "party": party, "holder": dispute.holder},
+        )
+    else:
+        messages.success(
+            request,
+            _("您已验证为：%(name)s（%(side)s）")
+            % {"name": party.name, "side": party.get_side_display()},
+        )
+        response = redirect("portal:follow")
+    guard.follow_remember(response, dispute)
+    identity.party_remember(response, party)
+    return response
+
+
+@dataclass(frozen=True)
+class Choice:
+    party: Party
+    masked: str
+
+
+@never_cache
+def party_sign_in(request: HttpRequest) -> HttpResponse:
+    """Someone following a dispute with its number and query code proves which party they are
+    by a code sent to that party's verified phone."""
+    dispute = _followed_or_ask(request)
+    if dispute is None:
+        return redirect("portal:follow")
+    parties = identity.verified_parties(dispute)
+    choices = [Choice(party=p, masked=mask_phone(p.phone or "")) for p in parties]
+    me = identity.current_party(request, dispute)
+    if request.method != "POST":
+        return render(
+            request,
+            "portal/party_sign_in.html",
+            {"dispute": dispute, "choices": choices, "me": me},
+        )
+    chosen = next((c for c in choices if str(c.party.pk) == request.POST.get("party")), None)
+    if chosen is None:
+        messages.error(request, _("请选择登记并经核实了手机号码的当事人"))
+        return redirect("portal:party_sign_in")
+    party = chosen.party
+    holder = guard.browser_key(request)
+    action = reverse("portal:party_sign_in")
+    if "code" not in request.POST:
+        if guard.sms_send_used_up(request):
+            messages.error(request, _("本浏览器或网络地址获取验证码过于频繁，请 1 小时后再试"))
+            return redirect("portal:party_sign_in")
+        try:
+            codes.code_send(
+                party=party, purpose=codes.SIGN_IN, text=_sms_text(codes.SIGN_IN), holder=holder
+            )
+        except DisputeError as error:
+            messages.error(request, str(error.message))
+            return redirect("portal:party_sign_in")
+        return _render_code(
+            request,
+            form=CodeForm(),
+            purpose=codes.SIGN_IN,
+            masked=chosen.masked,
+            action=action,
+            party=party,
+        )
+    form = CodeForm(request.POST)
+
+    def again(status: int) -> HttpResponse:
+        return _render_code(
+            request,
+            form=form,
+            purpose=codes.SIGN_IN,
+            masked=chosen.masked,
+            action=action,
+            party=party,
+            status=status,
+        )
+
+    if not form.is_valid():
+        return again(400)
+    if guard.guess_used_up(request, dispute.number, browser=True):
+        form.add_error(None, _("验证失败次数过多，请 10 分钟后再试"))
+        return again(429)
+    try:
+        codes.code_check(
+            party=party, purpose=codes.SIGN_IN, code=form.cleaned_data["code"], holder=holder
+        )
+    except Invalid as error:
+        guard.guess_failed(request, dispute.number, browser=True)
+        _attach(error, form)
+        return again(400)
+    messages.success(
+        request,
+        _("您已验证为：%(name)s（%(side)s）")
+        % {"name": party.name, "side": party.get_side_display()},
+    )
+    response = redirect("portal:follow")
+    identity.party_remember(response, party)
+    return response
+
+
+@require_POST
+def party_forget(request: HttpRequest) -> HttpResponse:
+    """Forget which party this browser proved to be; the dispute stays open to it."""
+    response = redirect("portal:follow")
+    identity.party_forget(response)
     return response
 
 
 # --- staff --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def staff_phone_check(request: HttpRequest, pk: int, party: int) -> HttpResponse:
+    """已核实手机号码: staff of the holding body verified the party's phone on file."""
+    seen = request.POST.get("seen", "")
+    try:
+        check = ways_in.phone_check(actor=request.user, dispute_id=pk, party_id=party, seen=seen)
+    except NotFound:
+        raise Http404 from None
+    except DisputeError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("已核实 %(name)s 的手机号码") % {"name": check.party.name})
+    return redirect(f"{reverse('disputes:detail', kwargs={'pk': pk})}#phone-checks")
 
 
 def _request_for(request: HttpRequest, pk: int) -> tuple[EscalationRequest, Dispute]:

@@ -91,6 +91,8 @@ class Done:
 RELATED: list[tuple[str, str, dict[str, str]]] = [
     ("portal.EscalationRequest", "dispute", {"reason": "scrub", "answer": "scrub"}),
     ("portal.Rating", "dispute", {"comment": "scrub"}),
+    # The keyed digest of the phone the holder verified: of no use once the phone is gone.
+    ("portal.PartyPhoneCheck", "dispute", {"phone_digest": "clear"}),
     (
         "receptions.ReceptionBooking",
         "dispute",

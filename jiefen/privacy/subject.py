@@ -262,6 +262,14 @@ SECTIONS = (
     ),
     Section("ratings", _lazy("评价"), "portal.Rating", "dispute", ("score", "comment", "rated_at")),
     Section(
+        "phone_checks",
+        _lazy("手机号码核实"),
+        "portal.PartyPhoneCheck",
+        "party",
+        ("verified_at",),
+        by_party=True,
+    ),
+    Section(
         "reception_bookings",
         _lazy("接访预约"),
         "receptions.ReceptionBooking",

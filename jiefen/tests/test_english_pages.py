@@ -254,7 +254,7 @@ def test_the_evaluation_supervision_and_document_pages_in_english_have_no_chines
     assert not found, "\n".join(found)
 
 
-def test_the_portal_in_english_has_no_chinese(client, latin_world):
+def test_the_portal_in_english_has_no_chinese(client, latin_world, village_clerk):
     from jiefen.portal.tests.conftest import file_dispute
 
     filed, code = file_dispute(
@@ -267,7 +267,18 @@ def test_the_portal_in_english_has_no_chinese(client, latin_world):
     client.cookies["django_language"] = "en"
     response = client.post("/public/follow/", {"number": filed.number, "code": code})
     assert response.status_code in (200, 302)
-    found += _walk(client, [(None, ["/public/follow/"])])
+    found += _walk(client, [(None, ["/public/follow/", "/public/follow/recover/"])])
+    # With 王五's phone verified: the way to prove which party one is, and its page.
+    from jiefen.portal.tests.conftest import phone_verify
+
+    phone_verify(filed.parties.get(name="Wang Wu"), by=village_clerk)
+    client.cookies["django_language"] = "en"
+    client.post("/public/follow/", {"number": filed.number, "code": code})
+    # (The dispute's page names its category, which is data, in Chinese.)
+    assert "I am a party: prove who I am" in client.get("/public/follow/").content.decode()
+    response = client.get("/public/follow/party/")
+    assert response.status_code == 200
+    found += [f"party page: {line}" for line in leftovers(response.content.decode())]
     assert not found, "\n".join(found)
 
 

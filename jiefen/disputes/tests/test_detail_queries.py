@@ -24,10 +24,10 @@ from jiefen.supervision.models import LeaderOwnership, SupervisionOrder
 # party's requests (escalations, reviews) 2; related disputes (links, the suggestions kept in
 # the cache) 2; supervision (orders, ownership, receivers, leaders or the ownership's pending
 # extension and notes) 5; documents (party and agreement details) 2; attachments 1; the
-# resolve form's count of waiting requests 1; on PostgreSQL without Redis the kept
-# suggestions are read from the cache table, 1 more. 57 before, for the county officer. The
-# issue's goal is 12: not met while every panel reads its own table.
-MOST = 24
+# resolve form's count of waiting requests 1; the parties' phone checks 1; on PostgreSQL
+# without Redis the kept suggestions are read from the cache table, 1 more. 57 before, for the
+# county officer. The issue's goal is 12: not met while every panel reads its own table.
+MOST = 25
 
 
 def _queries(client, dispute) -> list[str]:

@@ -9,7 +9,7 @@ from django.db.models import F
 
 from jiefen.disputes.access import roles_by_body
 from jiefen.portal.forms import AnswerForm, ReviewAnswerForm
-from jiefen.portal.models import EscalationRequest, ReviewRequest
+from jiefen.portal.models import EscalationRequest, PartyPhoneCheck, ReviewRequest
 from jiefen.portal.services import ANSWER_ROLES, may_answer, may_review
 
 register = template.Library()
@@ -71,3 +71,38 @@ def staff_requests_queue(context: Any) -> dict[str, Any]:
         .order_by("due_date", "id")[:50]
     )
     return {"escalations": escalations, "reviews": reviews, "today": context.get("today")}
+
+
+@register.inclusion_tag("portal/_phone_checks.html", takes_context=True)
+def phone_checks(context: Any, dispute: Any) -> dict[str, Any]:
+    """已核实手机号码: for each party with a phone, whether the holding body verified it (when,
+    by whom), or the check was voided by a changed phone; the button for staff who may
+    verify. One query: the checks of the dispute (the parties are the page's)."""
+    from jiefen.portal.ways_in import may_check_phone, phone_seen
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    parties = [p for p in context.get("parties", dispute.parties.all()) if p.phone_digest]
+    if not parties:
+        return {"rows": []}
+    checks: dict[int, list[PartyPhoneCheck]] = {}
+    for check in (
+        PartyPhoneCheck.objects.filter(dispute_id=dispute.pk)
+        .select_related("verified_by")
+        .order_by("-verified_at", "-pk")
+    ):
+        checks.setdefault(check.party_id, []).append(check)
+    may = may_check_phone(user, dispute)
+    rows = []
+    for party in parties:
+        mine = checks.get(party.pk, [])
+        current = next((c for c in mine if c.phone_digest == party.phone_digest), None)
+        rows.append(
+            {
+                "party": party,
+                "check": current,
+                "voided": current is None and bool(mine),
+                "seen": phone_seen(party) if may and current is None else "",
+            }
+        )
+    return {"dispute": dispute, "rows": rows, "may": may}

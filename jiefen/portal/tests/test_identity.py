@@ -1,4 +1,5 @@
-"""The portal knows which party a browser is only after a one-time code to that party's phone."""
+"""The portal knows which party a browser is only after a one-time code to that party's phone
+(for signing in, a phone the holding body verified)."""
 
 import pytest
 from django.http import HttpResponse
@@ -6,7 +7,7 @@ from django.test import RequestFactory
 
 from jiefen.lib.errors import Invalid
 from jiefen.portal import codes, identity
-from jiefen.portal.tests.conftest import file_dispute
+from jiefen.portal.tests.conftest import file_dispute, phone_verify
 from jiefen.supervision.sms import OutboxSmsProvider
 
 pytestmark = pytest.mark.django_db
@@ -15,9 +16,12 @@ SIGN_IN = "sign-in"
 
 
 @pytest.fixture
-def outbox(settings):
+def outbox(settings, filed, village_clerk):
+    """The outbox provider, and 王五's phone verified by 枫一社区's clerk: sign-in codes go
+    only to a verified phone."""
     settings.JIEFEN_SMS_PROVIDER = "jiefen.supervision.sms.OutboxSmsProvider"
     OutboxSmsProvider.outbox.clear()
+    phone_verify(filed[0].parties.get(name="王五"), by=village_clerk)
     return OutboxSmsProvider.outbox
 
 
