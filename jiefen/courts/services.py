@@ -38,8 +38,10 @@ from jiefen.attachments.storage import max_bytes, random_name, upload_storage
 from jiefen.courts import papers
 from jiefen.courts.gateway import Bundle, gateway, gateway_name
 from jiefen.courts.models import CourtSubmission, IdentityDocument
+from jiefen.disputes import services as dispute_services
 from jiefen.disputes.access import dispute_for
 from jiefen.disputes.models import Agreement, Dispute, Outcome, Party, PartyKind, Reveal, Side
+from jiefen.disputes.reads import dispute_get, parties_of
 from jiefen.disputes.services import party_reveal
 from jiefen.documents import services as documents
 from jiefen.documents.models import Confirmation, PartyDetail
@@ -89,17 +91,17 @@ def _principals(dispute: Dispute) -> list[Party]:
     order = {side: i for i, side in enumerate(PRINCIPALS)}
     parties = [
         p
-        for p in Party.objects.filter(dispute=dispute, side__in=PRINCIPALS, anonymised_at=None)
+        for p in parties_of(dispute, side__in=PRINCIPALS, anonymised_at=None)
         .select_related("court_identity", "document_detail")
         .order_by("id")
     ]
-    parties.sort(key=lambda p: (order[p.side], p.pk))
+    parties.sort(key=lambda p: (order[Side(p.side)], p.pk))
     return parties
 
 
 def _identity(party: Party) -> IdentityDocument | None:
     try:
-        return party.court_identity
+        return party.court_identity  # type: ignore[attr-defined]
     except IdentityDocument.DoesNotExist:
         return None
 
@@ -297,8 +299,7 @@ def _store(*, dispute: Dispute, party: Party, upload: Any, actor: Any, at: datet
 def dispute_for_system(pk: int) -> Dispute:
     """The dispute row locked, for a write whose actor was checked already (a party proved in
     the portal has no staff account)."""
-    Dispute.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(pk=pk)
-    return Dispute.objects.select_related("agreement").get(pk=pk)
+    return dispute_services.dispute_lock(pk)
 
 
 def identity_upload_by_party(*, party: Party, upload: Any, at: datetime | None = None):
@@ -306,7 +307,7 @@ def identity_upload_by_party(*, party: Party, upload: Any, at: datetime | None =
     with jiefen.portal.identity.current_party)."""
     if party.side not in PRINCIPALS:
         raise Forbidden(_("只有申请司法确认的当事人本人可以上传身份证明材料。"))
-    dispute = Dispute.objects.select_related("agreement").get(pk=party.dispute_id)
+    dispute = dispute_get(party.dispute_id, related=["agreement"])
     return _store(dispute=dispute, party=party, upload=upload, actor=None, at=at)
 
 
@@ -323,9 +324,7 @@ def identity_upload_for_party(
 
 def _party_of(dispute: Dispute, party_id: Any) -> Party:
     try:
-        return Party.objects.get(
-            pk=int(party_id), dispute=dispute, side__in=PRINCIPALS, anonymised_at=None
-        )
+        return parties_of(dispute, side__in=PRINCIPALS, anonymised_at=None).get(pk=int(party_id))
     except (Party.DoesNotExist, TypeError, ValueError):
         raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
 

@@ -22,6 +22,7 @@ from jiefen.disputes import services as dispute_services
 from jiefen.disputes.access import roles_by_body
 from jiefen.disputes.models import Dispute, Party
 from jiefen.disputes.public import QUERY_ALPHABET, QUERY_LENGTH, query_digest
+from jiefen.disputes.reads import parties_of
 from jiefen.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from jiefen.org.models import Role
 from jiefen.portal.models import PartyPhoneCheck
@@ -56,7 +57,7 @@ def phone_check(
         # A dispute outside the jurisdiction is answered as a missing one.
         dispute = dispute_services.dispute_lock(dispute_id, actor=actor)
         try:
-            party = Party.objects.get(pk=int(party_id), dispute_id=dispute.pk)
+            party = parties_of(dispute).get(pk=int(party_id))
         except (Party.DoesNotExist, TypeError, ValueError):
             raise NotFound(_("当事人不存在或不在您的管辖范围内")) from None
         if not may_check_phone(actor, dispute):

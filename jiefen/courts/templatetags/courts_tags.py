@@ -12,7 +12,8 @@ from django.utils import timezone
 from jiefen.courts import services
 from jiefen.courts.models import CourtSubmission, IdentityDocument
 from jiefen.courts.texts import PARTY_MESSAGES
-from jiefen.disputes.models import Outcome, Party
+from jiefen.disputes.models import Outcome
+from jiefen.disputes.reads import parties_of
 from jiefen.documents.services import confirmation_last_day
 from jiefen.lib.personal import mask_name
 from jiefen.portal.identity import current_party
@@ -27,7 +28,7 @@ def court_panel(context: template.Context, dispute: Any) -> dict[str, Any]:
     if user is None or not user.is_authenticated or dispute.outcome != Outcome.AGREEMENT:
         return {"hidden": True}
     rows = list(
-        Party.objects.filter(dispute=dispute, side__in=services.PRINCIPALS, anonymised_at=None)
+        parties_of(dispute, side__in=services.PRINCIPALS, anonymised_at=None)
         .annotate(
             has_document=Exists(IdentityDocument.objects.filter(party=OuterRef("pk"))),
             sent=Exists(CourtSubmission.objects.filter(dispute=OuterRef("dispute"))),
