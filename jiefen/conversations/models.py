@@ -95,7 +95,7 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("工作人员"),
     )
-    body = SealedTextField(_("内容"), blank=True)
+    body = SealedTextField(_("内容"), blank=True, null=True)
     written_at = models.DateTimeField(_("发送时间"))
     file_name = models.CharField(_("附件名"), max_length=120, blank=True)
     file_kind = models.CharField(_("附件类型"), max_length=10, choices=KIND_CHOICES, blank=True)

@@ -223,7 +223,7 @@ def messages_blank(*, dispute: Dispute, party_ids: list[int], now: datetime) -> 
         return 0
     # Row by row: the text is encrypted by the field, an update() would write it in clear.
     for message in Message.objects.filter(pk__in=pks):
-        message.body = ""  # type: ignore[assignment]
+        message.body = None  # type: ignore[assignment]
         message.file_name = ""
         message.blanked_at = now
         message.save(update_fields=["body", "file_name", "blanked_at"])  # audited by its signal

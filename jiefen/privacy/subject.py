@@ -413,6 +413,8 @@ EXEMPT = {
     "the events; the other dispute is other people's",
     "mediators.Sitting": "links a register's mediator to a session of the dispute; the session, "
     "exported, prints the mediators' names",
+    "org.Body": "a body's office address and public phone, published for the parties; not a "
+    "person's",
     "conversations.Thread": "who opened a thread with the parties and when; no text: its "
     "messages are exported",
     "mediators.Mediator": "the register's record of a mediator, who serves the dispute: a "
