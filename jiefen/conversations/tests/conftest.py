@@ -22,7 +22,7 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh(settings, tmp_path):
+def _fresh(db, settings, tmp_path):
     settings.JIEFEN_UPLOAD_ROOT = tmp_path / "uploads"
     cache.clear()
     yield
