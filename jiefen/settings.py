@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "jiefen.audit",
     "jiefen.privacy",
     "jiefen.attachments",
+    "jiefen.conversations",
     "jiefen.portal",
     "jiefen.api",
     "jiefen.demo",

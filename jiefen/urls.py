@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("jiefen.ops.urls")),
     path("attachments/", include("jiefen.attachments.urls")),
     path("mediators/", include("jiefen.mediators.urls")),
+    path("", include("jiefen.conversations.urls")),
     path("", include("jiefen.search.urls")),
     path("", include("jiefen.disputes.urls")),
 ]

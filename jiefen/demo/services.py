@@ -299,6 +299,8 @@ def _bodies(units: list[Region], types: dict[str, DepartmentType]) -> int:
                     region_id=region.code,
                     region_code=region.code,  # bulk_create skips Body.save()
                     department_type=dept,
+                    address=_demo_address(region, by_code, name),
+                    public_phone=_demo_phone(region.code, name),
                 )
             )
 
@@ -320,6 +322,21 @@ def _bodies(units: list[Region], types: dict[str, DepartmentType]) -> int:
                 add(unit, BodyKind.DEPARTMENT, name, types[d.key])
     Body.objects.bulk_create(new, batch_size=500)  # audit-exempt: demo data loading
     return len(new)
+
+
+def _demo_address(region: Region, by_code: dict[int, Region], name: str) -> str:
+    """A made-up office address: the unit's place from the county down, and the body."""
+    names = []
+    unit: Region | None = region
+    while unit is not None and unit.level >= Level.COUNTY:
+        names.append(unit.name)
+        unit = by_code.get(unit.parent_id) if unit.parent_id else None
+    return f"{''.join(reversed(names))}{name}办公楼"[:200]
+
+
+def _demo_phone(code: int, name: str) -> str:
+    """A made-up landline in Shaoxing's area code (0575), the same on every run."""
+    return f"0575-8{zlib.crc32(f'{code}:{name}'.encode()) % 10_000_000:07d}"
 
 
 def _accounts() -> tuple[int, int]:

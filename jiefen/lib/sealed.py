@@ -31,7 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from encrypted_fields.fields import EncryptedCharField, EncryptedIntegerField
+from encrypted_fields.fields import EncryptedCharField, EncryptedIntegerField, EncryptedTextField
 
 
 class SealedCharField(EncryptedCharField):
@@ -51,6 +51,14 @@ class SealedIntegerField(EncryptedIntegerField):
     def value_to_string(self, obj: Any) -> Any:
         value = getattr(obj, self.attname)
         return self.get_prep_value(value) if value is not None else value
+
+
+class SealedTextField(EncryptedTextField):
+    """Free text about a person (a party's message) kept like SealedCharField."""
+
+    def value_to_string(self, obj: Any) -> Any:
+        value = self.value_from_object(obj)
+        return self.get_prep_value(value) if value else value
 
 
 def _fernet() -> Any:

@@ -118,7 +118,7 @@ class UserMembershipInline(ScopedChoicesMixin, admin.TabularInline):
 class BodyForm(forms.ModelForm):
     class Meta:
         model = Body
-        fields = ["name", "kind", "region", "department_type", "active"]
+        fields = ["name", "kind", "region", "department_type", "address", "public_phone", "active"]
 
     def clean(self):  # type: ignore[no-untyped-def]
         super().clean()

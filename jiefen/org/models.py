@@ -69,6 +69,9 @@ class Body(models.Model):
         verbose_name=_("部门类型"),
     )
     active = models.BooleanField(_("启用"), default=True)
+    # Shown to the parties (where to go, whom to call): the body's own, public contacts.
+    address = models.CharField(_("办公地址"), max_length=200, blank=True)
+    public_phone = models.CharField(_("对外电话"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("调处主体")

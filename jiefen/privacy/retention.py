@@ -14,6 +14,8 @@ today, five by default — loses what identifies its parties:
   masked;
 * the basic facts the documents keep about each party, and the identity documents they gave
   for judicial confirmation (rows and sealed files), are erased;
+* the messages between the parties and the mediators (jiefen.conversations) lose their text
+  and their file's name; who wrote when stays;
 * everything the statistics read is untouched: category, region, dates, status, outcome,
   satisfaction, amounts, people involved, stays, event actions, states and parameters, and
   the rollups. Reveal records (who saw what, when, why) hold no value and are kept.
@@ -143,6 +145,12 @@ def dispute_anonymise(dispute: Dispute, *, now: datetime, closed_before: date) -
     erased = identity_documents_erase(party_ids=[party.pk for party in waiting])
     if erased:
         replaced["courts.identitydocument"] = {"fields": ["*"], "rows": erased}
+    # The messages with the parties (their text is about them): blanked, the rows kept.
+    from jiefen.conversations.services import messages_blank
+
+    blanked = messages_blank(dispute=dispute, party_ids=[party.pk for party in waiting], now=now)
+    if blanked:
+        replaced["conversations.message"] = {"fields": ["body", "file_name"], "rows": blanked}
     event_append(
         dispute=dispute,
         at=now,

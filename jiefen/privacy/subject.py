@@ -382,6 +382,14 @@ SECTIONS = (
         ("kind", "reason", "made_at", "due_date", "state", "answered_at", "answer"),
     ),
     Section(
+        "messages",
+        _lazy("与调解员的沟通消息"),
+        "conversations.Message",
+        "party",
+        ("shared", "written_at", "body", "file_name", "file_kind", "file_size", "blanked_at"),
+        by_party=True,
+    ),
+    Section(
         "level_stays",
         _lazy("各层级办理"),
         "disputes.LevelStay",
@@ -428,6 +436,10 @@ EXEMPT = {
     "the events; the other dispute is other people's",
     "mediators.Sitting": "links a register's mediator to a session of the dispute; the session, "
     "exported, prints the mediators' names",
+    "org.Body": "a body's office address and public phone, published for the parties; not a "
+    "person's",
+    "conversations.Thread": "who opened a thread with the parties and when; no text: its "
+    "messages are exported",
     "mediators.Mediator": "the register's record of a mediator, who serves the dispute: a "
     "mediator's own work facts, not a party's; the parties' export names the assignments",
 }

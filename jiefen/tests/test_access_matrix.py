@@ -281,6 +281,15 @@ class Land:
             upload=SimpleUploadedFile(f"{place}.pdf", b"%PDF-1.4\n%%EOF\n"),
             description="现场照片",
         )
+        from jiefen.conversations.services import message_from_staff
+
+        message = message_from_staff(
+            actor=holder_clerk,
+            dispute_id=dispute.pk,
+            party_id=party.pk,
+            body=f"{place}私信",
+            upload=SimpleUploadedFile(f"{place}.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )
         from jiefen.mediators.models import MediatorRequest
 
         mediator_request = MediatorRequest.objects.create(
@@ -323,6 +332,7 @@ class Land:
             "import": job.pk,
             "export": export.pk,
             "attachment": attachment.pk,
+            "message": message.pk,
         }
 
     # -- who asks --
@@ -411,6 +421,9 @@ PUBLIC = {
     "portal:recover",
     "portal:party_sign_in",
     "portal:party_forget",
+    "conversations:party_shared",
+    "conversations:party_private",
+    "conversations:party_file",
     "receptions:public",
     "receptions:public_book",
     "open311:discovery",
@@ -588,12 +601,17 @@ OBJECTS: dict[str, dict[str, str]] = {
     "attachments:upload": {"pk": "dispute"},
     "attachments:download": {"pk": "dispute", "attachment": "attachment"},
     "attachments:withdraw": {"pk": "dispute", "attachment": "attachment"},
+    "conversations:staff_shared": {"pk": "dispute"},
+    "conversations:staff_shared_open": {"pk": "dispute"},
+    "conversations:staff_private": {"pk": "dispute", "party": "party"},
+    "conversations:staff_file": {"pk": "dispute", "message": "message"},
 }
 
 # Public routes with a parameter: how to fill it (they are checked for personal data only).
 PUBLIC_ARGS: dict[str, Callable[[Land], dict[str, Any]]] = {
     "portal:regions": lambda land: {"code": land.disputes["店口"].region_code},
     "supervision:sms_receipt": lambda land: {"provider": "aliyun", "token": "guess"},
+    "conversations:party_file": lambda land: {"message": land.objects["店口"]["message"]},
     "receptions:public_book": lambda land: {"pk": land.objects["店口"]["reception"]},
     "open311:discovery": lambda land: {"fmt": "json"},
     "open311:services": lambda land: {"fmt": "json"},
@@ -782,6 +800,49 @@ def test_public_routes_carry_no_personal_data(land, actor):
         body = re.sub(r'placeholder="[^"]*"', "", text_of(response))
         assert not land.leaks(actor, body), f"{actor} GET {name}"
         assert not PERSONAL.search(body), f"{actor} GET {name}: a phone number"
+
+
+def test_a_party_cannot_reach_another_partys_private_thread(land):
+    """枫一甲方, proved by a one-time code, against 枫一乙方's private thread with the
+    mediator on their own dispute: its file answers exactly as a missing one, and its text
+    appears nowhere the party can open."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.http import HttpResponse
+
+    from jiefen.conversations.services import message_from_staff, shared_thread_open
+    from jiefen.portal import identity
+
+    dispute = land.disputes["枫一"]
+    first, second = dispute.parties.order_by("pk")
+    clerk = land.people["village_clerk"]
+    shared_thread_open(actor=clerk, dispute_id=dispute.pk)
+    theirs = message_from_staff(
+        actor=clerk,
+        dispute_id=dispute.pk,
+        party_id=second.pk,
+        body="只给乙方的私信",
+        upload=SimpleUploadedFile("乙方.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
+    client = land.client("party")
+    response = HttpResponse()
+    identity.party_remember(response, first)
+    client.cookies[identity.PARTY_COOKIE] = response.cookies[identity.PARTY_COOKIE].value
+    for who in (client, land.client("party")):
+        missing = who.get(reverse("conversations:party_file", args=[MISSING]))
+        foreign = who.get(reverse("conversations:party_file", args=[theirs.pk]))
+        assert missing.status_code == foreign.status_code == 404
+        assert "乙方" not in text_of(foreign)
+        for name in ("conversations:party_private", "conversations:party_shared", "portal:follow"):
+            page = who.get(reverse(name))
+            assert page.status_code == 200, name
+            assert "只给乙方的私信" not in text_of(page) and "乙方.pdf" not in text_of(page)
+    before = _snapshot()
+    posted = client.post(reverse("conversations:party_private"), {"body": "甲方的话"})
+    assert posted.status_code == 302
+    from jiefen.conversations.models import Message
+
+    assert Message.objects.filter(body__isnull=False).count() == before["conversations.Message"] + 1
+    assert Message.objects.latest("id").thread.party_id == first.pk
 
 
 ADMIN_PAGES = ["/admin/", "/admin/disputes/dispute/", "/admin/disputes/party/", "/admin/org/body/"]
