@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("public/", include("jiefen.portal.urls")),
+    path("", include("jiefen.appointments.urls")),
     path("api/", include("jiefen.api.urls")),
     path("open311/v2/", include("jiefen.api.open311_urls")),
     path("metrics/", include("jiefen.metrics.urls")),

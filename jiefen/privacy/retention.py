@@ -133,6 +133,12 @@ def dispute_anonymise(dispute: Dispute, *, now: datetime, closed_before: date) -
     erased = party_details_erase(party_ids=[party.pk for party in waiting])
     if erased:
         replaced["documents.partydetail"] = {"fields": ["*"], "rows": erased}
+    # What each party wrote when asking for another session time.
+    from jiefen.appointments.services import reply_notes_erase
+
+    emptied = reply_notes_erase(party_ids=[party.pk for party in waiting])
+    if emptied:
+        replaced["appointments.reply"] = {"fields": ["note"], "rows": emptied}
     event_append(
         dispute=dispute,
         at=now,
