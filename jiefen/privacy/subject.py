@@ -194,6 +194,13 @@ SECTIONS = (
         ("proposed_at", "status", "starts_at"),
     ),
     Section(
+        "appointment_times",
+        _lazy("拟定的调解时间"),
+        "appointments.Slot",
+        "appointment__dispute",
+        ("starts_at", "place", "remote"),
+    ),
+    Section(
         "appointment_replies",
         _lazy("调解时间答复"),
         "appointments.Reply",
