@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, CharField, F, IntegerField, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import BigIntegerField, BooleanField, CharField, F, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from jiefen.appointments.models import SETTLED, Appointment, Join, Reply, Slot, Status
@@ -102,7 +102,8 @@ def _text(value: Any) -> Any:
 
 
 def _int(value: Any) -> Any:
-    return Value(value, output_field=IntegerField())
+    # Typed: PostgreSQL takes a bare NULL in a UNION for text.
+    return Cast(Value(value), output_field=BigIntegerField())
 
 
 def rounds_of(dispute: Dispute, parties: list[Party] | None = None) -> list[Round]:

@@ -10,7 +10,7 @@ from django import template
 from jiefen.appointments.forms import OTHER, ProposeForm
 from jiefen.appointments.models import Appointment
 from jiefen.appointments.selectors import rounds_of
-from jiefen.appointments.services import may_arrange, room_url
+from jiefen.appointments.services import PROPOSE, may_arrange, room_url
 
 register = template.Library()
 
@@ -26,9 +26,11 @@ def appointments_panel(context: template.Context, dispute: Any) -> dict[str, Any
     if user is None or not user.is_authenticated:
         return {"hidden": True}
     arranging = may_arrange(user, dispute) and dispute.is_open
+    # The page has read the whole history already: a dispute never given times costs no query.
+    proposed = any(event.action == PROPOSE for event in dispute.events.all())
     return {
         "dispute": dispute,
-        "rounds": rounds_of(dispute, list(dispute.parties.all())),
+        "rounds": rounds_of(dispute, list(dispute.parties.all())) if proposed else [],
         "may_arrange": may_arrange(user, dispute),
         "form": context.get("appointments_form") or (ProposeForm() if arranging else None),
         "arranging": arranging,

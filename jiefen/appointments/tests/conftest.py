@@ -28,7 +28,7 @@ def at(d: int, hh: int = 10, mm: int = 0) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def _fresh(settings):
+def _fresh(settings, db):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.JIEFEN_SMS_PROVIDER = "jiefen.supervision.sms.OutboxSmsProvider"
     OutboxSmsProvider.outbox.clear()

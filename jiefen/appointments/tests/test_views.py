@@ -198,3 +198,20 @@ def test_the_session_recorded_that_day_notes_who_joined_remotely(
     client.force_login(village_clerk)
     page = client.get(reverse("disputes:detail", args=[dispute.pk])).content.decode()
     assert "远程参加：王五" in page and "已记入当天的调解记录" in page
+
+
+def test_the_panel_of_a_dispute_never_given_times_costs_no_query(rf, dispute, village_clerk):
+    from django.template import Context, Template
+
+    from jiefen.appointments.services import may_arrange
+    from jiefen.disputes.selectors import dispute_page_read
+
+    request = rf.get("/")
+    request.user = village_clerk
+    page = dispute_page_read(dispute)
+    may_arrange(village_clerk, page)
+    template = Template('{% include "appointments/_panel.html" %}')
+    with CaptureQueriesContext(connection) as queries:
+        html = template.render(Context({"dispute": page, "request": request}))
+    assert len(queries) == 0, [q["sql"] for q in queries]
+    assert "提出调解时间" in html
