@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "jiefen.evaluation",
     "jiefen.documents",
     "jiefen.courts",
+    "jiefen.appointments",
     "jiefen.spreadsheets",
     "jiefen.audit",
     "jiefen.privacy",
@@ -340,7 +341,15 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Remote sessions: the base URL of a self-hosted Jitsi Meet (https://meet.example.org), empty
+# where there is none (the session then offers a phone call). A session's room is
+# <base>/<prefix>-<random secret>, shown to its participants only (jiefen.appointments).
+JIEFEN_JITSI_URL = os.environ.get("JIEFEN_JITSI_URL", "").rstrip("/")
+JIEFEN_JITSI_ROOM_PREFIX = os.environ.get("JIEFEN_JITSI_ROOM_PREFIX", "jiefen")
+_JITSI_ORIGIN = "/".join(JIEFEN_JITSI_URL.split("/")[:3]) if "://" in JIEFEN_JITSI_URL else ""
+
 # No inline script or style anywhere: scripts and styles come from our static files only.
+# "进入视频调解" is a form whose answer sends the participant on to the video server.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -352,7 +361,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", *([_JITSI_ORIGIN] if _JITSI_ORIGIN else [])],
     }
 }
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("public/court/", include("jiefen.courts.portal_urls")),
     path("public/", include("jiefen.portal.urls")),
+    path("", include("jiefen.appointments.urls")),
     path("api/", include("jiefen.api.urls")),
     path("open311/v2/", include("jiefen.api.open311_urls")),
     path("metrics/", include("jiefen.metrics.urls")),

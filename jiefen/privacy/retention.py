@@ -151,6 +151,12 @@ def dispute_anonymise(dispute: Dispute, *, now: datetime, closed_before: date) -
     blanked = messages_blank(dispute=dispute, party_ids=[party.pk for party in waiting], now=now)
     if blanked:
         replaced["conversations.message"] = {"fields": ["body", "file_name"], "rows": blanked}
+    # What each party wrote when asking for another session time.
+    from jiefen.appointments.services import reply_notes_erase
+
+    emptied = reply_notes_erase(party_ids=[party.pk for party in waiting])
+    if emptied:
+        replaced["appointments.reply"] = {"fields": ["note"], "rows": emptied}
     event_append(
         dispute=dispute,
         at=now,

@@ -14,8 +14,8 @@
    heads;
 6. the duties of other apps, registered by them when they load (hook_register; see HOOKS for
    the ones that must be there): a party's unanswered escalation or review request acted on,
-   screening reminders, meetings, judicial-confirmation reminders, anonymisation, export files
-   past their day removed. Each is
+   screening reminders, meetings, judicial-confirmation reminders, session reminders to the
+   parties, anonymisation, export files past their day removed. Each is
    called with today=…. A hook that is missing or raises is loud: logged as an error, counted
    as -1 in the run's counts and in SweepHookStatus, which /healthz/sweep reports (503);
    the tests fail on either.
@@ -88,6 +88,7 @@ HOOKS = (
     "screening_reminders",  # jiefen.meetings
     "meetings_sweep",  # jiefen.meetings
     "confirmation_reminders",  # jiefen.documents
+    "appointment_reminders",  # jiefen.appointments
     "parties_anonymise_due",  # jiefen.privacy
     "warning_reports_due",  # jiefen.metrics
     "mediator_requests_overdue",  # jiefen.mediators

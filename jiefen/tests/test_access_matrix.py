@@ -300,6 +300,14 @@ class Land:
             made_at=now,
             due_date=today,
         )
+        from jiefen.appointments.services import SlotInput, appointment_propose
+
+        appointment = appointment_propose(
+            actor=holder_clerk,
+            dispute_id=dispute.pk,
+            slots=[SlotInput(starts_at=now + timedelta(days=3), remote=True)],
+            at=now,
+        )
         owner = self.people["town_head"] if place == "永安" else self.clerk_dk
         job = ImportJob.objects.create(actor=owner, filename=f"{place}.xlsx", digest="0" * 64)
         from django.http import QueryDict
@@ -333,6 +341,7 @@ class Land:
             "export": export.pk,
             "attachment": attachment.pk,
             "message": message.pk,
+            "appointment": appointment.pk,
         }
 
     # -- who asks --
@@ -605,6 +614,14 @@ OBJECTS: dict[str, dict[str, str]] = {
     "conversations:staff_shared_open": {"pk": "dispute"},
     "conversations:staff_private": {"pk": "dispute", "party": "party"},
     "conversations:staff_file": {"pk": "dispute", "message": "message"},
+    "appointments:propose": {"pk": "dispute"},
+    "appointments:confirm": {"pk": "appointment"},
+    "appointments:cancel": {"pk": "appointment"},
+    "appointments:staff_join": {"pk": "appointment"},
+    # The party's own pages: another dispute's appointment answers as a missing one.
+    "appointments:public": {"pk": "appointment"},
+    "appointments:reply": {"pk": "appointment"},
+    "appointments:join": {"pk": "appointment"},
 }
 
 # Public routes with a parameter: how to fill it (they are checked for personal data only).
