@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("public/agreement/", include("jiefen.documents.assent_urls")),
     path("public/", include("jiefen.portal.urls")),
     path("api/", include("jiefen.api.urls")),
     path("open311/v2/", include("jiefen.api.open311_urls")),
