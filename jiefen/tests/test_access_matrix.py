@@ -302,6 +302,24 @@ class Land:
             actor=owner, query=QueryDict(), masked=False, reason="核对", language="zh-hans"
         )
         run_export(export.pk)
+        from jiefen.disputes.models import Agreement
+        from jiefen.documents.models import Assent
+        from jiefen.lib.sealed import seal_bytes
+
+        agreement = Agreement.objects.create(
+            dispute=dispute, facts="事实", terms=f"{place}协议", performance="转账", signed_on=today
+        )
+        signed = Assent.objects.create(
+            agreement=agreement,
+            dispute=dispute,
+            party=party,
+            text_digest="0" * 64,
+            answer="confirmed",
+            channel="sms",
+            at=now,
+            signature=seal_bytes(b"\x89PNG\r\n\x1a\n" + place.encode()),
+            signed=True,
+        )
         return {
             "dispute": dispute.pk,
             "mediator_request": mediator_request.pk,
@@ -323,6 +341,7 @@ class Land:
             "import": job.pk,
             "export": export.pk,
             "attachment": attachment.pk,
+            "assent": signed.pk,
         }
 
     # -- who asks --
@@ -402,6 +421,10 @@ PUBLIC = {
     "portal:review",
     "portal:forget",
     "portal:mediator_request",
+    "assent:page",
+    "assent:code",
+    "assent:answer",
+    "assent:signature",
     "receptions:public",
     "receptions:public_book",
     "open311:discovery",
@@ -557,6 +580,8 @@ OBJECTS: dict[str, dict[str, str]] = {
     "documents:confirmation": {"pk": "dispute", "step": "=apply"},
     "documents:download": {"pk": "dispute", "kind": "=agreement", "fmt": "=docx"},
     "documents:acceptance_with_code": {"pk": "dispute", "fmt": "=docx"},
+    "documents:assent": {"pk": "dispute"},
+    "documents:assent_signature": {"pk": "dispute", "assent_pk": "assent"},
     "evaluation:town": {"code": "town_code", "year": "=2026"},
     "evaluation:assess": {"code": "town_code", "year": "=2026", "criterion": "criterion"},
     "evaluation:report_save": {"body": "body", "key": "=campaign-coverage"},
@@ -577,6 +602,8 @@ OBJECTS: dict[str, dict[str, str]] = {
 PUBLIC_ARGS: dict[str, Callable[[Land], dict[str, Any]]] = {
     "portal:regions": lambda land: {"code": land.disputes["店口"].region_code},
     "receptions:public_book": lambda land: {"pk": land.objects["店口"]["reception"]},
+    # Another dispute's party's drawn signature: never to a browser not proved as that party.
+    "assent:signature": lambda land: {"pk": land.objects["店口"]["assent"]},
     "open311:discovery": lambda land: {"fmt": "json"},
     "open311:services": lambda land: {"fmt": "json"},
     "open311:service": lambda land: {"code": "neighbourhood", "fmt": "json"},
