@@ -100,8 +100,8 @@ def test_wang_wu_and_li_si_confirm_and_sign_and_the_signed_pdf_validates(
     phone_page,
     two_parties,
     outbox,
-    signed,
-    village_clerk,  # noqa: F811
+    signed,  # noqa: F811
+    village_clerk,
 ):
     wang_wu = two_parties.parties.get(name="王五")
     li_si = two_parties.parties.get(name="李四")
