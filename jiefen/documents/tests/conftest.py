@@ -150,7 +150,7 @@ def two_parties(world, village_clerk, town_head):
 
 
 @pytest.fixture
-def outbox(settings):
+def outbox(settings, db):
     from django.core.cache import cache
 
     from jiefen.supervision.sms import OutboxSmsProvider

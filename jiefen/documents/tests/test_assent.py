@@ -341,3 +341,30 @@ def test_anonymisation_erases_the_signature_and_the_reason(two_parties, outbox):
     done.refresh_from_db()
     assert bytes(done.signature) == b"" and not done.signed and done.reason == ""
     assert done.channel == "sms" and done.at is not None
+
+
+def test_the_subject_access_export_holds_the_signature_and_anonymisation_erases_it(
+    two_parties, outbox
+):
+    from datetime import date
+
+    from django.db import transaction
+
+    from jiefen.disputes.services import dispute_lock
+    from jiefen.privacy.retention import dispute_anonymise
+    from jiefen.privacy.subject import subject_data
+
+    done = _confirm(two_parties, "王五", outbox, signature=drawn_png())
+    wang_wu = _party(two_parties, "王五")
+    rows = subject_data([wang_wu], "")["agreement_assents"]
+    assert [(r["party"], r["answer"], r["channel"]) for r in rows] == [
+        ("王五", "确认", "短信验证码")
+    ]
+    assert base64.b64decode(rows[0]["signature"].split(",", 1)[1]).startswith(b"\x89PNG")
+    with transaction.atomic():
+        locked = dispute_lock(two_parties.pk)
+        dispute_anonymise(locked, now=done.at, closed_before=date(2031, 1, 1))
+    done.refresh_from_db()
+    assert bytes(done.signature) == b"" and not done.signed
+    event = Event.objects.get(dispute=two_parties, action="anonymise")
+    assert event.params["replaced"]["documents.assent"]["rows"] == 1

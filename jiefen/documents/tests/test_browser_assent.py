@@ -88,7 +88,11 @@ def confirm(page, live_server, outbox, phone, name, slant) -> None:
     page.click("#confirm")
     page.wait_for_selector("text=您已确认调解协议，确认记录已保存")
     assert "已确认" in page.inner_text("#states")
-    assert page.locator("#answered img.signature-shown").evaluate("i => i.naturalWidth") > 0
+    # Their own signature, served to them alone, has loaded.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#answered img.signature-shown');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     assert page.evaluate(FITS)
     shoot(page, f"assent-{name}-done")
     assert not errors, errors
@@ -165,6 +169,10 @@ def test_wang_wu_and_li_si_confirm_and_sign_and_the_signed_pdf_validates(
     # The staff's page of the answers shows the signatures, at desktop size too.
     page.goto(f"{live_server.url}/documents/disputes/{two_parties.pk}/assent/")
     assert page.locator("img.signature-shown").count() == 2
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.signature-shown')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
     assert page.evaluate(FITS)
     shoot(page, "assent-staff-page")
     page.set_viewport_size({"width": 1366, "height": 900})
