@@ -45,7 +45,7 @@ from jiefen.lib.sealed import normalise, open_bytes, seal_bytes
 
 CONFIRM = "agreement_confirm"
 REFUSE = "agreement_refuse"
-VOID = "agreement_assents_void"
+VOID = "agreement_void"
 REASON_MAX = 500
 SIGNATURE_BYTES = 200 * 1024
 SIGNATURE_MIN = (60, 30)
