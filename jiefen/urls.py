@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("public/court/", include("jiefen.courts.portal_urls")),
+    path("public/agreement/", include("jiefen.documents.assent_urls")),
     path("public/", include("jiefen.portal.urls")),
     path("", include("jiefen.appointments.urls")),
     path("api/", include("jiefen.api.urls")),

@@ -8,7 +8,7 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from jiefen.disputes.lifecycle import EVENT_LABELS
-        from jiefen.documents import services
+        from jiefen.documents import assent, services
         from jiefen.supervision.notifications import register
 
         EVENT_LABELS.update(  # type: ignore[arg-type]
@@ -16,6 +16,9 @@ class DocumentsConfig(AppConfig):
                 services.APPLY: _("申请司法确认"),
                 services.RESULT: _("司法确认结果"),
                 services.QUERY_CODE: _("发放查询码"),
+                assent.CONFIRM: _("当事人确认调解协议"),
+                assent.REFUSE: _("当事人不同意调解协议"),
+                assent.VOID: _("调解协议内容修改，原确认失效"),
             }
         )
         register(services.REMINDER_KIND, _("司法确认期限提醒"), services.reminder_text)

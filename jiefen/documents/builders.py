@@ -56,6 +56,9 @@ class Facts:
     session_events: dict[int, int] = field(default_factory=dict)
     # A query code just issued for the applicant's copy of the acceptance notice.
     query_code: str = ""
+    # Party id → (its confirmation of the agreement's current text, the drawn signature's
+    # PNG or b""), filled by documents.services for the agreement (documents.assent).
+    confirmations: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, dispute: Dispute) -> Facts:
@@ -244,7 +247,22 @@ def _parties(w: Any, facts: Facts, ids: Identifiers, *, details: bool) -> None:
 
 def _sign_places(w: Any, facts: Facts) -> None:
     for party in facts.parties:
-        w.sign(_("%(who)s（签名或者盖章、按指印）") % {"who": _who(party)})
+        label = _("%(who)s（签名或者盖章、按指印）") % {"who": _who(party)}
+        confirmed = facts.confirmations.get(party.pk)
+        if confirmed is None:
+            w.sign(label)
+        else:
+            assent, image = confirmed
+            w.sign(label, note=confirmation_note(assent), image=image)
+
+
+def confirmation_note(assent: Any) -> str:
+    """已于2026年3月10日 14:05通过短信验证码确认 — the party's confirmation under its name."""
+    at = timezone.localtime(assent.at)
+    values = {"date": cn_date(at.date()), "time": f"{at:%H:%M}"}
+    if assent.channel == "sms":
+        return _("已于%(date)s %(time)s 通过短信验证码确认本协议") % values
+    return _("已于%(date)s %(time)s 当面签字确认（调解员记录）") % values
 
 
 # --- 受理通知书 ---------------------------------------------------------------------------------

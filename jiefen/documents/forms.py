@@ -58,3 +58,30 @@ class ResultForm(forms.Form):
 
 class RevealForm(forms.Form):
     reason = forms.CharField(label=_("查看理由"), max_length=200)
+
+
+class AssentForm(forms.Form):
+    """A party's answer to the agreement (or the mediator's record of a paper one). The
+    services check the answer, the reason, the code and the signature."""
+
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
+        ),
+    )
+    reason = forms.CharField(
+        label=_("不同意的理由"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("选择“不同意”时必填"),
+    )
+    # The PNG drawn on the canvas (a data: URL), and its strokes, so a page shown again with
+    # an error redraws what was drawn (the strict CSP loads no data: image).
+    signature = forms.CharField(widget=forms.HiddenInput, required=False, max_length=400_000)
+    strokes = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200_000)
+    party = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -143,3 +143,54 @@ class ConfirmationReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id}:{self.last_day}:{self.days_before}"
+
+
+class AssentAnswer(models.TextChoices):
+    CONFIRMED = "confirmed", _("确认")
+    REFUSED = "refused", _("不同意")
+
+
+class AssentChannel(models.TextChoices):
+    SMS = "sms", _("短信验证码")
+    PAPER = "paper", _("当面签字确认")
+
+
+class Assent(models.Model):
+    """A party's answer to the agreement's text: confirmed, or refused with a reason, proved by
+    a one-time code to the phone on file (sms) or recorded by the mediator from a paper signed
+    in person (paper). It holds for the text whose digest it names: a change of the text voids
+    it (voided_at), and the party answers again. At most one answer in force per party.
+
+    The drawn signature is personal data: a PNG kept encrypted (lib.sealed.seal_bytes), shown
+    to the party themself and to staff of the dispute's jurisdiction only, erased with the
+    party (assent.assents_erase)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="assents")
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="assents")
+    text_digest = models.CharField(_("协议文本摘要"), max_length=64)
+    answer = models.CharField(_("答复"), max_length=10, choices=AssentAnswer.choices)
+    reason = models.TextField(_("不同意的理由"), max_length=500, blank=True)
+    channel = models.CharField(_("确认方式"), max_length=10, choices=AssentChannel.choices)
+    at = models.DateTimeField(_("时间"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signature = models.BinaryField(_("手写签名（加密）"), blank=True, default=b"")
+    signed = models.BooleanField(_("有手写签名"), default=False)
+    voided_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("当事人对调解协议的确认")
+        verbose_name_plural = _("当事人对调解协议的确认")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "party"],
+                condition=models.Q(voided_at__isnull=True),
+                name="assent_one_in_force",
+            )
+        ]
+        indexes = [models.Index(fields=["dispute", "party"], name="assent_dispute_party")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}:{self.party_id}:{self.answer}"

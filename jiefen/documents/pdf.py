@@ -248,6 +248,34 @@ def embedded() -> bool:
     return fonts().body != FALLBACK
 
 
+# The room a drawn signature is shown in, in millimetres: at most this high and this wide.
+SIGNATURE_HEIGHT_MM, SIGNATURE_WIDTH_MM = 20, 70
+
+
+def _signature_image(png: bytes) -> Any:
+    """A drawn signature scaled into its room under the label, two characters in from the
+    margin as a pen would sign, kept with what follows."""
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image, Table, TableStyle
+
+    width, height = ImageReader(io.BytesIO(png)).getSize()
+    scale = min(SIGNATURE_HEIGHT_MM * mm / height, SIGNATURE_WIDTH_MM * mm / width)
+    picture = Image(io.BytesIO(png), width=width * scale, height=height * scale)
+    room = Table([[picture]], hAlign="LEFT")
+    room.setStyle(
+        TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 30),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    room.keepWithNext = 1
+    return room
+
+
 class Pdf:
     """A document in the official layout, built paragraph by paragraph (A4, 仿宋-sized text,
     the title centred, headings in a Hei face and kept with what follows), written with
@@ -374,13 +402,26 @@ class Pdf:
         )
         self.story += [table, Spacer(1, 8)]
 
-    def sign(self, label: str) -> None:
+    def sign(self, label: str, *, note: str = "", image: bytes = b"") -> None:
         """A place to sign by hand: the label, and room under it. The signatures, the line
-        above them and the issuer (`signature`) stay together on one page."""
+        above them and the issuer (`signature`) stay together on one page. A party that
+        confirmed the agreement online has `note` (when, how) and the signature drawn on the
+        screen (`image`, a PNG) in that room instead."""
         self._keep_last()
-        self._add(
-            "left", self._markup(label + "：", self.heading_font), indent=True, keep=True, after=40
-        )
+        if not (note or image):
+            self._add(
+                "left",
+                self._markup(label + "：", self.heading_font),
+                indent=True,
+                keep=True,
+                after=40,
+            )
+            return
+        self._add("left", self._markup(label + "：", self.heading_font), indent=True, keep=True)
+        if image:
+            self.story.append(_signature_image(image))
+        if note:
+            self._add("left", self._markup(note), indent=True, keep=True, after=10)
 
     def _keep_last(self) -> None:
         if self.story:

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from jiefen.disputes.models import Dispute
-from jiefen.documents import signing
+from jiefen.documents import assent, signing
 from jiefen.documents.builders import KINDS, Facts
 from jiefen.documents.models import Confirmation
 from jiefen.documents.services import FORMATS, SIGNED_KINDS, confirmation_last_day, may_edit
@@ -25,7 +25,11 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
         for kind in KINDS.values()
     ]
     window = None
+    assent_states = None
     if facts.agreement is not None and not facts.agreement_missing_outcome:
+        # Each party's answer to the text as it is now: one query (documents.assent).
+        text = assent.agreement_text(facts)
+        assent_states = assent.party_states(facts, text.digest, assent.assents_of(facts.agreement))
         last = confirmation_last_day(facts.agreement.signed_on)
         window = {
             "last_day": last,
@@ -37,6 +41,7 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
         "documents": documents,
         "formats": list(FORMATS),
         "window": window,
+        "assent_states": assent_states,
         "may_edit": may_edit(actor, dispute),
         "signed_kinds": SIGNED_KINDS,
         **_signature(),

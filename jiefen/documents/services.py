@@ -29,6 +29,7 @@ from jiefen.disputes.services import (
     party_reveal,
 )
 from jiefen.documents import signing
+from jiefen.documents.assent import agreement_text, assents_void_changed, signatures_in_force
 from jiefen.documents.builders import KINDS, Facts, Identifiers
 from jiefen.documents.models import (
     SEALED,
@@ -199,8 +200,18 @@ def _agreement_of(dispute: Dispute) -> Agreement:
 def agreement_detail_save(
     *, actor: Any, dispute_id: Any, data: AgreementDetailInput, at: datetime | None = None
 ) -> AgreementDetail:
-    """Record the agreement's items the Agreement row does not hold (Art. 29)."""
-    dispute = _editable(actor, dispute_id)
+    """Record the agreement's items the Agreement row does not hold (Art. 29). A change of
+    the text voids the parties' answers to the earlier one (assent.assents_void_changed)."""
+    with transaction.atomic():
+        dispute = _editable(actor, dispute_id, for_update=True)
+        detail = _agreement_detail_write(dispute, actor, data, at or timezone.now())
+        assents_void_changed(dispute=dispute, actor=actor, now=at or timezone.now())
+    return detail
+
+
+def _agreement_detail_write(
+    dispute: Dispute, actor: Any, data: AgreementDetailInput, at: datetime
+) -> AgreementDetail:
     agreement = _agreement_of(dispute)
     errors = Errors(CORRECT_THE_FORM)
     deadline = None if data.performed_on_signing else data.performance_deadline
@@ -216,8 +227,7 @@ def agreement_detail_save(
         errors.add("performance_deadline", _("履行期限不能早于协议签订日期"))
     errors.raise_if_any()
     detail, _created = AgreementDetail.objects.update_or_create(
-        agreement=agreement,
-        defaults=values | {"updated_at": at or timezone.now(), "updated_by": actor},
+        agreement=agreement, defaults=values | {"updated_at": at, "updated_by": actor}
     )
     return detail
 
@@ -300,6 +310,7 @@ def agreement_items_check(
     errors.raise_if_any()
 
 
+@transaction.atomic
 def agreement_items_save(
     *,
     actor: Any,
@@ -312,7 +323,7 @@ def agreement_items_save(
     the bound parties' addresses and basic facts and the agreement's own items. Checked
     first (agreement_items_check); nothing is written unless everything is right."""
     now = at or timezone.now()
-    dispute = _editable(actor, dispute_id)
+    dispute = _editable(actor, dispute_id, for_update=True)
     agreement = _agreement_of(dispute)
     rows = {p.pk: p for p in parties_of(dispute, pk__in=list(parties))}
     if set(rows) != set(parties):
@@ -360,6 +371,7 @@ def agreement_items_save(
             "updated_by": actor,
         },
     )
+    assents_void_changed(dispute=dispute, actor=actor, now=now)
     log.info("agreement items of dispute %s recorded by %s", dispute.pk, actor.pk)
 
 
@@ -432,6 +444,9 @@ def document_make(
     missing = spec.missing(facts)
     if missing:
         raise Incomplete(title, missing)
+    if kind == "agreement":
+        # The parties' confirmations of the text as it is now, with their drawn signatures.
+        facts.confirmations = signatures_in_force(facts, agreement_text(facts).digest)
     moment = at or timezone.now()
     with transaction.atomic():
         ids = Identifiers()

@@ -78,17 +78,36 @@ class LegalWord(Word):
         for tr in table._tbl.tr_lst:
             tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
-    def sign(self, label: str) -> None:
-        """A place to sign by hand: the label, and room under it."""
-        from docx.shared import Pt
+    def sign(self, label: str, *, note: str = "", image: bytes = b"") -> None:
+        """A place to sign by hand: the label, and room under it; for a party that confirmed
+        online, the signature drawn on the screen (`image`, a PNG) and `note` (when, how)."""
+        import io
+
+        from docx.shared import Mm, Pt
 
         # The signatures, the line above them and the issuer stay on one page.
         if self.doc.paragraphs:
             self._keep()
         paragraph = self._paragraph("left", indent=True)
         self._run(paragraph, label + "：", font=FONT_HEADING, size=16)
-        paragraph.paragraph_format.space_after = Pt(40)
         paragraph.paragraph_format.keep_with_next = True
+        if not (note or image):
+            paragraph.paragraph_format.space_after = Pt(40)
+            return
+        if image:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(image)) as drawn:
+                width, height = drawn.size
+            picture = self._paragraph("left", indent=True)
+            scale = min(20 / height, 70 / width)
+            picture.add_run().add_picture(io.BytesIO(image), height=Mm(height * scale))
+            picture.paragraph_format.keep_with_next = True
+        if note:
+            line = self._paragraph("left", indent=True)
+            self._run(line, note, font=FONT_BODY, size=12)
+            line.paragraph_format.space_after = Pt(10)
+            line.paragraph_format.keep_with_next = True
 
     def signature(self, issuer: str, day: Any, *, seal: bool = False) -> None:
         """The issuer and date at the foot, right-aligned; with `seal`, room above them for the

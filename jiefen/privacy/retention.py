@@ -157,6 +157,12 @@ def dispute_anonymise(dispute: Dispute, *, now: datetime, closed_before: date) -
     emptied = reply_notes_erase(party_ids=[party.pk for party in waiting])
     if emptied:
         replaced["appointments.reply"] = {"fields": ["note"], "rows": emptied}
+    # Their drawn signatures and refusal reasons on the agreement (time and channel stay).
+    from jiefen.documents.assent import assents_erase
+
+    erased = assents_erase(party_ids=[party.pk for party in waiting])
+    if erased:
+        replaced["documents.assent"] = {"fields": ["signature", "reason"], "rows": erased}
     event_append(
         dispute=dispute,
         at=now,

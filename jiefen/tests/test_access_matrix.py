@@ -319,6 +319,24 @@ class Land:
             actor=owner, query=QueryDict(), masked=False, reason="核对", language="zh-hans"
         )
         run_export(export.pk)
+        from jiefen.disputes.models import Agreement
+        from jiefen.documents.models import Assent
+        from jiefen.lib.sealed import seal_bytes
+
+        agreement = Agreement.objects.create(
+            dispute=dispute, facts="事实", terms=f"{place}协议", performance="转账", signed_on=today
+        )
+        signed = Assent.objects.create(
+            agreement=agreement,
+            dispute=dispute,
+            party=party,
+            text_digest="0" * 64,
+            answer="confirmed",
+            channel="sms",
+            at=now,
+            signature=seal_bytes(b"\x89PNG\r\n\x1a\n" + place.encode()),
+            signed=True,
+        )
         return {
             "dispute": dispute.pk,
             "mediator_request": mediator_request.pk,
@@ -342,6 +360,7 @@ class Land:
             "attachment": attachment.pk,
             "message": message.pk,
             "appointment": appointment.pk,
+            "assent": signed.pk,
         }
 
     # -- who asks --
@@ -433,6 +452,10 @@ PUBLIC = {
     "conversations:party_shared",
     "conversations:party_private",
     "conversations:party_file",
+    "assent:page",
+    "assent:code",
+    "assent:answer",
+    "assent:signature",
     "receptions:public",
     "receptions:public_book",
     "open311:discovery",
@@ -596,6 +619,8 @@ OBJECTS: dict[str, dict[str, str]] = {
     "courts:bundle": {"pk": "dispute"},
     "courts:agreement": {"pk": "dispute"},
     "courts:send": {"pk": "dispute"},
+    "documents:assent": {"pk": "dispute"},
+    "documents:assent_signature": {"pk": "dispute", "assent_pk": "assent"},
     "evaluation:town": {"code": "town_code", "year": "=2026"},
     "evaluation:assess": {"code": "town_code", "year": "=2026", "criterion": "criterion"},
     "evaluation:report_save": {"body": "body", "key": "=campaign-coverage"},
@@ -630,6 +655,8 @@ PUBLIC_ARGS: dict[str, Callable[[Land], dict[str, Any]]] = {
     "supervision:sms_receipt": lambda land: {"provider": "aliyun", "token": "guess"},
     "conversations:party_file": lambda land: {"message": land.objects["店口"]["message"]},
     "receptions:public_book": lambda land: {"pk": land.objects["店口"]["reception"]},
+    # Another dispute's party's drawn signature: never to a browser not proved as that party.
+    "assent:signature": lambda land: {"pk": land.objects["店口"]["assent"]},
     "open311:discovery": lambda land: {"fmt": "json"},
     "open311:services": lambda land: {"fmt": "json"},
     "open311:service": lambda land: {"code": "neighbourhood", "fmt": "json"},

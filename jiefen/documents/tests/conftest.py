@@ -96,3 +96,89 @@ def complete(agreed, town_head):
         ),
     )
     return agreed
+
+
+WANG_WU_PHONE, LI_SI_PHONE = "13900001111", "13900002222"
+
+
+def agreement_for_two(world, village_clerk, town_head):
+    """枫桥镇's centre resolved 王五's wage dispute with 李四 by an agreement, every item of
+    Article 29 filled in; both have a mobile phone on file."""
+    from jiefen.disputes.services import PartyInput
+
+    d = register(
+        world,
+        village_clerk,
+        title="工资被拖欠",
+        parties=[
+            PartyInput(side="applicant", name="王五", phone=WANG_WU_PHONE),
+            PartyInput(side="respondent", name="李四", phone=LI_SI_PHONE),
+        ],
+    )
+    disputes.dispute_accept(actor=village_clerk, dispute_id=d.pk, version=None, at=at(2026, 3, 2))
+    session(village_clerk, d, date(2026, 3, 3), "陈小梅")
+    disputes.dispute_resolve(
+        actor=village_clerk,
+        dispute_id=d.pk,
+        version=None,
+        outcome="agreement",
+        agreement=disputes.AgreementInput(
+            facts="王五在李四的厂里做工三个月，工资一万二千元未结。",
+            terms="李四于2026年3月31日前一次付清王五工资一万二千元。",
+            performance="银行转账",
+            signed_on=SIGNED,
+        ),
+        at=at(2026, 3, 9, 16),
+    )
+    services.agreement_detail_save(
+        actor=village_clerk,
+        dispute_id=d.pk,
+        data=services.AgreementDetailInput(
+            responsibility="李四拖欠工资，应负全部责任。",
+            performance_method="李四通过银行转账支付",
+            performance_deadline=date(2026, 3, 31),
+            mediators="陈小梅",
+        ),
+    )
+    d.refresh_from_db()
+    return d
+
+
+@pytest.fixture
+def two_parties(world, village_clerk, town_head):
+    return agreement_for_two(world, village_clerk, town_head)
+
+
+@pytest.fixture
+def outbox(settings, db):
+    from django.core.cache import cache
+
+    from jiefen.supervision.sms import OutboxSmsProvider
+
+    settings.JIEFEN_SMS_PROVIDER = "jiefen.supervision.sms.OutboxSmsProvider"
+    OutboxSmsProvider.outbox.clear()
+    cache.clear()
+    yield OutboxSmsProvider.outbox
+    cache.clear()
+
+
+def code_in(outbox, phone):
+    """The six digits of the last code texted to `phone`."""
+    import re
+
+    text = next(text for number, text in reversed(outbox) if number == phone)
+    return re.search(r"验证码(\d{6})", text).group(1)
+
+
+def drawn_png(width=300, height=120) -> bytes:
+    """A signature as a canvas gives it: dark strokes on a transparent ground."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(image)
+    pen.line([(20, 80), (80, 30), (140, 90), (220, 40), (280, 70)], fill=(17, 17, 17, 255), width=5)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
