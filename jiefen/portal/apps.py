@@ -36,3 +36,7 @@ class PortalConfig(AppConfig):
         register(services.NOTIFY_REVIEW, _("当事人申请复核"), _review_text)
         settle_register(services.ESCALATION_ANSWER, services.escalation_answer_settles)
         settle_register(services.REVIEW_ANSWER, services.review_answer_settles)
+
+        from jiefen.portal.selectors import page_parts_register
+
+        page_parts_register()
