@@ -44,7 +44,10 @@ class Part:
         return "page__" + self.name.replace(".", "__")
 
     def rows(self) -> Rows:
-        return Rows(self.name, self.build(), related=self.related)
+        built = _ROWS.get(self.name)
+        if built is None or built[0] is not self:
+            built = _ROWS[self.name] = (self, Rows(self.name, self.build(), related=self.related))
+        return built[1]
 
     def expression(self) -> Any:
         return self.rows().expression() if self.is_rows else self.build()
@@ -54,6 +57,10 @@ class Part:
 
 
 PARTS: dict[str, Part] = {}
+_ROWS: dict[str, tuple[Part, Rows]] = {}
+# Each part's SQL, compiled once per process and database (compiling a dozen JSON subqueries
+# costs more than running them): (vendor, part) -> RawSQL.
+_COMPILED: dict[tuple[str, Part], Any] = {}
 JOINED: list[str] = []
 
 
@@ -75,8 +82,28 @@ def joined(*paths: str) -> None:
 
 
 def expressions() -> dict[str, Any]:
-    """Every part's expression, by its column on the dispute's row."""
-    return {p.column: p.expression() for p in PARTS.values()}
+    """Every part's expression, by its column on the dispute's row: its SQL compiled once,
+    referring to the dispute's table by its name as the page's query does."""
+    return {p.column: _compiled(p) for p in PARTS.values()}
+
+
+def _compiled(p: Part) -> Any:
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    key = (connection.vendor, p)
+    found = _COMPILED.get(key)
+    if found is None:
+        from jiefen.disputes.models import Dispute
+
+        query = Dispute.objects.annotate(**{p.column: p.expression()}).query
+        compiler = query.get_compiler(connection=connection)
+        compiler.pre_sql_setup()
+        sql, params = compiler.compile(query.annotations[p.column])
+        found = _COMPILED[key] = RawSQL(
+            sql, tuple(params), output_field=query.annotations[p.column].output_field
+        )
+    return found
 
 
 LOADED = "_page_parts"
