@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from jiefen.attachments.models import Attachment
@@ -14,11 +14,13 @@ from jiefen.disputes.models import Dispute
 from jiefen.lib.errors import NotFound
 
 
-def attachments_of(dispute: Dispute) -> QuerySet[Attachment]:
-    """Listed attachments (not withdrawn) of a dispute already fetched through dispute_for."""
-    return Attachment.objects.filter(dispute=dispute, withdrawn_at__isnull=True).select_related(
-        "uploaded_by"
-    )
+def attachments_of(dispute: Dispute | OuterRef) -> QuerySet[Attachment]:
+    """Listed attachments (not withdrawn) of a dispute already fetched through dispute_for (or
+    of the outer query's dispute, for the dispute page's read)."""
+    return Attachment.objects.filter(
+        dispute=dispute,  # type: ignore[misc]  # an OuterRef is a valid value
+        withdrawn_at__isnull=True,
+    ).select_related("uploaded_by")
 
 
 def attachment_for(actor: Any, dispute_id: Any, pk: Any) -> tuple[Dispute, Attachment]:

@@ -11,3 +11,7 @@ class DisputesConfig(AppConfig):
         from jiefen.disputes.lifecycle import event_label
 
         audit_hooks.event_label.register(event_label)
+
+        from jiefen.disputes.selectors import page_parts_register
+
+        page_parts_register()

@@ -452,6 +452,76 @@ def dispute_page_read(dispute: Dispute) -> Dispute:
     return dispute
 
 
+# What dispute_for joins for every page of a dispute (the holder's level, the owner, the
+# department and the transfer's receiver with their places, the agreement).
+PAGE_RELATED = (
+    "holder__region",
+    "region",
+    "category",
+    "owner",
+    "department__region",
+    "department__department_type",
+    "transfer_to__region",
+    "transfer_to__department_type",
+    "agreement",
+)
+# The dispute's own lists, read with its row (disputes.page) and kept as if prefetched.
+OWN_LISTS = ("parties", "sessions", "stays")
+
+
+def dispute_page(actor: Any, pk: Any) -> Dispute:
+    """The dispute `pk` for the actor's page, with everything its panels declared (see
+    disputes.page) in one query, and its whole history in a second: two queries whatever the
+    dispute's history, parties, sessions, requests or files. NotFound as dispute_for."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from jiefen.disputes import page
+    from jiefen.disputes.access import _not_found
+    from jiefen.lib.errors import NotFound
+
+    try:
+        dispute = (
+            disputes_for(actor)
+            .select_related(*PAGE_RELATED, *page.JOINED)
+            .annotate(**page.expressions())
+            .get(pk=int(pk))
+        )
+    except (Dispute.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_not_found()) from None
+    page.attach(dispute)
+    cache = dispute.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name in OWN_LISTS:
+        rows = page.part(dispute, f"disputes.{name}")
+        remote = Dispute._meta.get_field(name).remote_field  # type: ignore[union-attr]
+        for row in rows:
+            remote.set_cached_value(row, dispute)  # type: ignore[union-attr]
+        known = getattr(dispute, name).all()
+        known._result_cache, known._prefetch_done = rows, True
+        cache[name] = known
+    prefetch_related_objects([dispute], Prefetch("events", queryset=timeline(dispute)))
+    return dispute
+
+
+def page_parts_register() -> None:
+    """The dispute's own lists on its page (disputes.page): parties, sessions, level stays."""
+    from django.db.models import OuterRef
+
+    from jiefen.disputes import page
+    from jiefen.disputes.models import LevelStay, Party, Session
+
+    page.rows("disputes.parties", lambda: Party.objects.filter(dispute=OuterRef("pk")))
+    page.rows(
+        "disputes.sessions",
+        lambda: Session.objects.filter(dispute=OuterRef("pk")),
+        related=("recorded_by",),
+    )
+    page.rows(
+        "disputes.stays",
+        lambda: LevelStay.objects.filter(dispute=OuterRef("pk")).order_by("id"),
+        related=("body",),
+    )
+
+
 def red_count(page_rows: list[Dispute]) -> int:
     return sum(1 for d in page_rows if d.warning == Warning.RED)
 

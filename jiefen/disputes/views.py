@@ -38,7 +38,7 @@ from jiefen.disputes.lifecycle import Action
 from jiefen.disputes.models import Dispute
 from jiefen.disputes.selectors import (
     dispute_list,
-    dispute_page_read,
+    dispute_page,
     filter_suggestions,
     queue_for,
 )
@@ -282,28 +282,44 @@ def _form_for(action: str, request: HttpRequest, dispute: Dispute, data: Any = N
     form = cls(data, **kwargs)
     if proposal is not None:
         form.fields["department"].help_text = _("归口建议：%(reason)s") % {"reason": proposal[1]}
-    if action in (Action.RESOLVE, Action.DECLINE) and services.pending_waiting(dispute.pk):
+    if action in (Action.RESOLVE, Action.DECLINE) and _pending_waiting(dispute):
         form.fields["answer"] = pending_answer_field()
     return form
 
 
+def _pending_waiting(dispute: Dispute) -> int:
+    """The parties' requests waiting for the holder's answer: read with the dispute's page
+    (portal declares it), else asked of the services."""
+    from jiefen.disputes import page
+
+    if page.has(dispute, "portal.waiting"):
+        return int(page.part(dispute, "portal.waiting") or 0)
+    return services.pending_waiting(dispute.pk)
+
+
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    dispute = _get_dispute(request, pk)
-    return _render_detail(request, dispute)
+    return _render_detail(request, pk)
 
 
 def _render_detail(
     request: HttpRequest,
-    dispute: Dispute,
+    dispute: Dispute | int,
     active: Any = None,
     status: int = 200,
     revealed: dict[str, Any] | None = None,
     conflict: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The dispute page; `extra` is more context (another app's form sent back with errors)."""
-    dispute = dispute_page_read(dispute)
+    """The dispute page; `extra` is more context (another app's form sent back with errors).
+    The dispute and everything its panels show are read here, in one query and its history in
+    a second (selectors.dispute_page), fresh even when the caller had fetched it already."""
+    try:
+        dispute = dispute_page(
+            request.user, dispute.pk if isinstance(dispute, Dispute) else dispute
+        )
+    except NotFound:
+        raise Http404 from None
     moves = available_moves(request.user, dispute)
     if conflict is not None:
         conflict["available"] = any(m.action == conflict["move"].action for m in moves)

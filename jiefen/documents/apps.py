@@ -36,3 +36,7 @@ class DocumentsConfig(AppConfig):
         from jiefen.documents import signing
 
         checks.register(signing.check, checks.Tags.security, deploy=False)
+
+        from jiefen.documents.selectors import page_parts_register
+
+        page_parts_register()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiefen.disputes import page
 from jiefen.disputes.models import (
     Agreement,
     Channel,
@@ -68,16 +69,21 @@ class Facts:
         parties = list(dispute.parties.all())
         order = {side: i for i, side in enumerate(Side.values)}
         parties.sort(key=lambda p: (order.get(p.side, 9), p.id))
-        details = {
-            d.party_id: d for d in PartyDetail.objects.filter(party__in=[p.pk for p in parties])
-        }
+        if page.has(dispute, "documents.party_details"):  # read with the dispute's page
+            found = page.part(dispute, "documents.party_details")
+        else:
+            found = PartyDetail.objects.filter(party__in=[p.pk for p in parties])
+        details = {d.party_id: d for d in found}
         try:
             agreement: Agreement | None = dispute.agreement  # joined by dispute_for
         except Agreement.DoesNotExist:
             agreement = None
-        agreement_detail = (
-            AgreementDetail.objects.filter(agreement=agreement).first() if agreement else None
-        )
+        agreement_detail = None
+        if agreement is not None and Agreement.document_detail.is_cached(agreement):  # type: ignore[attr-defined]
+            # Joined to the dispute's row by its page (documents.selectors declares it).
+            agreement_detail = getattr(agreement, "document_detail", None)
+        elif agreement is not None:
+            agreement_detail = AgreementDetail.objects.filter(agreement=agreement).first()
         wanted = ("accept", "receive", "transfer", "session", "resolve")
         if "events" in prefetched:
             events = [e for e in prefetched["events"] if e.action in wanted]
@@ -97,7 +103,15 @@ class Facts:
         }
         to_body = None
         if transfer is not None and (transfer.params or {}).get("to_body"):
-            to_body = Body.objects.filter(pk=transfer.params["to_body"]).first()
+            # Usually the body waiting to receive it, or holding it since: joined already.
+            wanted_body = int(transfer.params["to_body"])
+            known = {
+                b.pk: b
+                for name in ("transfer_to", "holder")
+                if Dispute._meta.get_field(name).is_cached(dispute)  # type: ignore[union-attr]
+                and (b := getattr(dispute, name)) is not None
+            }
+            to_body = known.get(wanted_body) or Body.objects.filter(pk=wanted_body).first()
         return cls(
             dispute=dispute,
             parties=parties,

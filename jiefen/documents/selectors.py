@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from jiefen.disputes.models import Dispute
+from jiefen.disputes.models import Agreement, Dispute
 from jiefen.documents import assent, signing
 from jiefen.documents.builders import KINDS, Facts
 from jiefen.documents.models import Confirmation
@@ -34,7 +34,7 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
         window = {
             "last_day": last,
             "days_left": (last - today).days,
-            "row": Confirmation.objects.filter(agreement=facts.agreement).first(),
+            "row": _confirmation(facts.agreement),
         }
     return {
         "dispute": dispute,
@@ -47,6 +47,28 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
         **_signature(),
         "today": today,
     }
+
+
+def _confirmation(agreement: Any) -> Confirmation | None:
+    """The application for judicial confirmation: joined to the dispute's row by its page."""
+    if Agreement.confirmation.is_cached(agreement):  # type: ignore[attr-defined]
+        return getattr(agreement, "confirmation", None)
+    return Confirmation.objects.filter(agreement=agreement).first()
+
+
+def page_parts_register() -> None:
+    """What the documents panel reads, with the dispute's row on its page (disputes.page):
+    the parties' facts for the agreement, the agreement's items and its confirmation."""
+    from django.db.models import OuterRef
+
+    from jiefen.disputes import page
+    from jiefen.documents.models import PartyDetail
+
+    page.rows(
+        "documents.party_details",
+        lambda: PartyDetail.objects.filter(party__dispute=OuterRef("pk")).order_by("id"),
+    )
+    page.joined("agreement__document_detail", "agreement__confirmation")
 
 
 def _signature() -> dict[str, Any]:

@@ -51,3 +51,7 @@ class PortalConfig(AppConfig):
                 ways_in.QUERY_CODE_RECOVER: _("当事人凭短信验证码找回查询码"),
             }
         )
+
+        from jiefen.portal.selectors import page_parts_register
+
+        page_parts_register()

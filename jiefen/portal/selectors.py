@@ -275,3 +275,43 @@ def children(code: Any, level: int) -> list[tuple[int, str]]:
         .order_by("code")
         .values_list("code", "name")
     )
+
+
+# --- the staff dispute page (disputes.page) ---------------------------------------------------
+
+PAGE_REQUESTS = 50
+
+
+def page_parts_register() -> None:
+    """The parties' requests shown at the top of the staff dispute page, and how many wait for
+    the holder's answer (the resolve and decline forms ask for it), read with the dispute."""
+    from django.db.models import OuterRef
+
+    from jiefen.disputes import page
+    from jiefen.lib.jsonrows import RowCount
+
+    page.rows(
+        "portal.escalations",
+        lambda: EscalationRequest.objects.filter(dispute=OuterRef("pk")).order_by("-id")[
+            :PAGE_REQUESTS
+        ],
+        related=("answered_by",),
+    )
+    page.rows(
+        "portal.reviews",
+        lambda: ReviewRequest.objects.filter(dispute=OuterRef("pk")).order_by("-id")[
+            :PAGE_REQUESTS
+        ],
+        related=("answered_by", "reviewer", "body"),
+    )
+    page.value(
+        "portal.waiting",
+        lambda: RowCount(
+            EscalationRequest.objects.filter(
+                dispute=OuterRef("pk"),
+                body_id=OuterRef("holder_id"),
+                answered_at__isnull=True,
+                auto_escalated_at__isnull=True,
+            )
+        ),
+    )

@@ -23,3 +23,7 @@ class SearchConfig(AppConfig):
         dispute_pages.search_box_mask.register(search_box_mask)
         dispute_pages.intake_review.register(intake_review)
         dispute_pages.intake_link.register(intake_link)
+
+        from jiefen.search.intake import page_parts_register
+
+        page_parts_register()

@@ -220,3 +220,25 @@ def related_for_page(actor: Any, dispute: Dispute) -> list[Suggestion]:
         [pk for pk, _reasons in kept], related=["category", "holder", "region"]
     )
     return [Suggestion(disputes[pk], list(reasons)) for pk, reasons in kept if pk in disputes]
+
+
+# ---------------------------------------------------------------------------------------------
+# The related-disputes panel of the staff dispute page, read with the dispute (disputes.page)
+
+PAGE_LINKS = 50
+
+
+def page_parts_register() -> None:
+    """The dispute's links and merges, both ways, with the disputes at their other end."""
+    from django.db.models import OuterRef
+
+    from jiefen.disputes import page
+    from jiefen.search.models import DisputeLink
+
+    page.rows(
+        "search.links",
+        lambda: DisputeLink.objects.filter(
+            Q(source=OuterRef("pk")) | Q(target=OuterRef("pk"))
+        ).order_by("-at")[:PAGE_LINKS],
+        related=("source", "target", "actor"),
+    )

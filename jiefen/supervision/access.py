@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from jiefen.disputes.models import Dispute
 from jiefen.org.models import Body, BodyKind, Membership, Role
 from jiefen.org.scope import memberships
-from jiefen.regions.models import Level, code_span
+from jiefen.regions.models import LEVEL_DIGITS, Level, code_span
 
 if TYPE_CHECKING:
     from jiefen.accounts.models import User
@@ -119,15 +119,27 @@ def bodies_covering(dispute: Dispute) -> QuerySet[Body]:
     )
 
 
-def order_receivers(actor: Any, dispute: Dispute) -> list[Body]:
+def covering_q(code: Any, field: str = "region_id") -> Q:
+    """Bodies whose region is the place `code` (a dispute's region_code, or an expression of
+    it) or one of the places above it: the same bodies as bodies_covering, written for a
+    subquery. A code at a level above the village repeats itself at the lower levels."""
+    condition = Q(**{field: code})
+    for level in (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWN):
+        width = 10 ** (12 - LEVEL_DIGITS[level])
+        condition |= Q(**{field: code - code % width})
+    return condition
+
+
+def order_receivers(
+    actor: Any, dispute: Dispute, *, candidates: list[Body] | None = None
+) -> list[Body]:
     """The bodies the actor may send an order on this dispute to, the one that should answer
-    first: the page's choice defaults to it."""
-    candidates = list(bodies_covering(dispute))
-    for extra in (dispute.department_id, dispute.transfer_to_id):
-        if extra and all(b.pk != extra for b in candidates):
-            candidates.extend(
-                Body.objects.filter(pk=extra).select_related("region", "department_type")
-            )
+    first: the page's choice defaults to it. `candidates`: bodies_covering(dispute), when the
+    page has read them already."""
+    candidates = list(bodies_covering(dispute) if candidates is None else candidates)
+    for extra in (dispute.department, dispute.transfer_to):
+        if extra is not None and all(b.pk != extra.pk for b in candidates):
+            candidates.append(extra)
     allowed = [
         body
         for body in candidates

@@ -30,3 +30,7 @@ class SupervisionConfig(AppConfig):
         from jiefen.supervision.sweep import hooks_health
 
         sweep_hooks_health.register(hooks_health)
+
+        from jiefen.supervision.selectors import page_parts_register
+
+        page_parts_register()

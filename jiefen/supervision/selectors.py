@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiefen.disputes import page
 from jiefen.disputes.models import OPEN_STATUSES, Dispute, Status
 from jiefen.org.choices import body_groups
 from jiefen.org.models import BodyKind
@@ -25,6 +26,7 @@ from jiefen.supervision.models import (
     LeaderOwnership,
     Notification,
     OwnershipStatus,
+    ProgressNote,
     SupervisionOrder,
 )
 from jiefen.supervision.notifications import kind_label, notification_text, scrub
@@ -214,21 +216,12 @@ def extensions_to_decide(actor: Any) -> list[Extension]:
 
 
 def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dict[str, Any]:
-    """What the supervision section of a dispute page shows this actor, and which forms."""
+    """What the supervision section of a dispute page shows this actor, and which forms. Its
+    rows are read with the dispute by the page (disputes.page; declared below)."""
     today = today or timezone.localdate()
-    orders = list(
-        SupervisionOrder.objects.filter(dispute=dispute)
-        .select_related("to_body", "issuer_body", "issued_by", "answered_by")
-        .order_by("-id")[:20]
-    )
-    # The active ownership, or else the last signed off, in one query (a dispute has a few).
-    owned = list(
-        LeaderOwnership.objects.filter(
-            dispute=dispute, status__in=(OwnershipStatus.ACTIVE, OwnershipStatus.SIGNED_OFF)
-        )
-        .select_related("leader", "leader_body__region")
-        .order_by("-id")
-    )
+    orders = page.part(dispute, "supervision.orders")
+    # The active ownership, or else the last signed off (a dispute has a few).
+    owned = page.part(dispute, "supervision.ownerships")
     ownership = next((o for o in owned if o.status == OwnershipStatus.ACTIVE), None)
     if ownership is not None:
         ownership.dispute = dispute
@@ -236,7 +229,11 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
     if ownership is None:
         last = next((o for o in owned if o.status == OwnershipStatus.SIGNED_OFF), None)
     is_open = dispute.status in OPEN_STATUSES
-    receivers = access.order_receivers(actor, dispute) if is_open else []
+    receivers = (
+        access.order_receivers(actor, dispute, candidates=page.part(dispute, "supervision.bodies"))
+        if is_open
+        else []
+    )
     holder_level = int(dispute.holder.region.level)
     may_assign = is_open and (
         actor.is_superuser or access.assigning_seat(actor, dispute, holder_level) is not None
@@ -261,13 +258,24 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
         "ownership": ownership,
         "signed_off": last,
         "may_assign": may_assign,
-        "leaders": list(access.leaders_for(dispute)[:50]) if may_assign else [],
+        "leaders": page.part(dispute, "supervision.leaders") if may_assign else [],
     }
     if ownership is not None:
-        pending = ownership.extensions.filter(status=ExtensionStatus.PENDING).first()
+        # Read for the newest active ownership, which is `ownership`.
+        pending = next(
+            (
+                e
+                for e in page.part(dispute, "supervision.pending")
+                if e.ownership_id == ownership.pk
+            ),
+            None,
+        )
+        notes = [
+            n for n in page.part(dispute, "supervision.notes") if n.ownership_id == ownership.pk
+        ]
         context.update(
             {
-                "notes": list(ownership.notes.select_related("author").order_by("-id")[:10]),
+                "notes": notes,
                 "pending": pending,
                 "may_note": access.may_note(actor, ownership),
                 "may_extend": pending is None
@@ -280,6 +288,75 @@ def panel_for(actor: Any, dispute: Dispute, *, today: date | None = None) -> dic
             }
         )
     return context
+
+
+PAGE_ORDERS = 20
+PAGE_NOTES = 10
+PAGE_LEADERS = 50
+
+
+def page_parts_register() -> None:
+    """What the supervision section reads, declared for the dispute page's one read: the last
+    orders, the ownerships in force or signed off, the newest active ownership's pending
+    request for more time and last notes, the bodies covering the dispute's place (who may
+    receive an order) and the leaders among their staff."""
+    from django.db.models import OuterRef, Subquery
+
+    from jiefen.accounts.models import User
+    from jiefen.org.models import Body, Membership, Role
+
+    def active_ownership(ref: Any) -> Subquery:
+        return Subquery(
+            LeaderOwnership.objects.filter(dispute=ref, status=OwnershipStatus.ACTIVE)
+            .order_by("-id")
+            .values("id")[:1]
+        )
+
+    page.rows(
+        "supervision.orders",
+        lambda: SupervisionOrder.objects.filter(dispute=OuterRef("pk")).order_by("-id")[
+            :PAGE_ORDERS
+        ],
+        related=("to_body", "issuer_body", "issued_by", "answered_by"),
+    )
+    page.rows(
+        "supervision.ownerships",
+        lambda: LeaderOwnership.objects.filter(
+            dispute=OuterRef("pk"),
+            status__in=(OwnershipStatus.ACTIVE, OwnershipStatus.SIGNED_OFF),
+        ).order_by("-id"),
+        related=("leader", "leader_body__region"),
+    )
+    page.rows(
+        "supervision.pending",
+        lambda: Extension.objects.filter(
+            ownership_id=active_ownership(OuterRef(OuterRef("pk"))),
+            status=ExtensionStatus.PENDING,
+        ).order_by("id")[:1],
+    )
+    page.rows(
+        "supervision.notes",
+        lambda: ProgressNote.objects.filter(
+            ownership_id=active_ownership(OuterRef(OuterRef("pk")))
+        ).order_by("-id")[:PAGE_NOTES],
+        related=("author",),
+    )
+    page.rows(
+        "supervision.bodies",
+        lambda: Body.objects.filter(access.covering_q(OuterRef("region_code")), active=True),
+        related=("region", "department_type"),
+    )
+    page.rows(
+        "supervision.leaders",
+        lambda: User.objects.filter(
+            is_active=True,
+            pk__in=Membership.objects.filter(
+                access.covering_q(OuterRef(OuterRef("region_code")), "body__region_id"),
+                role=Role.LEADER,
+                body__active=True,
+            ).values("user_id"),
+        ).order_by("full_name", "username")[:PAGE_LEADERS],
+    )
 
 
 # ---------------------------------------------------------------------------------------------

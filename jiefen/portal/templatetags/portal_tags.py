@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.db.models import F
 
+from jiefen.disputes import page
 from jiefen.disputes.access import roles_by_body
 from jiefen.portal.forms import AnswerForm, ReviewAnswerForm
 from jiefen.portal.models import EscalationRequest, PartyPhoneCheck, ReviewRequest
@@ -19,11 +20,8 @@ register = template.Library()
 def staff_escalations(context: Any, dispute: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    requests = list(
-        EscalationRequest.objects.filter(dispute=dispute)
-        .select_related("answered_by")
-        .order_by("-id")[:50]
-    )
+    # Read with the dispute by its page (disputes.page; portal.selectors declares them).
+    requests = page.part(dispute, "portal.escalations")
     reviews = [
         {
             "r": r,
@@ -31,9 +29,7 @@ def staff_escalations(context: Any, dispute: Any) -> dict[str, Any]:
             if r.is_waiting and may_review(user, r)
             else None,
         }
-        for r in ReviewRequest.objects.filter(dispute=dispute)
-        .select_related("answered_by", "reviewer", "body")
-        .order_by("-id")[:50]
+        for r in page.part(dispute, "portal.reviews")
     ]
     return {
         "dispute": dispute,

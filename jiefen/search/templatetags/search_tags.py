@@ -5,8 +5,8 @@ possible duplicates are flagged here, to staff only), and the form to link or me
 from typing import Any
 
 from django import template
-from django.db.models import Q
 
+from jiefen.disputes import page
 from jiefen.disputes.models import Channel, Status
 from jiefen.org.scope import scope_of
 from jiefen.search.forms import LinkForm
@@ -21,11 +21,7 @@ def related_disputes(context: Any, dispute: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     scope = scope_of(user)
-    links = (
-        DisputeLink.objects.filter(Q(source=dispute) | Q(target=dispute))
-        .select_related("source", "target", "actor")
-        .order_by("-at")[:50]
-    )
+    links = page.part(dispute, "search.links")  # read with the dispute (search.intake)
     shown: list[dict[str, Any]] = []
     hidden = 0
     merged_into = None
