@@ -196,5 +196,7 @@ def test_the_migration_seals_stored_rows_and_can_be_undone(world, village_clerk)
         executor.migrate(before)
         assert raw_rows() == [("female", 52, "畲族", "", "枫桥中学")]
     finally:
+        # Every app's latest migration again: going back to 0001 also unapplied the migrations
+        # that depend on documents (its later ones, and other apps').
         executor = MigrationExecutor(connection)
-        executor.migrate(after)
+        executor.migrate(executor.loader.graph.leaf_nodes())
