@@ -132,7 +132,13 @@ def _render_public(
             "party": party,
             "form": form or ReplyForm(),
             "video": services.room_url(appointment) != "" if appointment.room_secret else False,
-            "mediator_phone": getattr(appointment.proposed_by, "phone", "") if party else "",
+            # The holding body's public phone, else the proposing mediator's work phone.
+            "call_phone": (
+                getattr(dispute.holder, "public_phone", "")
+                or getattr(appointment.proposed_by, "phone", "")
+            )
+            if party
+            else "",
         },
         status=status,
     )

@@ -176,6 +176,19 @@ def test_without_a_video_server_the_session_is_a_phone_call(
     assert not Join.objects.exists()
 
 
+def test_the_phone_call_names_the_holding_bodys_public_phone(
+    settings, filed, village_clerk, wang_wu
+):
+    dispute, code = filed
+    appointment = _remote_session(settings, dispute, village_clerk)
+    settings.JIEFEN_JITSI_URL = ""
+    dispute.holder.public_phone = "0575-87001234"
+    dispute.holder.save()
+    wang = follower(dispute, code, wang_wu)
+    page = wang.get(reverse("appointments:public", args=[appointment.pk])).content.decode()
+    assert "联系电话：0575-87001234" in page
+
+
 def test_the_session_recorded_that_day_notes_who_joined_remotely(
     client, settings, dispute, village_clerk, wang_wu
 ):
