@@ -14,7 +14,9 @@ the portal's code is stored as a SHA-256 digest, written here directly).
         --host http://127.0.0.1:8101 --csv var/locust
 
 Requests go to the app processes of WEB_PORTS in turn (no balancer on the bench machine).
-Memory (RSS) of the app processes is printed at the start and at the end.
+Memory (RSS) of the app processes is printed at the start and at the end. With
+`--request-log FILE` every request is also written to FILE (time, kind, milliseconds, failed),
+for bench/load_phases.py to split the figures by phase (e.g. while the sweep runs).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import re
 import secrets
 import sys
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -61,6 +64,22 @@ def app_memory() -> str:
         total += sum(kib)
         parts.append(f"web{n}: " + " + ".join(f"{k // 1024}" for k in kib) + " MiB")
     return f"{'; '.join(parts)}; total {total // 1024} MiB"
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser, **kwargs) -> None:
+    parser.add_argument("--request-log", default="", help="write every request to this file")
+
+
+_request_log: list = []
+
+
+@events.request.add_listener
+def _logged(request_type, name, response_time, exception=None, **kwargs) -> None:
+    if _request_log:
+        _request_log[0].write(
+            f"{time.time():.3f}\t{name}\t{response_time:.1f}\t{int(bool(exception))}\n"
+        )
 
 
 @events.test_start.add_listener
@@ -100,11 +119,15 @@ def prepare(environment, **kwargs) -> None:
             SHARED["follow"].append((number, code))
     print(f"prepared: {len(SHARED['act_on'])} disputes to act on, {len(numbers)} to follow")
     print(f"memory at start: {app_memory()}", flush=True)
+    if environment.parsed_options and environment.parsed_options.request_log:
+        _request_log.append(open(environment.parsed_options.request_log, "a", buffering=1))  # noqa: SIM115
 
 
 @events.test_stop.add_listener
 def report(environment, **kwargs) -> None:
     print(f"memory at end: {app_memory()}", flush=True)
+    if _request_log:
+        _request_log.pop().close()
 
 
 class Staff(HttpUser):
