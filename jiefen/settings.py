@@ -157,8 +157,11 @@ if SQLITE:
         "timeout": float(os.environ.get("JIEFEN_SQLITE_TIMEOUT", "5")),
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Each app worker keeps its connection for a minute: a new one per request costs a fork
+    # on the server and a cold catalogue cache (the dispute page's first query 200+ ms, then
+    # 5). dj_database_url always sets both keys (0 and False), so they are set, not defaulted.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds rate-limit counters and spent portal challenges; it must be shared by every
