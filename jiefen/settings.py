@@ -157,8 +157,11 @@ if SQLITE:
         "timeout": float(os.environ.get("JIEFEN_SQLITE_TIMEOUT", "5")),
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Connections kept between requests: opening one costs PostgreSQL a process and the request
+    # its round trips. dj_database_url always sets both keys (to 0 and False), so they are set
+    # here, not defaulted. The health check reconnects after the server restarted.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("JIEFEN_CONN_MAX_AGE", "60"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds rate-limit counters and spent portal challenges; it must be shared by every
