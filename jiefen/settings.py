@@ -260,6 +260,13 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Audit log: kept 3 years by default; below 183 days is refused (check jiefen.audit.E001).
 JIEFEN_AUDIT_RETENTION_DAYS = int(os.environ.get("JIEFEN_AUDIT_RETENTION_DAYS", "1096"))
+# Seconds each process's sealer gathers committed audit records before chaining them, off the
+# requests (jiefen.audit.chain.Sealer); empty: every writer seals itself after its commit.
+JIEFEN_AUDIT_SEAL_DELAY = (
+    float(os.environ.get("JIEFEN_AUDIT_SEAL_DELAY", "0.2"))
+    if os.environ.get("JIEFEN_AUDIT_SEAL_DELAY", "0.2")
+    else None
+)
 # Reverse proxies of ours in front of the application: above 0, X-Forwarded-For is trusted for
 # that many right-most hops.
 JIEFEN_TRUSTED_PROXIES = int(os.environ.get("JIEFEN_TRUSTED_PROXIES", "0"))
