@@ -131,7 +131,7 @@ def main() -> None:
             cumulative = sum(v[3] for v in found)
             print(f"  {label:32s} {cumulative * 1000 / args.count:7.2f} ms")
         if args.top:
-            stats.sort_stats("tottime").print_stats(args.top)
+            stats.sort_stats("cumulative").print_stats("jiefen|ninja|middleware", args.top)
 
 
 if __name__ == "__main__":

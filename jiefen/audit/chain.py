@@ -293,6 +293,9 @@ class Sealer:
     database connection; at the process's exit it stops and what is left is sealed."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
         self._lock = threading.Lock()
         self._woken = threading.Condition(self._lock)
         self._pending = False
@@ -362,7 +365,7 @@ class Sealer:
 
 sealer = Sealer()
 # A forked process (a gunicorn worker) starts with no sealer thread and fresh locks.
-os.register_at_fork(after_in_child=sealer.__init__)
+os.register_at_fork(after_in_child=sealer.reset)
 
 
 @atexit.register

@@ -202,7 +202,7 @@ def _generation_rewritten(generation: str) -> bool:
     # "never", as set by the cache.set that wrote the row.
     value = base64.b64encode(pickle.dumps(generation, backend.pickle_protocol)).decode("latin1")
     connection = connections[router.db_for_write(backend.cache_model_class)]
-    table = connection.ops.quote_name(backend._table)
+    table = connection.ops.quote_name(backend._table)  # type: ignore[attr-defined]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET value = %s WHERE cache_key = %s",
