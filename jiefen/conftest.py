@@ -87,6 +87,14 @@ def fresh_calendar():
 
 
 @pytest.fixture(autouse=True)
+def audit_sealed_by_the_writer(settings):
+    """A test's writer seals after its commit, as with JIEFEN_AUDIT_SEAL_DELAY empty: a sealer
+    thread would hold a connection to the test database past the test. The thread itself is
+    tested in audit/tests/test_sealer.py, which stops it."""
+    settings.JIEFEN_AUDIT_SEAL_DELAY = None
+
+
+@pytest.fixture(autouse=True)
 def fresh_related_suggestions():
     """The related disputes a dispute page keeps in the cache belong to one test's database."""
     from django.conf import settings

@@ -157,10 +157,11 @@ if SQLITE:
         "timeout": float(os.environ.get("JIEFEN_SQLITE_TIMEOUT", "5")),
     }
 else:
-    # Each app worker keeps its connection for a minute: a new one per request costs a fork
-    # on the server and a cold catalogue cache (the dispute page's first query 200+ ms, then
-    # 5). dj_database_url always sets both keys (0 and False), so they are set, not defaulted.
-    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    # Each app worker keeps its connection (a minute by default): a new one per request costs
+    # a fork on the server and a cold catalogue cache (the dispute page's first query 200+ ms,
+    # then 5). dj_database_url always sets both keys (to 0 and False), so they are set here, not
+    # defaulted. The health check reconnects after the server restarted.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("JIEFEN_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -260,6 +261,13 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Audit log: kept 3 years by default; below 183 days is refused (check jiefen.audit.E001).
 JIEFEN_AUDIT_RETENTION_DAYS = int(os.environ.get("JIEFEN_AUDIT_RETENTION_DAYS", "1096"))
+# Seconds each process's sealer gathers committed audit records before chaining them, off the
+# requests (jiefen.audit.chain.Sealer); empty: every writer seals itself after its commit.
+JIEFEN_AUDIT_SEAL_DELAY = (
+    float(os.environ.get("JIEFEN_AUDIT_SEAL_DELAY", "0.2"))
+    if os.environ.get("JIEFEN_AUDIT_SEAL_DELAY", "0.2")
+    else None
+)
 # Reverse proxies of ours in front of the application: above 0, X-Forwarded-For is trusted for
 # that many right-most hops.
 JIEFEN_TRUSTED_PROXIES = int(os.environ.get("JIEFEN_TRUSTED_PROXIES", "0"))

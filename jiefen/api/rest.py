@@ -177,7 +177,12 @@ def _register(actor: Any, token: ApiToken, payload: s.DisputeIn) -> Dispute:
             body=token.body,
             category=Category.objects.filter(key=payload.category).first(),
             channel=payload.channel,
-            region=Region.objects.filter(code=payload.region).first(),
+            # The token's own region is loaded with the token (tokens.token_check).
+            region=(
+                token.body.region
+                if payload.region == token.body.region_code
+                else Region.objects.filter(code=payload.region).first()
+            ),
             title=payload.title,
             description=payload.description,
             project=payload.project,
@@ -214,23 +219,22 @@ def register(
     if idempotency_key is None:
         return Status(201, _detail(actor, _register(actor, token, payload)))
     digest = _payload_digest(payload)
-    with transaction.atomic():
-        try:
-            # Claim the key first: a concurrent request with the same key waits here for this
-            # transaction, then finds the key taken and answers with this dispute.
-            with transaction.atomic():
-                claim = IdempotencyKey.objects.create(
-                    token=token, key=idempotency_key, payload_digest=digest
-                )
-        except IntegrityError:
-            claim = None
-        if claim is not None:
+    try:
+        with transaction.atomic():
             dispute = _register(actor, token, payload)
-            claim.dispute = dispute
-            claim.save(update_fields=["dispute"])
-            return Status(201, _detail(actor, dispute))
-    earlier = IdempotencyKey.objects.filter(token=token, key=idempotency_key).first()
-    if earlier is None or earlier.dispute_id is None:
+            # The key is written with the registration, in its transaction and one statement.
+            # A request with a key already taken fails here and rolls back all it wrote; one
+            # arriving while the first is still open waits here on the key's unique index until
+            # the first commits, then fails the same way. Both answer with the first's dispute.
+            IdempotencyKey.objects.create(
+                token=token, key=idempotency_key, payload_digest=digest, dispute=dispute
+            )
+        return Status(201, _detail(actor, dispute))
+    except IntegrityError:
+        earlier = IdempotencyKey.objects.filter(token=token, key=idempotency_key).first()
+        if earlier is None:
+            raise  # not the key: a fault of the registration itself
+    if earlier.dispute_id is None:  # a claim written before keys came with their dispute
         raise Conflict(_("该幂等键正在使用中，请稍后重试"))
     if earlier.payload_digest != digest:
         raise IdempotencyMismatch(

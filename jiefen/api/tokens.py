@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,18 +79,24 @@ def token_check(raw: str, *, now: datetime | None = None) -> ApiToken | None:
     active body. None otherwise."""
     if not raw or len(raw) > 200:
         return None
-    token = (
+    # The token, its person, body and region, and the person's roles in that body, in one
+    # statement: a row per role (one with no role if none is left).
+    rows = list(
         ApiToken.objects.select_related("user", "body", "body__region")
-        .filter(digest=token_digest(raw), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active or not token.body.active:
-        return None
-    roles = set(
-        Membership.objects.filter(user_id=token.user_id, body_id=token.body_id).values_list(
-            "role", flat=True
+        .annotate(
+            held=FilteredRelation(
+                "body__memberships", condition=Q(body__memberships__user=F("user"))
+            ),
+            held_role=F("held__role"),
         )
+        .filter(digest=token_digest(raw), revoked_at__isnull=True)
     )
+    if not rows:
+        return None
+    token = rows[0]
+    if not token.user.is_active or not token.body.active:
+        return None
+    roles = {row.held_role for row in rows if row.held_role}  # type: ignore[attr-defined]
     if not roles:
         return None
     now = now or timezone.now()

@@ -11,11 +11,15 @@ Writing and sealing are two steps, so that writers never wait for one another:
 2. The sealer (`seal`) is the only one that takes the ChainHead row FOR UPDATE. It takes the
    unsealed records in `id` order (the database's sequence, i.e. the order they were
    written), gives each the next `seq`, its predecessor's hash and its own hash, and moves the
-   head, in one transaction per chunk. It runs after every commit of a gathered write (in the
-   writer's process, not waiting if another sealer holds the head), at the end of every sweep,
-   and before every verification (`verify`, `verify_tail`, the audit page, `audit verify`,
-   `audit prune`). Sealers queue on the head; writers do not, so a sweep batch and a person's
-   transaction can no longer deadlock over it.
+   head, in one transaction per chunk. After every commit of a gathered write, the writer only
+   wakes its process's sealer thread (`Sealer`), which waits JIEFEN_AUDIT_SEAL_DELAY (0.2 s)
+   to gather what the process commits meanwhile and seals it all at once, off the request: a
+   registration then sends no sealing statement and pays no hashing, and one round seals many
+   records. It also seals at the end of every sweep and before every verification (`verify`,
+   `verify_tail`, the audit page, `audit verify`, `audit prune`), and at a process's exit.
+   Sealers queue on the head; writers do not, so a sweep batch and a person's transaction can
+   no longer deadlock over it. With JIEFEN_AUDIT_SEAL_DELAY None the writer seals itself after
+   its commit, without waiting if another sealer holds the head (the tests' default).
 
 Canonical form of a sealed record (what its hash covers) — a JSON array, keys sorted, no
 spaces, UTF-8, non-ASCII kept as is:
@@ -45,25 +49,31 @@ What someone with write access to the database, but not the key, can hide:
   tail, breaks the chain, unless they rewrite the head and every later hash; a changed record
   is still found by its mac then, a deleted one is not (publish the head hash that
   `jiefen audit verify` prints to anchor the chain against that);
-- a record not sealed yet (the window from its commit to the next seal: normally
-  milliseconds, at most until the next sweep if the process died between its commit and its
-  seal): a change is found (the mac no longer fits), so is a record inserted without the key
-  (no valid mac) or a copy of one (the mac is unique). A deletion is found on SQLite (a hole in
-  the ids, or an id taken past the last) but on PostgreSQL it looks like a rolled back write
-  (one more unused id). Swapping the ids of two unsealed records changes their order in the
-  chain unnoticed; their times, under the mac, still say when each was written.
+- a record not sealed yet (the window from its commit to its process's next sealing round:
+  normally JIEFEN_AUDIT_SEAL_DELAY plus a few milliseconds; at most until the next seal by any
+  process or the next sweep if the process died in between): a change is found (the mac no
+  longer fits), so is a record inserted without the key (no valid mac) or a copy of one (the
+  mac is unique). A deletion is found on SQLite (a hole in the ids, or an id taken past the
+  last) but on PostgreSQL it looks like a rolled back write (one more unused id). Swapping the
+  ids of two unsealed records changes their order in the chain unnoticed; their times, under
+  the mac, still say when each was written. The delay widens this window from milliseconds to
+  a fifth of a second: what can be hidden in it is the same, only for longer.
 - With the key as well (it is in the server's settings), an unsealed record can be rewritten at
   will; a sealed one cannot, without rewriting the rest of the chain as above.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import dataclasses
 import hashlib
 import hmac
 import json
+import logging
+import os
 import secrets
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -258,13 +268,116 @@ def seal(*, wait: bool = True) -> int:
 
 
 def seal_soon() -> None:
-    """After a commit: seal, unless another sealer is at it. A failure here must not turn a
-    committed write into an error; what is left is sealed by the next seal or the sweep."""
+    """After a commit: wake the process's sealer (or, with JIEFEN_AUDIT_SEAL_DELAY None, seal
+    now unless another sealer is at it). A failure here must not turn a committed write into an
+    error; what is left is sealed by the next seal or the sweep."""
+    if seal_delay() is not None:
+        sealer.wake()
+        return
     try:
         seal(wait=False)
     except Exception:  # pragma: no cover - logged, sealed later
-        import logging
+        logging.getLogger("jiefen.audit").exception("sealing the audit chain failed")
 
+
+def seal_delay() -> float | None:
+    delay = getattr(settings, "JIEFEN_AUDIT_SEAL_DELAY", None)
+    return None if delay is None else float(delay)
+
+
+class Sealer:
+    """The process's sealing thread: woken after each commit that wrote records, it waits the
+    delay, then seals everything committed by then, whoever wrote it, waiting for the head if
+    another sealer holds it (nothing waits on this thread). Started on the first wake in each
+    process (a forked worker starts its own) and kept for the process's life, with its own
+    database connection; at the process's exit it stops and what is left is sealed."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._lock = threading.Lock()
+        self._woken = threading.Condition(self._lock)
+        self._pending = False
+        self._wakes = 0  # wakes so far
+        self._sealed_wakes = 0  # wakes whose commits a finished round has sealed
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._stopping = False
+
+    def wake(self) -> None:
+        with self._lock:
+            self._pending = True
+            self._wakes += 1
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._stopping = False
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, name="jiefen-audit-sealer", daemon=True
+                )
+                self._thread.start()
+            self._woken.notify()
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until a round has sealed what was committed before the latest wake; False if
+        the thread did not get there within `timeout` seconds."""
+        with self._lock:
+            target = self._wakes
+            if self._thread is None or not self._thread.is_alive():
+                return self._sealed_wakes >= target
+            return self._woken.wait_for(lambda: self._sealed_wakes >= target, timeout)
+
+    def stop(self) -> None:
+        """End the thread after its current round (tests, the process's exit)."""
+        with self._lock:
+            thread, self._stopping = self._thread, True
+            self._woken.notify_all()
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout=30)
+        with self._lock:
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    self._woken.wait_for(lambda: self._pending or self._stopping)
+                    if self._stopping and not self._pending:
+                        return
+                delay = seal_delay() or 0.0
+                with self._lock:
+                    # Gather what the process commits meanwhile (cut short by stop()).
+                    self._woken.wait_for(lambda: self._stopping, delay)
+                    # Taken before sealing: a commit after this wakes another round.
+                    self._pending = False
+                    covered = self._wakes
+                try:
+                    seal()
+                except Exception:  # logged; the next round or the sweep seals it
+                    logging.getLogger("jiefen.audit").exception("sealing the audit chain failed")
+                    connection.close()  # a broken connection is opened afresh next round
+                with self._lock:
+                    self._sealed_wakes = covered
+                    self._woken.notify_all()
+        finally:
+            connection.close()
+
+
+sealer = Sealer()
+# A forked process (a gunicorn worker) starts with no sealer thread and fresh locks.
+os.register_at_fork(after_in_child=sealer.reset)
+
+
+@atexit.register
+def _seal_at_exit() -> None:
+    """What this process committed and its sealer has not sealed yet (a command that wrote
+    records just before it ended)."""
+    if sealer._thread is None or sealer._pid != os.getpid():
+        return
+    sealer.stop()
+    try:
+        seal()
+    except Exception:  # pragma: no cover - sealed later by the sweep
         logging.getLogger("jiefen.audit").exception("sealing the audit chain failed")
 
 

@@ -177,7 +177,38 @@ KEPT_SECONDS = 24 * 3600
 def related_forget() -> None:
     """Every kept suggestion is out of date: a dispute's words, parties or keys changed (called
     by the index's follower at every write that rewrites index rows, and after a rebuild)."""
-    cache.set(GENERATION, uuid.uuid4().hex, timeout=None)
+    generation = uuid.uuid4().hex
+    if not _generation_rewritten(generation):
+        cache.set(GENERATION, generation, timeout=None)
+
+
+def _generation_rewritten(generation: str) -> bool:
+    """On Django's database cache, the generation's row rewritten by one UPDATE. A cache.set
+    there counts the whole cache table (to decide whether to cull it), reads the row, then
+    writes it, in a transaction of its own: at every registration. False where the row is not
+    there (never set, or culled: cache.set then writes it) or the cache lives elsewhere (Redis,
+    files), where a set costs no statement."""
+    import base64
+    import pickle
+
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+    from django.db import connections, router
+
+    backend = caches["default"]
+    if not isinstance(backend, DatabaseCache):
+        return False
+    # Stored as DatabaseCache stores a value: base64 of its pickle. The row's expiry stays
+    # "never", as set by the cache.set that wrote the row.
+    value = base64.b64encode(pickle.dumps(generation, backend.pickle_protocol)).decode("latin1")
+    connection = connections[router.db_for_write(backend.cache_model_class)]
+    table = connection.ops.quote_name(backend._table)  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = %s WHERE cache_key = %s",
+            [value, backend.make_and_validate_key(GENERATION)],
+        )
+        return cursor.rowcount == 1
 
 
 def related_for_page(actor: Any, dispute: Dispute) -> list[Suggestion]:

@@ -11,6 +11,7 @@ from django.db import connection
 from jiefen.api.models import IdempotencyKey
 from jiefen.api.tests.conftest import ApiClient, payload
 from jiefen.api.tokens import token_create
+from jiefen.audit.models import Record
 from jiefen.disputes.models import Dispute, Event, Party
 from jiefen.disputes.tests.test_concurrency import HOLD, concurrent
 from jiefen.org.models import Membership, Role
@@ -119,6 +120,19 @@ def test_it_does_not_spend_a_key_on_a_refused_registration(clerk_api):
     fixed = clerk_api.post("/disputes", payload(), headers=key)
     assert fixed.status_code == 201
     assert Dispute.objects.count() == 1
+
+
+def test_a_retry_writes_nothing_and_leaves_no_gap_in_the_numbers(clerk_api):
+    """A retry runs the registration and rolls all of it back when its key turns out taken:
+    the town's number counter too."""
+    key = {"Idempotency-Key": "grid-app-7f3a"}
+    first = clerk_api.post("/disputes", payload(), headers=key).json()
+    records = Record.objects.count()
+    assert clerk_api.post("/disputes", payload(), headers=key).status_code == 200
+    assert Record.objects.count() == records
+    assert Party.objects.count() == 2
+    following = clerk_api.post("/disputes", payload(), headers={"Idempotency-Key": "next"})
+    assert int(following.json()["number"][-6:]) == int(first["number"][-6:]) + 1
 
 
 # --- jurisdiction --------------------------------------------------------------------------------
