@@ -37,12 +37,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
-
 from jiefen.audit.capture import created_fields, saved_record
 from jiefen.disputes import services
 from jiefen.disputes.lifecycle import Action
 from jiefen.disputes.models import Agreement, Dispute, Event, LevelStay, Party
+from jiefen.lib.rows import rows_insert
 from jiefen.rules.services import rules_pinned
 
 # A replayed dispute's number until the chunk is written (a number has a value when its
@@ -267,20 +266,20 @@ class Replay:
         self.written = True
         if not self.disputes:
             return
-        # The ids come back from the INSERTs (PostgreSQL, SQLite ≥ 3.35): the rows that refer
-        # to a dispute or a stay take its id from the object in hand as they are written.
-        assert connection.features.can_return_rows_from_bulk_insert
+        # The rows that refer to a dispute or a stay take its id from the object in hand as
+        # they are written.
         taken: dict[str, list[str]] = {}
         for key in dict.fromkeys(self.keys):
             taken[key] = services.numbers_taken(key, self.keys.count(key))[::-1]
         for dispute, key in zip(self.disputes, self.keys, strict=True):
             dispute.number = taken[key].pop()
-        Dispute.objects.bulk_create(self.disputes)
+        # Each row's creation and changes are recorded below, as their saves would have been.
+        rows_insert(Dispute, self.disputes, ids=True)
         # audit-exempt: the parties are part of the registration, recorded by its event
         Party.objects.bulk_create(self.parties)
-        LevelStay.objects.bulk_create(self.stays)
-        Agreement.objects.bulk_create(self.agreements)
-        Event.objects.bulk_create(self.events)
+        rows_insert(LevelStay, self.stays, ids=True)
+        rows_insert(Agreement, self.agreements, ids=True)
+        rows_insert(Event, self.events, ids=True)
         for dispute in self.disputes:
             # Known without asking the database again (the search index reads them).
             known = dispute.parties.all()  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from jiefen.disputes.reads import (
     parties_of_disputes,
     tables_analysed,
 )
+from jiefen.lib.rows import rows_insert
 from jiefen.search.models import KeyKind, SearchEntry, SearchKey
 from jiefen.search.segment import clean, index_tokens
 
@@ -160,10 +161,9 @@ def _store(
 ) -> None:
     if not new:
         _delete(ids)
-    # audit-exempt: derived index rows, rebuilt from the audited records
-    SearchEntry.objects.bulk_create(entries)
-    # audit-exempt: derived index rows, rebuilt from the audited records
-    SearchKey.objects.bulk_create(keys, batch_size=500)
+    # Derived index rows, rebuilt from the audited records: no records of their own.
+    rows_insert(SearchEntry, entries)
+    rows_insert(SearchKey, keys)
 
 
 def _write(disputes: list[Any], *, new: bool = False) -> None:
