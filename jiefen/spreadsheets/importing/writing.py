@@ -21,6 +21,7 @@ for minutes, and every clerk registering a dispute meanwhile would wait past the
 from __future__ import annotations
 
 import time as clock
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -40,11 +41,12 @@ from jiefen.spreadsheets.importing.checking import Progress, Result, Row, RowErr
 
 # Rows per transaction: at most CHUNK, so that a commit, the chunk's single INSERT per table and
 # its seal serve many rows. A replayed chunk is played before its transaction begins and holds
-# SQLite's single write lock only while it is written (about 0.2 s for 200 rows), so a person's
-# write waits at most about that long behind an import, well inside the lock timeout. One by one
-# (a row is about four moves, ≈ 30–50 ms there) a chunk also ends once it has held the lock for
-# CHUNK_SECONDS. PostgreSQL locks rows, not the database, and a clerk's write never waits for an
-# import's chunk.
+# SQLite's single write lock only while it is written (about 0.3 s of CPU for 200 rows); on a
+# busy machine, where that takes longer, the next chunks are smaller (_next_size), so that a
+# person's write waits at most about CHUNK_SECONDS behind an import, well inside the lock
+# timeout. One by one (a row is about four moves, ≈ 30–50 ms there) a chunk ends once it has held
+# the lock for CHUNK_SECONDS. PostgreSQL locks rows, not the database, and a clerk's write never
+# waits for an import's chunk.
 CHUNK = 200
 CHUNK_SECONDS = 1.0
 
@@ -160,33 +162,49 @@ def _agreement(row: Row) -> services.AgreementInput | None:
     )
 
 
-def _chunk_replayed(actor: Any, chunk: list[Row], now: datetime, current: list[Row]) -> list[str]:
-    """Replay the chunk in memory (reads only), then write it in one transaction. `current`:
-    the row being played, for the error message."""
+@dataclass
+class _Chunk:
+    row: Row  # the row being written, for the message if it fails
+    held: float = 0.0  # how long the chunk's transaction took, in seconds
+
+
+def _chunk_replayed(actor: Any, chunk: list[Row], now: datetime, state: _Chunk) -> list[str]:
+    """Replay the chunk in memory (reads only), then write it in one transaction."""
     disputes = []
     with Replay() as replay:
         for row in chunk:
-            current[0] = row
+            state.row = row
             disputes.append(replay_row(replay, actor, row, now))
-    current[0] = chunk[-1]
+    state.row = chunk[-1]
+    began = clock.perf_counter()
+    # The chunk's audit records in one INSERT, sealed after its commit.
     with write_batch(), gathered():
         replay.write()
+        state.held = clock.perf_counter() - began
     return [d.number for d in disputes]
 
 
-def _chunk_one_by_one(actor: Any, chunk: list[Row], now: datetime, current: list[Row]) -> list[str]:
+def _chunk_one_by_one(actor: Any, chunk: list[Row], now: datetime, state: _Chunk) -> list[str]:
     """Each row through the services, in one transaction, until CHUNK_SECONDS on SQLite."""
     bounded = connection.vendor == "sqlite"
     numbers: list[str] = []
     began = clock.perf_counter()
-    # The chunk's audit records in one INSERT, sealed after its commit.
     with write_batch(), gathered():
         for row in chunk:
-            current[0] = row
+            state.row = row
             numbers.append(write_row(actor, row, now))
             if bounded and clock.perf_counter() - began >= CHUNK_SECONDS:
                 break
     return numbers
+
+
+def _next_size(size: int, held: float) -> int:
+    """On SQLite, the next replayed chunk's rows: fewer when this one held the write lock past
+    half of CHUNK_SECONDS (a busy machine), back up to CHUNK when it is quick again."""
+    if connection.vendor != "sqlite" or held <= 0:
+        return size
+    target = CHUNK_SECONDS / 2
+    return max(10, min(CHUNK, int(size * target / held)))
 
 
 def import_file(
@@ -208,13 +226,13 @@ def import_file(
     if dry_run:
         return result
     write_chunk = _chunk_one_by_one if one_by_one else _chunk_replayed
-    start = 0
+    start, size = 0, CHUNK
     while start < len(rows):
-        chunk = rows[start : start + CHUNK]
+        chunk = rows[start : start + size]
         now = timezone.now()
-        current = [chunk[0]]
+        state = _Chunk(chunk[0])
         try:
-            numbers = write_chunk(actor, chunk, now, current)
+            numbers = write_chunk(actor, chunk, now, state)
             chunk = chunk[: len(numbers)]
         except TaskStopped as stop:
             # The chunk rolled back; what came before it is in. Say so on the job's page.
@@ -224,10 +242,10 @@ def import_file(
             # The check should have caught this; name the row, and say the chunk is not in.
             result.errors.append(
                 RowError(
-                    current[0].number,
+                    state.row.number,
                     "",
                     _("写入时出错：%(error)s。第 %(from)d–%(to)d 行均未导入")
-                    % {"error": error, "from": chunk[0].number, "to": current[0].number},
+                    % {"error": error, "from": chunk[0].number, "to": state.row.number},
                 )
             )
             result.failed = True
@@ -235,6 +253,7 @@ def import_file(
         result.numbers.extend(numbers)
         result.imported += len(chunk)
         start += len(chunk)
+        size = _next_size(size, state.held)
         if progress:
             progress("write", result.imported, len(rows))
     return result

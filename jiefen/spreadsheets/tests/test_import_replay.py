@@ -10,9 +10,11 @@ from django.forms.models import model_to_dict
 
 from jiefen.audit.models import Record
 from jiefen.disputes.models import Agreement, Dispute, Event, LevelStay, NumberCounter, Party
+from jiefen.lib.errors import Invalid
 from jiefen.metrics.models import CategoryTally, DeadlineTally, MediationTally, StayMark, Tally
 from jiefen.metrics.rollups import rollups_check
 from jiefen.search.models import SearchEntry, SearchKey
+from jiefen.spreadsheets import importing
 from jiefen.spreadsheets.importing import import_file
 from jiefen.spreadsheets.tests.conftest import row, xlsx
 
@@ -168,4 +170,29 @@ def test_a_replayed_chunk_writes_what_the_services_write_one_move_at_a_time(
     assert written.keys() == one_by_one.keys()
     for table in written:
         assert written[table] == one_by_one[table], table
+    assert rollups_check() == []
+
+
+def test_a_chunk_that_fails_while_written_leaves_nothing_of_itself_and_keeps_the_chunks_before(
+    world, village_clerk, monkeypatch
+):
+    monkeypatch.setattr(importing.writing, "CHUNK", 3)
+    replay = importing.writing.replay_row
+
+    def refused_at_row_6(chunk, actor, parsed, now):
+        if parsed.number == 6:
+            raise Invalid("该类别已停用")
+        return replay(chunk, actor, parsed, now)
+
+    monkeypatch.setattr(importing.writing, "replay_row", refused_at_row_6)
+
+    result = import_file(village_clerk, xlsx(VILLAGE_ROWS[:7]), "ledger.xlsx")
+
+    assert result.failed and result.imported == 3 and len(result.numbers) == 3
+    assert [e.row for e in result.errors] == [6]
+    assert "第 5–6 行均未导入" in result.errors[0].message
+    assert sorted(Dispute.objects.values_list("number", flat=True)) == sorted(result.numbers)
+    assert NumberCounter.objects.get().last == 3
+    assert SearchEntry.objects.count() == 3
+    assert not Event.objects.exclude(dispute__number__in=result.numbers).exists()
     assert rollups_check() == []
