@@ -86,12 +86,10 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model], *, ids:
             row.insert(0, pk)
     convert = [_converter(f) for f in fields]
     q = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    values_run(
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) VALUES",
+        [[c(v) for c, v in zip(convert, row, strict=True)] for row in rows],
     )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [[c(v) for c, v in zip(convert, row, strict=True)] for row in rows])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -118,3 +116,35 @@ def _ids_reserved(model: type[models.Model], count: int) -> list[int]:
         )
         last = cursor.fetchone()[0]
     return list(range(last + 1, last + count + 1))
+
+
+# Parameters of one statement on PostgreSQL (its protocol allows 65,535).
+MAX_PARAMS = 30_000
+
+
+def values_run(head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+    """Run `head` VALUES (…), (…) `tail` for every row: on PostgreSQL as few statements of many
+    rows as its parameter limit allows (one round trip and one plan each); on SQLite, in the
+    process, one statement when the rows fit in its 999 parameters (a service's few audit
+    records), else one prepared statement run for each row (executemany), which costs no more."""
+    if not rows:
+        return
+    width = len(rows[0])
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            if len(rows) * width <= (connection.features.max_query_params or 999):
+                cursor.execute(
+                    f"{head} {', '.join([one] * len(rows))} {tail}",
+                    [value for row in rows for value in row],
+                )
+            else:
+                cursor.executemany(f"{head} {one} {tail}", rows)
+            return
+        per = max(1, MAX_PARAMS // width)
+        for start in range(0, len(rows), per):
+            part = rows[start : start + per]
+            cursor.execute(
+                f"{head} {', '.join([one] * len(part))} {tail}",
+                [value for row in part for value in row],
+            )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from jiefen.disputes.models import Dispute, Event, LevelStay
+from jiefen.lib.rows import values_run
 from jiefen.metrics.models import CategoryTally, DeadlineTally, MediationTally, StayMark, Tally
 from jiefen.metrics.rollups.common import (
     ACCEPTING,
@@ -367,34 +368,30 @@ class RollupReplay:
 
     def write(self) -> None:
         q = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            for model, sums in self.counts.items():
-                if not sums:
-                    continue
-                columns = sorted({c for counts in sums.values() for c in counts})
-                table = q(model._meta.db_table)
-                names = ["level", "region_code", *self.keys[model], *columns]
-                conflict = ", ".join(q(c) for c in ["level", "region_code", *self.keys[model]])
-                updates = ", ".join(f"{q(c)} = {table}.{q(c)} + EXCLUDED.{q(c)}" for c in columns)
-                cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(q(c) for c in names)}) "
-                    f"VALUES ({', '.join(['%s'] * len(names))}) "
-                    f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
-                    [
-                        [*map(_param, key), *(counts[c] for c in columns)]
-                        for key, counts in sorted(sums.items())
-                    ],
-                )
-            if self.marks:
-                table = q(StayMark._meta.db_table)
-                cursor.executemany(
-                    f"INSERT INTO {table} (stay_id, dispute_id, due_day, {q('state')}) "
-                    "VALUES (%s, %s, %s, %s)",
-                    [
-                        (stay.pk, dispute.pk, _param(due), state)
-                        for stay, dispute, due, state in self.marks.values()
-                    ],
-                )
+        for model, sums in self.counts.items():
+            if not sums:
+                continue
+            columns = sorted({c for counts in sums.values() for c in counts})
+            table = q(model._meta.db_table)
+            names = ["level", "region_code", *self.keys[model], *columns]
+            conflict = ", ".join(q(c) for c in ["level", "region_code", *self.keys[model]])
+            updates = ", ".join(f"{q(c)} = {table}.{q(c)} + EXCLUDED.{q(c)}" for c in columns)
+            values_run(
+                f"INSERT INTO {table} ({', '.join(q(c) for c in names)}) VALUES",
+                [
+                    [*map(_param, key), *(counts[c] for c in columns)]
+                    for key, counts in sorted(sums.items())
+                ],
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+            )
+        values_run(
+            f"INSERT INTO {q(StayMark._meta.db_table)} (stay_id, dispute_id, due_day, "
+            f"{q('state')}) VALUES",
+            [
+                (stay.pk, dispute.pk, _param(due), state)
+                for stay, dispute, due, state in self.marks.values()
+            ],
+        )
 
 
 def rollup_replay() -> RollupReplay:
