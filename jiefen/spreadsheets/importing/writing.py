@@ -198,13 +198,19 @@ def _chunk_one_by_one(actor: Any, chunk: list[Row], now: datetime, state: _Chunk
     return numbers
 
 
+# The fewest rows of a replayed chunk: below that, a commit, a seal and a pause per chunk cost
+# more than the rows.
+CHUNK_MIN = 50
+
+
 def _next_size(size: int, held: float) -> int:
     """On SQLite, the next replayed chunk's rows: fewer when this one held the write lock past
-    half of CHUNK_SECONDS (a busy machine), back up to CHUNK when it is quick again."""
+    CHUNK_SECONDS (a busy machine), back up to CHUNK when it is quick again."""
     if connection.vendor != "sqlite" or held <= 0:
         return size
-    target = CHUNK_SECONDS / 2
-    return max(10, min(CHUNK, int(size * target / held)))
+    if held > CHUNK_SECONDS:
+        return max(min(CHUNK_MIN, CHUNK), int(size * CHUNK_SECONDS / held))
+    return min(CHUNK, size * 2)
 
 
 def import_file(
