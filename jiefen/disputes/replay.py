@@ -238,7 +238,7 @@ class Replay:
     ) -> None:
         """What services.event_append writes, kept until the chunk is written; the rollups
         fold it now, from the dispute's history in hand."""
-        event = Event(
+        event = Event(  # type: ignore[misc]
             dispute=dispute,
             at=at,
             actor=actor,

@@ -386,7 +386,7 @@ def event_append(
     transaction. The only place Event rows are created: moves here, and the follow-up records
     of other apps (supervision orders, escalation requests, ratings) that change no state."""
     # Every caller names the body (or its id); the column refuses NULL.
-    event = Event(
+    event = Event(  # type: ignore[misc]
         dispute=dispute,
         at=at,
         actor=actor,

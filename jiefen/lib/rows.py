@@ -71,7 +71,7 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model], *, ids:
     ]
     rows = []
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
         for field in stamped:
             field.pre_save(obj, True)
         rows.append([getattr(obj, f.attname) for f in fields])

@@ -56,38 +56,40 @@ def _written() -> dict:
     number, the place of an event or a stay in its dispute's history): ids are not compared."""
     disputes = list(Dispute.objects.order_by("id"))
     number = {d.pk: d.number for d in disputes}
-    events, stays, names = [], [], {}
+    events: list[tuple] = []
+    stays: list[tuple] = []
+    names: dict[tuple, tuple] = {}
     for model, found, rows in ((Event, "event", events), (LevelStay, "stay", stays)):
         place: dict[int, int] = {}
-        for r in model.objects.order_by("id"):
-            place[r.dispute_id] = place.get(r.dispute_id, 0) + 1
-            names[(model._meta.model_name, r.pk)] = (
+        for written in model.objects.order_by("id"):
+            place[written.dispute_id] = place.get(written.dispute_id, 0) + 1
+            names[(model._meta.model_name, written.pk)] = (
                 found,
-                number[r.dispute_id],
-                place[r.dispute_id],
+                number[written.dispute_id],
+                place[written.dispute_id],
             )
-            rows.append((number[r.dispute_id], _fields(r, "dispute")))
+            rows.append((number[written.dispute_id], _fields(written, "dispute")))
     for d in disputes:
         names[("dispute", d.pk)] = ("dispute", d.number)
     for a in Agreement.objects.all():
         names[("agreement", a.pk)] = ("agreement", number[a.dispute_id])
     audit = []
-    for r in Record.objects.order_by("id"):
-        params = dict(r.params or {})
+    for record in Record.objects.order_by("id"):
+        params = dict(record.params or {})
         if "dispute" in params:
             params["dispute"] = number[params["dispute"]]
         audit.append(
             (
-                r.actor_kind,
-                r.actor_user_id,
-                r.actor_system,
-                r.ip,
-                r.action,
-                r.app_label,
-                r.model,
-                names.get((r.model, int(r.object_pk)), r.object_pk),
-                r.region_code,
-                r.fields,
+                record.actor_kind,
+                record.actor_user_id,
+                record.actor_system,
+                record.ip,
+                record.action,
+                record.app_label,
+                record.model,
+                names.get((record.model, int(record.object_pk)), record.object_pk),
+                record.region_code,
+                record.fields,
                 params,
             )
         )
