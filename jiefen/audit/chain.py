@@ -88,6 +88,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.audit.context import Actor
 from jiefen.audit.models import ChainHead, Record
+from jiefen.lib.rows import rows_insert
 
 CHUNK = 2000
 MIN_RETENTION_DAYS = 183
@@ -183,7 +184,7 @@ def gathered() -> Iterator[None]:
 def _write(records: list[Record]) -> None:
     if not records:
         return
-    Record.objects.bulk_create(records)
+    rows_insert(Record, records)
     if not connection.in_atomic_block:
         seal_soon()
     elif not any(entry[1] is seal_soon for entry in connection.run_on_commit):

@@ -9,6 +9,7 @@ deadline and writes exactly one event. Any refusal raises a DisputeError and wri
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -24,7 +25,7 @@ from jiefen.audit.chain import gathered
 from jiefen.calendars.services import calendar_current
 from jiefen.disputes import deadlines
 from jiefen.disputes.access import dispute_for, roles_by_body
-from jiefen.disputes.lifecycle import TABLE, Action, event_label
+from jiefen.disputes.lifecycle import TABLE, Action, Move, event_label
 from jiefen.disputes.models import (
     Agreement,
     Category,
@@ -139,23 +140,35 @@ def _tier_of(body: Body) -> str:
     return TIER_OF_KIND[BodyKind(body.kind)]
 
 
-def _number_for(region: Region, when: datetime) -> str:
+def number_key(region: Region, when: datetime) -> str:
+    """The series a dispute's number is taken from: its town (or coarser) and year."""
     level = min(region.level, Level.TOWN)
     prefix = short_code(code_span(region.code, level)[0], level)
-    key = f"{prefix}-{timezone.localdate(when).year}"
-    # One statement: the UPDATE takes the row's lock and returns the number it gave.
+    return f"{prefix}-{timezone.localdate(when).year}"
+
+
+def numbers_taken(key: str, count: int = 1) -> list[str]:
+    """The next `count` numbers of the series `key`, in order; the counter's row stays locked
+    until the transaction ends."""
+    # One statement: the UPDATE takes the row's lock and returns the last number it gave.
     table = connection.ops.quote_name(NumberCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last = last + 1 WHERE prefix = %s RETURNING last", [key]
+            f"UPDATE {table} SET last = last + %s WHERE prefix = %s RETURNING last", [count, key]
         )
         row = cursor.fetchone()
     if row is not None:
-        return f"{key}-{row[0]:06d}"
-    counter, _created = NumberCounter.objects.select_for_update().get_or_create(prefix=key)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{key}-{counter.last:06d}"
+        last = row[0]
+    else:
+        counter, _created = NumberCounter.objects.select_for_update().get_or_create(prefix=key)
+        counter.last += count
+        counter.save(update_fields=["last"])
+        last = counter.last
+    return [f"{key}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+def _number_for(region: Region, when: datetime) -> str:
+    return numbers_taken(number_key(region, when))[0]
 
 
 # How long a registration form's one-time token is looked for (the form lives a day).
@@ -199,6 +212,39 @@ def dispute_register(
     """Register a dispute at `data.body`, the body the actor registers for. `actor` is None only
     for a party filing by themselves (see public.py), which arrives at the body of the place."""
     now = at or timezone.now()
+    amount = registration_checked(actor=actor, data=data)
+    assert data.region is not None
+    # The audit records of the registration go in one statement (audit/chain.py).
+    with transaction.atomic(), gathered(), rules_pinned():
+        dispute, stay = registration_built(
+            actor=actor, data=data, amount=amount, now=now, query_digest=query_digest
+        )
+        dispute.number = _number_for(data.region, now)
+        dispute.save(force_insert=True)
+        # audit-exempt: the parties are part of the registration, recorded by its event
+        parties = Party.objects.bulk_create(parties_built(dispute, data))
+        # Known without asking the database again (the search index reads them).
+        known = dispute.parties.all()  # type: ignore[attr-defined]
+        known._result_cache, known._prefetch_done = parties, True  # type: ignore[attr-defined]
+        dispute._prefetched_objects_cache = {"parties": known}  # type: ignore[attr-defined]
+        stay.dispute = dispute
+        stay.save(force_insert=True)
+        event_append(
+            dispute=dispute,
+            at=now,
+            actor=actor,
+            action=Action.REGISTER,
+            from_status="",
+            to_status=Status.REGISTERED,
+            body=data.body,
+            params=registration_params(dispute, data, once),
+        )
+    return dispute
+
+
+def registration_checked(*, actor: Any, data: DisputeInput) -> Decimal | None:
+    """The refusals of a registration, before anything is written: raises a DisputeError, or
+    returns the amount as a number. Shared by dispute_register and the replay of an import."""
     body = data.body
     if body.kind not in TIER_OF_KIND:
         raise Forbidden(_("只有调处工作组、矛调中心和联席会议可以登记纠纷"))
@@ -240,83 +286,82 @@ def dispute_register(
             errors.add("amount", _("涉及金额应为不小于 0 的数字"))
     _check_parties(errors, data.parties)
     errors.raise_if_any()
-    assert data.region is not None and data.category is not None and people is not None
+    return amount
 
-    # The audit records of the registration go in one statement (audit/chain.py).
-    with transaction.atomic(), gathered(), rules_pinned():
-        dispute = Dispute(
-            category=data.category,
-            channel=data.channel,
-            region=data.region,
-            region_code=data.region.code,
-            title=data.title.strip(),
-            description=data.description.strip(),
-            project=(data.project or "").strip(),
-            people_involved=int(people),
-            amount=amount,
-            risk=data.risk,
-            complex=data.complex,
-            cross_area=data.cross_area,
-            mass=int(people) >= MASS_THRESHOLD,
-            status=Status.REGISTERED,
-            holder=body,
-            tier=_tier_of(body),
-            owner=actor if actor is not None and roles_by_body(actor).get(body.pk) else None,
-            query_digest=query_digest,
-            registered_at=now,
-            registered_by=actor,
-        )
-        stay = LevelStay(
-            tier=dispute.tier,
-            body=body,
-            region_code=dispute.region_code,
-            arrived_at=now,
-            arrived_how="registered",
-        )
-        # The deadline first, so that the dispute and its stay are inserted with it.
-        _refresh_deadline(dispute, stay, now)
-        dispute.number = _number_for(data.region, now)
-        dispute.save(force_insert=True)
-        # audit-exempt: the parties are part of the registration, recorded by its event
-        parties = Party.objects.bulk_create(
-            Party(
-                dispute=dispute,
-                side=p.side,
-                kind=p.kind,
-                name=p.name.strip(),
-                phone=p.phone.strip(),
-                id_number=p.id_number.strip().upper(),
-                address=p.address.strip(),
-            )
-            for p in data.parties
-        )
-        # Known without asking the database again (the search index reads them).
-        known = dispute.parties.all()  # type: ignore[attr-defined]
-        known._result_cache, known._prefetch_done = parties, True  # type: ignore[attr-defined]
-        dispute._prefetched_objects_cache = {"parties": known}  # type: ignore[attr-defined]
-        stay.dispute = dispute
-        stay.save(force_insert=True)
-        event_append(
+
+def registration_built(
+    *, actor: Any, data: DisputeInput, amount: Decimal | None, now: datetime, query_digest: str = ""
+) -> tuple[Dispute, LevelStay]:
+    """The checked registration's dispute (no number yet) and its first level stay, with its
+    deadline, in memory: nothing is written. Inside rules_pinned()."""
+    body = data.body
+    assert data.region is not None and data.category is not None
+    people = int(data.people_involved or 0)
+    dispute = Dispute(
+        category=data.category,
+        channel=data.channel,
+        region=data.region,
+        region_code=data.region.code,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        project=(data.project or "").strip(),
+        people_involved=people,
+        amount=amount,
+        risk=data.risk,
+        complex=data.complex,
+        cross_area=data.cross_area,
+        mass=people >= MASS_THRESHOLD,
+        status=Status.REGISTERED,
+        holder=body,
+        tier=_tier_of(body),
+        owner=actor if actor is not None and roles_by_body(actor).get(body.pk) else None,
+        query_digest=query_digest,
+        registered_at=now,
+        registered_by=actor,
+    )
+    stay = LevelStay(
+        tier=dispute.tier,
+        body=body,
+        region_code=dispute.region_code,
+        arrived_at=now,
+        arrived_how="registered",
+    )
+    # The deadline first, so that the dispute and its stay are inserted with it.
+    _refresh_deadline(dispute, stay, now)
+    return dispute, stay
+
+
+def parties_built(dispute: Dispute, data: DisputeInput) -> list[Party]:
+    return [
+        Party(
             dispute=dispute,
-            at=now,
-            actor=actor,
-            action=Action.REGISTER,
-            from_status="",
-            to_status=Status.REGISTERED,
-            body=body,
-            params=deadline_params(dispute)
-            | {
-                "category": data.category.key,
-                "channel": data.channel,
-                "risk": data.risk,
-                "complex": data.complex,
-                "cross_area": data.cross_area,
-                "mass": dispute.mass,
-                "parties": len(data.parties),
-            }
-            | ({"once": once} if once else {}),
+            side=p.side,
+            kind=p.kind,
+            name=p.name.strip(),
+            phone=p.phone.strip(),
+            id_number=p.id_number.strip().upper(),
+            address=p.address.strip(),
         )
-    return dispute
+        for p in data.parties
+    ]
+
+
+def registration_params(dispute: Dispute, data: DisputeInput, once: str = "") -> dict[str, Any]:
+    """What the registration event carries."""
+    assert data.category is not None
+    return (
+        deadline_params(dispute)
+        | {
+            "category": data.category.key,
+            "channel": data.channel,
+            "risk": data.risk,
+            "complex": data.complex,
+            "cross_area": data.cross_area,
+            "mass": dispute.mass,
+            "parties": len(data.parties),
+        }
+        | ({"once": once} if once else {})
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,7 +386,7 @@ def event_append(
     transaction. The only place Event rows are created: moves here, and the follow-up records
     of other apps (supervision orders, escalation requests, ratings) that change no state."""
     # Every caller names the body (or its id); the column refuses NULL.
-    event = Event.objects.create(  # type: ignore[misc]
+    event = Event(  # type: ignore[misc]
         dispute=dispute,
         at=at,
         actor=actor,
@@ -353,6 +398,7 @@ def event_append(
         params=dict(params or {}),
         public=public,
     )
+    event.save(force_insert=True)
     rollup_event(event, dispute)
     for follow in EVENT_FOLLOWERS:
         follow(event, dispute)
@@ -364,11 +410,18 @@ def event_append(
 # without them would leave the counts wrong, so an empty slot fails loudly.
 rollup_event: Slot[[Event, Dispute], None] = Slot("rollup_event", provider="jiefen.metrics")
 rollup_stays: Slot[[Dispute], None] = Slot("rollup_stays", provider="jiefen.metrics")
+# The same folding for fresh disputes replayed in memory (jiefen.disputes.replay): a new
+# accumulator, given each event as it is made and written once for the whole chunk.
+rollup_replay: Slot[[], Any] = Slot("rollup_replay", provider="jiefen.metrics")
 
 
 # What other apps do after every event, in its transaction (supervision: notifications whose
 # work the event finished are marked done). Registered when those apps load.
 EVENT_FOLLOWERS: list[Callable[[Event, Dispute], Any]] = []
+# Followers that do their work once for a whole chunk of replayed disputes (given the disputes,
+# their parties prefetched, and their agreements by dispute) instead of once per event: the
+# search index. The other followers are called per event with the replayed dispute.
+REPLAY_FOLLOWERS: dict[Callable[[Event, Dispute], Any], Callable[[list[Dispute], dict], Any]] = {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,6 +440,27 @@ def deadline_params(dispute: Dispute) -> dict[str, Any]:
     }
 
 
+# While fresh disputes are replayed in memory (jiefen.disputes.replay, an import's chunk), the
+# rows a move changes besides the dispute (its level stays, an agreement) are handed to the
+# replay, which writes each table once for the whole chunk; otherwise they are saved here.
+replaying: ContextVar[Any] = ContextVar("jiefen_disputes_replaying", default=None)
+
+
+def _stored(instance: Any) -> bool:
+    """Whether the row exists already (and a change to it is an UPDATE, not part of its
+    INSERT)."""
+    replay = replaying.get()
+    return instance.pk is not None or (replay is not None and replay.holds(instance))
+
+
+def _saved(instance: Any, update_fields: list[str] | None = None) -> None:
+    replay = replaying.get()
+    if replay is not None:
+        replay.saved(instance, update_fields)
+    else:
+        instance.save(update_fields=update_fields)
+
+
 def _open_stay(dispute: Dispute) -> LevelStay | None:
     return (
         LevelStay.objects.select_for_update()
@@ -403,7 +477,7 @@ def _leave(stay: LevelStay | None, how: str, now: datetime) -> bool | None:
     stay.left_at = now
     stay.left_how = how
     stay.met = None if stay.due_date is None else timezone.localdate(now) <= stay.due_date
-    stay.save(update_fields=["left_at", "left_how", "met"])
+    _saved(stay, ["left_at", "left_how", "met"])
     return stay.met
 
 
@@ -458,8 +532,8 @@ def _refresh_deadline(dispute: Dispute, stay: LevelStay | None, now: datetime) -
         if stay is not None and stay.left_at is None and stay.due_date != dispute.due_date:
             stay.due_date = dispute.due_date
             stay.due_rule = dispute.due_rule
-            if stay.pk is not None:  # a new stay is inserted with its deadline
-                stay.save(update_fields=["due_date", "due_rule"])
+            if _stored(stay):  # a new stay is inserted with its deadline
+                _saved(stay, ["due_date", "due_rule"])
     dispute.warning = deadlines.warning_for(dispute.due_date, today, calendar)
 
 
@@ -598,19 +672,10 @@ def _answer_pending(dispute: Dispute, actor: Any, answer: str, now: datetime) ->
     return pending.answer(dispute=dispute, actor=actor, answer=answer, at=now)
 
 
-def _move(
-    *,
-    actor: Any,
-    dispute_id: int,
-    action: Action,
-    version: int | None,
-    reason: str = "",
-    apply: Apply | None = None,
-    at: datetime | None = None,
-    public: bool = True,
-) -> Dispute:
+def move_checked(*, actor: Any, action: Action, reason: str) -> tuple[Move, str]:
+    """The refusals of a move that need no dispute (the reason's text, who may act without a
+    person); returns the move and the reason as kept."""
     move = TABLE[action]
-    now = at or timezone.now()
     reason = "" if text_blank(reason) else (reason or "").strip()
     if text_problem(reason):
         raise Invalid(_("填写有误，请按提示修改"), fields={"reason": [str(text_problem(reason))]})
@@ -623,42 +688,73 @@ def _move(
         raise Invalid(_("理由过长"), fields={"reason": [_("不能超过 2000 个字")]})
     if actor is None and action not in SYSTEM_ACTIONS:
         raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
+    return move, reason
+
+
+def move_allowed(*, actor: Any, dispute: Dispute, move: Move) -> int | None:
+    """The table's and the roles' refusals of `move` on `dispute` as it stands; returns the id of
+    the body that acts (the event's body)."""
+    if dispute.status not in move.sources:
+        raise IllegalMove(
+            _("当前状态“%(status)s”下不能%(action)s")
+            % {"status": dispute.get_status_display(), "action": move.label}
+        )
+    from jiefen.disputes.access import may_make
+
+    if actor is not None and not may_make(actor, dispute, move):
+        raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
+    if move.who == "above":
+        from jiefen.disputes.access import body_above
+
+        above = body_above(dispute.holder)
+        return above.pk if above else None
+    return {
+        "holder": dispute.holder_id,
+        "receiver": dispute.transfer_to_id,
+        "department": dispute.department_id,
+    }[move.who]
+
+
+def move_applied(
+    dispute: Dispute, stay: LevelStay | None, move: Move, apply: Apply | None, now: datetime
+) -> tuple[str, LevelStay | None, dict[str, Any], list[str]]:
+    """Make the move on the dispute in memory (its stays' writes go through _saved): returns
+    the status it came from, the open stay after it, the event's parameters without the
+    deadline, and the dispute's changed fields."""
+    from_status = dispute.status
+    before = _values(dispute)
+    dispute.status = move.target
+    params = dict(apply(dispute, stay, now) or {}) if apply else {}
+    stay = _stay_after(dispute, stay)
+    dispute.version += 1
+    _refresh_deadline(dispute, stay, now)
+    return from_status, stay, params, _changed(dispute, before)
+
+
+def _move(
+    *,
+    actor: Any,
+    dispute_id: int,
+    action: Action,
+    version: int | None,
+    reason: str = "",
+    apply: Apply | None = None,
+    at: datetime | None = None,
+    public: bool = True,
+) -> Dispute:
+    now = at or timezone.now()
+    move, reason = move_checked(actor=actor, action=action, reason=reason)
     with transaction.atomic(), gathered(), rules_pinned():
         dispute = dispute_lock(dispute_id, actor=actor, facts=_lock_facts())
         rules_token_seen(dispute.__dict__.get(RULES_FACT))
         if version is not None and dispute.version != int(version):
             raise conflict_on(dispute)
-        if dispute.status not in move.sources:
-            raise IllegalMove(
-                _("当前状态“%(status)s”下不能%(action)s")
-                % {"status": dispute.get_status_display(), "action": move.label}
-            )
-        from jiefen.disputes.access import may_make
-
-        if actor is not None and not may_make(actor, dispute, move):
-            raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": move.label})
-        from_status = dispute.status
-        if move.who == "above":
-            from jiefen.disputes.access import body_above
-
-            above = body_above(dispute.holder)
-            acting_body_id = above.pk if above else None
-        else:
-            acting_body_id = {
-                "holder": dispute.holder_id,
-                "receiver": dispute.transfer_to_id,
-                "department": dispute.department_id,
-            }[move.who]
+        acting_body_id = move_allowed(actor=actor, dispute=dispute, move=move)
         stay = _open_stay(dispute)
-        before = _values(dispute)
-        dispute.status = move.target
-        params = dict(apply(dispute, stay, now) or {}) if apply else {}
-        stay = _stay_after(dispute, stay)
-        dispute.version += 1
-        _refresh_deadline(dispute, stay, now)
+        from_status, stay, params, changed = move_applied(dispute, stay, move, apply, now)
         if stay is not None and stay.pk is None:
             stay.save(force_insert=True)
-        dispute.save(update_fields=_changed(dispute, before))
+        dispute.save(update_fields=changed)
         event_append(
             dispute=dispute,
             at=now,
@@ -674,18 +770,42 @@ def _move(
     return dispute
 
 
-def dispute_accept(*, actor: Any, dispute_id: int, version: int | None, at=None) -> Dispute:
+# What each move changes, as a function of the dispute, its open stay and the moment, shared
+# by the services below and the replay of an import (jiefen.disputes.replay).
+
+
+def accept_apply(actor: Any) -> Apply:
     def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> None:
         d.accepted_at = d.accepted_at or now
         if d.owner_id is None:
             d.owner = actor
 
+    return apply
+
+
+def decline_checked(route: str) -> None:
+    if route and route not in Route.values:
+        raise Invalid(_("建议途径无效"), fields={"route": [_("建议途径无效")]})
+
+
+def decline_apply(actor: Any, route: str, answer: str) -> Apply:
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        _answer_pending(d, actor, answer, now)
+        _leave(stay, LevelStay.Left.DECLINED, now)
+        d.route = route
+        d.closed_at = now
+        return {"route": route}
+
+    return apply
+
+
+def dispute_accept(*, actor: Any, dispute_id: int, version: int | None, at=None) -> Dispute:
     return _move(
         actor=actor,
         dispute_id=dispute_id,
         action=Action.ACCEPT,
         version=version,
-        apply=apply,
+        apply=accept_apply(actor),
         at=at,
     )
 
@@ -702,23 +822,14 @@ def dispute_decline(
 ) -> Dispute:
     """Decline (不予受理) with reasons the party reads on the portal, with the way to ask the
     level above to review it. `answer`: to the party's requests still waiting, if any."""
-    if route and route not in Route.values:
-        raise Invalid(_("建议途径无效"), fields={"route": [_("建议途径无效")]})
-
-    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
-        _answer_pending(d, actor, answer, now)
-        _leave(stay, LevelStay.Left.DECLINED, now)
-        d.route = route
-        d.closed_at = now
-        return {"route": route}
-
+    decline_checked(route)
     return _move(
         actor=actor,
         dispute_id=dispute_id,
         action=Action.DECLINE,
         version=version,
         reason=reason,
-        apply=apply,
+        apply=decline_apply(actor, route, answer),
         at=at,
     )
 
@@ -987,6 +1098,21 @@ def dispute_resolve(
     at=None,
 ) -> Dispute:
     """`answer`: to the party's requests still waiting, if any (required then)."""
+    resolve_checked(outcome=outcome, route=route, agreement=agreement, at=at)
+    return _move(
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.RESOLVE,
+        version=version,
+        reason=reason,
+        apply=resolve_apply(actor, outcome, route, agreement, answer),
+        at=at,
+    )
+
+
+def resolve_checked(
+    *, outcome: str, route: str, agreement: AgreementInput | None, at: datetime | None
+) -> None:
     errors = Errors(CORRECT_THE_FORM)
     today = timezone.localdate(at or timezone.now())
     if outcome not in Outcome.values:
@@ -1006,6 +1132,10 @@ def dispute_resolve(
                 errors.add("signed_on", _("签订日期不能晚于今天"))
     errors.raise_if_any()
 
+
+def resolve_apply(
+    actor: Any, outcome: str, route: str, agreement: AgreementInput | None, answer: str
+) -> Apply:
     def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
         _answer_pending(d, actor, answer, now)
         d.outcome = outcome
@@ -1024,18 +1154,10 @@ def dispute_resolve(
             kept.performance = agreement.performance.strip()
             assert agreement.signed_on is not None  # checked above
             kept.signed_on = agreement.signed_on
-            kept.save()
+            _saved(kept)
         return {"outcome": outcome, "route": d.route, "in_time": in_time, "tier": d.tier}
 
-    return _move(
-        actor=actor,
-        dispute_id=dispute_id,
-        action=Action.RESOLVE,
-        version=version,
-        reason=reason,
-        apply=apply,
-        at=at,
-    )
+    return apply
 
 
 def dispute_visit(
@@ -1048,30 +1170,48 @@ def dispute_visit(
     reason: str = "",
     at=None,
 ) -> Dispute:
-    if satisfaction is None or not 1 <= int(satisfaction) <= 5:
-        raise Invalid(_("请选择满意度"), fields={"satisfaction": [_("满意度为 1 至 5 分")]})
-
-    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
-        d.satisfaction = int(satisfaction)
-        return {"satisfaction": int(satisfaction), "held": held}
-
+    visit_checked(satisfaction)
     return _move(
         actor=actor,
         dispute_id=dispute_id,
         action=Action.VISIT,
         version=version,
         reason=reason,
-        apply=apply,
+        apply=visit_apply(satisfaction, held),
         at=at,
     )
 
 
-def dispute_close(*, actor: Any, dispute_id: int, version: int | None, at=None) -> Dispute:
+def visit_checked(satisfaction: int | None) -> None:
+    if satisfaction is None or not 1 <= int(satisfaction) <= 5:
+        raise Invalid(_("请选择满意度"), fields={"satisfaction": [_("满意度为 1 至 5 分")]})
+
+
+def visit_apply(satisfaction: int | None, held: bool | None) -> Apply:
+    assert satisfaction is not None
+
+    def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> dict[str, Any]:
+        d.satisfaction = int(satisfaction)
+        return {"satisfaction": int(satisfaction), "held": held}
+
+    return apply
+
+
+def close_apply() -> Apply:
     def apply(d: Dispute, stay: LevelStay | None, now: datetime) -> None:
         d.closed_at = now
 
+    return apply
+
+
+def dispute_close(*, actor: Any, dispute_id: int, version: int | None, at=None) -> Dispute:
     return _move(
-        actor=actor, dispute_id=dispute_id, action=Action.CLOSE, version=version, apply=apply, at=at
+        actor=actor,
+        dispute_id=dispute_id,
+        action=Action.CLOSE,
+        version=version,
+        apply=close_apply(),
+        at=at,
     )
 
 

@@ -12,6 +12,7 @@ class MetricsConfig(AppConfig):
 
         services.rollup_event.register(rollups.rollup_event)
         services.rollup_stays.register(rollups.rollup_stays)
+        services.rollup_replay.register(rollups.rollup_replay)
 
         from jiefen.metrics.warning_reports import warning_reports_due
         from jiefen.supervision.sweep import hook_register

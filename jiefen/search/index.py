@@ -27,6 +27,7 @@ from jiefen.disputes.reads import (
     parties_of_disputes,
     tables_analysed,
 )
+from jiefen.lib.rows import rows_insert
 from jiefen.search.models import KeyKind, SearchEntry, SearchKey
 from jiefen.search.segment import clean, index_tokens
 
@@ -119,9 +120,12 @@ def _has_parties(dispute: Any) -> bool:
     return "parties" in getattr(dispute, "_prefetched_objects_cache", {})
 
 
-def _built(disputes: list[Any], *, new: bool = False) -> tuple[list[SearchEntry], list[SearchKey]]:
+def _built(
+    disputes: list[Any], *, new: bool = False, texts: dict[int, list[str]] | None = None
+) -> tuple[list[SearchEntry], list[SearchKey]]:
     """The index rows of these disputes, read and segmented; nothing written. `new`: disputes
-    just registered, with nothing indexed nor any session, agreement or added facts yet."""
+    just registered, with nothing indexed nor any session, agreement or added facts yet.
+    `texts`: their searchable texts, when the caller has them in hand."""
     ids = [d.pk for d in disputes]
     parties: dict[int, list[Any]] = {pk: [] for pk in ids}
     # A registration hands over the parties it has just written.
@@ -137,10 +141,8 @@ def _built(disputes: list[Any], *, new: bool = False) -> tuple[list[SearchEntry]
     ):
         parties[party.dispute_id].append(party)
     parties.update(known)
-    if new:
-        texts: dict[int, list[str]] = {d.pk: [d.description, d.project] for d in disputes}
-    else:
-        texts = _texts(disputes)
+    if texts is None:
+        texts = {d.pk: [d.description, d.project] for d in disputes} if new else _texts(disputes)
     entries = [
         SearchEntry(
             dispute_id=d.pk,
@@ -159,10 +161,9 @@ def _store(
 ) -> None:
     if not new:
         _delete(ids)
-    # audit-exempt: derived index rows, rebuilt from the audited records
-    SearchEntry.objects.bulk_create(entries)
-    # audit-exempt: derived index rows, rebuilt from the audited records
-    SearchKey.objects.bulk_create(keys, batch_size=500)
+    # Derived index rows, rebuilt from the audited records: no records of their own.
+    rows_insert(SearchEntry, entries)
+    rows_insert(SearchKey, keys)
 
 
 def _write(disputes: list[Any], *, new: bool = False) -> None:
@@ -170,6 +171,21 @@ def _write(disputes: list[Any], *, new: bool = False) -> None:
     added facts yet."""
     entries, keys = _built(disputes, new=new)
     _store([d.pk for d in disputes], entries, keys, new=new)
+
+
+def index_replayed(disputes: list[Any], agreements: dict[int, Any]) -> None:
+    """Index fresh disputes replayed in memory and written together (an import's chunk), as
+    index_follow would have after their registration and resolution: the parties are in hand
+    (prefetched), the texts are their own and their agreement's (`agreements`: dispute id →
+    agreement); such a dispute has no session nor added facts."""
+    if not disputes:
+        return
+    texts = {d.pk: [d.description, d.project] for d in disputes}
+    for pk, agreement in agreements.items():
+        texts[pk] += [agreement.facts, agreement.terms]
+    entries, keys = _built(disputes, new=True, texts=texts)
+    _store([d.pk for d in disputes], entries, keys, new=True)
+    _suggestions_out_of_date()
 
 
 def _rewrite_entry(dispute: Any) -> None:

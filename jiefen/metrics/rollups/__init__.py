@@ -72,6 +72,7 @@ from jiefen.metrics.rollups.common import (
 from jiefen.metrics.rollups.hook import (
     _add,
     rollup_event,
+    rollup_replay,
     rollup_stays,
 )
 from jiefen.metrics.rollups.rebuild import (
@@ -93,6 +94,7 @@ __all__ = [
     "local_day",
     "rating_of",
     "rollup_event",
+    "rollup_replay",
     "rollup_stays",
     "rollups_add",
     "rollups_check",

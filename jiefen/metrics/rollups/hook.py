@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from jiefen.disputes.models import Dispute, Event, LevelStay
+from jiefen.lib.rows import values_run
 from jiefen.metrics.models import CategoryTally, DeadlineTally, MediationTally, StayMark, Tally
 from jiefen.metrics.rollups.common import (
     ACCEPTING,
@@ -80,10 +81,20 @@ def rollup_event(event: Event, dispute: Dispute) -> None:
     """Add what `event` changes to the rollups. Call it in the transaction that wrote the
     event, after the move's changes to `dispute` (the row after the move) and its stays."""
     changes = _Changes()
+    prior, stays = _history_of(dispute.pk, event.pk)
+    _fold(changes, event, dispute, prior, stays)
+    _apply(changes, dispute.region_code)
+    _mark(dispute.pk, changes.marks, changes.gone)
+
+
+def _fold(
+    changes: _Changes, event: Event, dispute: Dispute, prior: list[tuple], stays: list[tuple]
+) -> None:
+    """What `event` changes, given the dispute's earlier events (action, to_status, params, at)
+    and its level stays after the event as _stays_of gives them; nothing read or written."""
     day = local_day(event.at)
     action = event.action
     params = event.params or {}
-    prior, stays = _history_of(dispute.pk, event.pk)
     earlier_actions = {row[0] for row in prior}
     tally = changes.tally[day]
 
@@ -130,8 +141,6 @@ def rollup_event(event: Event, dispute: Dispute) -> None:
             changes.tally[began]["overdue_delta"] += 1
 
     _move_stays(changes, stays)
-    _apply(changes, dispute.region_code)
-    _mark(dispute.pk, changes.marks, changes.gone)
 
 
 def _history_of(dispute_id: int, event_id: int) -> tuple[list[tuple], list[tuple]]:
@@ -277,3 +286,113 @@ def _add(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fresh disputes replayed in memory (jiefen.disputes.replay): the same fold, event by event,
+# from the history in hand; the counts and the stay marks written once for the whole chunk.
+
+
+class RollupReplay:
+    """The rollups of a chunk of fresh disputes replayed in memory. `event` folds each event as
+    rollup_event would have once it was written, from the dispute's earlier events and its
+    stays as they stand after it; `write` adds the sums to the counts (one statement per table)
+    and writes the stays' marks, once the stays have their ids. A count row is written where
+    rollup_event would have written it, even if its sums come to nothing."""
+
+    def __init__(self) -> None:
+        self.counts: dict[type[models.Model], dict[tuple[Any, ...], Counter[str]]] = {}
+        self.keys: dict[type[models.Model], tuple[str, ...]] = {}
+        self.marks: dict[int, tuple[Any, Dispute, date, str]] = {}  # id(stay) → stay, dispute, mark
+
+    def event(self, event: Event, dispute: Dispute, earlier: list[Event], stays: list[Any]) -> None:
+        prior = [(e.action, e.to_status, e.params, e.at) for e in earlier]
+        rows = []
+        for stay in stays:
+            mark = self.marks.get(id(stay))
+            rows.append(
+                (
+                    id(stay),
+                    stay.tier,
+                    stay.due_date,
+                    stay.left_at,
+                    stay.met,
+                    stay.arrived_how,
+                    mark[2] if mark else None,
+                    mark[3] if mark else None,
+                )
+            )
+        changes = _Changes()
+        _fold(changes, event, dispute, prior, rows)
+        code = dispute.region_code
+        self._add(Tally, ("day",), {(d,): c for d, c in changes.tally.items()}, code)
+        self._add(
+            CategoryTally,
+            ("day", "category_id"),
+            {key: Counter(received=n) for key, n in changes.categories.items()},
+            code,
+        )
+        self._add(DeadlineTally, ("due_day", "tier"), dict(changes.deadlines), code)
+        self._add(
+            MediationTally,
+            ("accepted_day", "mediated_day"),
+            {key: Counter(n=n) for key, n in changes.mediation.items()},
+            code,
+        )
+        by_id = {id(stay): stay for stay in stays}
+        for key, due, state in changes.marks:
+            self.marks[key] = (by_id[key], dispute, due, state)
+        for key in changes.gone:
+            self.marks.pop(key, None)
+
+    def _add(
+        self,
+        model: type[models.Model],
+        keys: tuple[str, ...],
+        rows: dict[tuple[Any, ...], Counter[str]],
+        code: int,
+    ) -> None:
+        """As _add would write them: only keys with a count, at every level of `code`."""
+        self.keys[model] = keys
+        sums = self.counts.setdefault(model, {})
+        for key, counts in rows.items():
+            if not any(counts.values()):
+                continue
+            for level in LEVELS:
+                total = sums.setdefault((level, truncate(code, level), *key), Counter())
+                for column, n in counts.items():
+                    if n:
+                        total[column] += n
+                    else:
+                        total.setdefault(column, 0)
+
+    def write(self) -> None:
+        q = connection.ops.quote_name
+        for model, sums in self.counts.items():
+            if not sums:
+                continue
+            columns = sorted({c for counts in sums.values() for c in counts})
+            table = q(model._meta.db_table)
+            names = ["level", "region_code", *self.keys[model], *columns]
+            conflict = ", ".join(q(c) for c in ["level", "region_code", *self.keys[model]])
+            updates = ", ".join(f"{q(c)} = {table}.{q(c)} + EXCLUDED.{q(c)}" for c in columns)
+            values_run(
+                f"INSERT INTO {table} ({', '.join(q(c) for c in names)}) VALUES",
+                [
+                    [*map(_param, key), *(counts[c] for c in columns)]
+                    for key, counts in sorted(sums.items())
+                ],
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+            )
+        values_run(
+            f"INSERT INTO {q(StayMark._meta.db_table)} (stay_id, dispute_id, due_day, "
+            f"{q('state')}) VALUES",
+            [
+                (stay.pk, dispute.pk, _param(due), state)
+                for stay, dispute, due, state in self.marks.values()
+            ],
+        )
+
+
+def rollup_replay() -> RollupReplay:
+    return RollupReplay()

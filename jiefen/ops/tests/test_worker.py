@@ -82,16 +82,16 @@ def stall_at(monkeypatch, row_number: int, before=None) -> None:
     chunks of 10 rows whatever the time they take."""
     monkeypatch.setattr(importing.writing, "CHUNK", 10)
     monkeypatch.setattr(importing.writing, "CHUNK_SECONDS", float("inf"))
-    write = importing.writing.write_row
+    replay = importing.writing.replay_row
 
-    def write_row(actor, parsed, now):
+    def replay_row(chunk, actor, parsed, now):
         if parsed.number == row_number:
             if before:
                 before()
             time.sleep(120)
-        return write(actor, parsed, now)
+        return replay(chunk, actor, parsed, now)
 
-    monkeypatch.setattr(importing.writing, "write_row", write_row)
+    monkeypatch.setattr(importing.writing, "replay_row", replay_row)
 
 
 def test_an_import_past_its_time_limit_ends_failed_with_the_reason_on_its_page(
@@ -125,15 +125,15 @@ def test_an_import_past_its_time_limit_ends_failed_with_the_reason_on_its_page(
 
 def test_sigterm_lets_a_running_import_finish_within_the_grace(monkeypatch, village_clerk):
     job, task_id = queued_import(village_clerk, n=3)
-    write = importing.writing.write_row
+    replay = importing.writing.replay_row
     told = []
 
-    def write_row(actor, parsed, now):
+    def replay_row(chunk, actor, parsed, now):
         if not told:
             told.append(os.kill(os.getpid(), signal.SIGTERM))
-        return write(actor, parsed, now)
+        return replay(chunk, actor, parsed, now)
 
-    monkeypatch.setattr(importing.writing, "write_row", write_row)
+    monkeypatch.setattr(importing.writing, "replay_row", replay_row)
     _other, other_id = queued_import(village_clerk, n=2)
 
     worker = work(grace=30)
@@ -175,7 +175,7 @@ def test_an_import_that_breaks_on_an_error_ends_failed_not_checking(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing.writing, "write_row", broken)
+    monkeypatch.setattr(importing.writing, "replay_row", broken)
 
     work()
 

@@ -6,8 +6,10 @@ decoded or unpacked within the archive limits, the header and rows):
 1. Check (checking): every row is parsed and validated without writing anything; a file with
    any error is refused as a whole, unless the importer explicitly asked for the valid rows
    only.
-2. Write (writing): each row is played through the same services as the web form, with
-   historical timestamps, in chunks of one transaction each.
+2. Write (writing): each row is played through the same moves as the web form, with
+   historical timestamps, in chunks of one transaction each: a chunk is replayed in memory
+   through the services' own checks and changes (jiefen.disputes.replay) and written once per
+   table.
 
 An upload runs as a background job (jobs), which records the progress on its page and ends
 "failed" with the reason when it is stopped. Each module uses only the ones before it in this
