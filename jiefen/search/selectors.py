@@ -1,14 +1,14 @@
 """Finding disputes from a search box, and the disputes probably related to one being registered.
 
 Every kind of query is answered from an index and inside the actor's jurisdiction: the
-jurisdiction's code ranges are a condition of each index query, so a foreign dispute is never
-read, and the list's other filters are applied after (disputes.selectors.dispute_list passes
-them as `narrow`). The results are at most CANDIDATES matches of each kind (the newest, where
-there are more), ranked: a number, a phone or ID
-number or a credit code first (they name a dispute), then a party's exact name, a name's
-prefix, and the words of the text by relevance (FTS5's bm25, PostgreSQL's ts_rank), newest
-first among equals. Pages follow one another by the id of the row they follow, within that
-ranking, and no page counts the table.
+jurisdiction's code ranges are a condition of each index query (on PostgreSQL, of the words'
+index itself: region_words), so a foreign dispute is never read, and the list's other filters
+are applied after (disputes.selectors.dispute_list passes them as `narrow`). The results are at
+most CANDIDATES matches of each kind (the newest, where there are more), ranked: a number, a
+phone or ID number or a credit code first (they name a dispute), then a party's exact name, a
+name's prefix, and the words of the text by relevance (FTS5's bm25, PostgreSQL's ts_rank),
+newest first among equals. Pages follow one another by the id of the row they follow, within
+that ranking, and no page counts the table.
 """
 
 from __future__ import annotations
@@ -78,6 +78,18 @@ def _keys(scope: Scope, kind: str, value: str, *, prefix: bool, limit: int) -> l
     else:
         qs = qs.filter(value=value)
     return list(qs.values_list("dispute_id", flat=True)[:limit])
+
+
+def _names(scope: Scope, name: str, *, limit: int) -> list[tuple[int, str]]:
+    """(dispute id, name) of the parties named `name` or a name beginning with it (two
+    characters or more), in one read of the key index: in byte order, so the exact name comes
+    first."""
+    qs = scope.filter(SearchKey.objects.filter(kind=KeyKind.NAME))
+    if len(name) >= 2:
+        qs = qs.filter(value__gte=name, value__lt=name + _TOP).order_by("kind", "value")
+    else:
+        qs = qs.filter(value=name)
+    return list(qs.values_list("dispute_id", "value")[:limit])
 
 
 def text_hits(
@@ -188,10 +200,11 @@ def _indexed(
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
-# A jurisdiction of fewer index entries than this is read through the region index and its
-# entries' words tested one by one (at most PROBE rows, as the list does: disputes.selectors):
-# the full-text index would walk the whole posting list of a common word (纠纷 is in nearly
-# every dispute) to find the few of a village.
+# SQLite: a jurisdiction of fewer index entries than this is read through the region index and
+# its entries' words tested one by one (at most PROBE rows, as the list does:
+# disputes.selectors): FTS5 would walk the whole posting list of a common word (纠纷 is in
+# nearly every dispute) to find the few of a village. PostgreSQL's index holds the jurisdiction
+# (WORDS), so it finds the village's few directly.
 PROBE = 5_000
 
 
@@ -265,11 +278,8 @@ def _hits(scope: Scope, query: Query, limit: int) -> dict[int, Hit]:
             _add(hits, pk, EXACT, "dispute_number")
     if query.name:
         name = query.name.replace(" ", "")
-        for pk in _keys(scope, KeyKind.NAME, name, prefix=False, limit=limit):
-            _add(hits, pk, NAME, "name")
-        if len(name) >= 2:
-            for pk in _keys(scope, KeyKind.NAME, name, prefix=True, limit=limit):
-                _add(hits, pk, NAME_PREFIX, "name")
+        for pk, value in _names(scope, name, limit=limit):
+            _add(hits, pk, NAME if value == name else NAME_PREFIX, "name")
     for pk, score in text_hits(scope, query.words, limit=limit):
         _add(hits, pk, TEXT, "text", score)
     return hits
