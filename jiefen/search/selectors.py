@@ -176,7 +176,8 @@ def _indexed(
     joiner = " | " if any_word else " & "
     terms = joiner.join("'{}'".format(w.replace("'", "''").replace("\\", "")) for w in words)
     regions = region_words(scope)
-    condition, params = f"{WORDS} @@ query", []
+    condition = f"{WORDS} @@ query"
+    params: list[Any] = []
     if regions:
         # Region words are given as a tsquery's own text (to_tsquery would parse away the ~);
         # they are digits and ~ only.
