@@ -57,12 +57,28 @@ def _words(pieces: Any) -> list[str]:
     return [p for p in (piece.strip() for piece in pieces) if p and _WORD.match(p)]
 
 
+@lru_cache(maxsize=100_000)
+def _block_tokens(block: str) -> tuple[str, ...]:
+    return tuple(_words(_jieba().cut_for_search(block)))
+
+
 def index_tokens(text: str | None) -> str:
-    """`text` segmented for the index: words (search mode) separated by single spaces."""
+    """`text` segmented for the index: words (search mode) separated by single spaces.
+
+    jieba cuts each run of letters and digits between punctuation on its own (its `re_han`
+    split), so the runs are cut here one by one and remembered: the same clause (调解员分别听取
+    双方陈述) recurs across session records and agreements, and a rebuild then segments it
+    once. The words are exactly jieba's for the whole text (test_segment)."""
     text = clean(text)
     if not text:
         return ""
-    return " ".join(_words(_jieba().cut_for_search(text)))
+    import jieba
+
+    words: list[str] = []
+    for block in jieba.re_han_default.split(text):
+        if block:
+            words.extend(_block_tokens(block))
+    return " ".join(words)
 
 
 def query_words(text: str | None) -> list[str]:

@@ -1,14 +1,14 @@
 """Finding disputes from a search box, and the disputes probably related to one being registered.
 
 Every kind of query is answered from an index and inside the actor's jurisdiction: the
-jurisdiction's code ranges are a condition of each index query, so a foreign dispute is never
-read, and the list's other filters are applied after (disputes.selectors.dispute_list passes
-them as `narrow`). The results are at most CANDIDATES matches of each kind (the newest, where
-there are more), ranked: a number, a phone or ID
-number or a credit code first (they name a dispute), then a party's exact name, a name's
-prefix, and the words of the text by relevance (FTS5's bm25, PostgreSQL's ts_rank), newest
-first among equals. Pages follow one another by the id of the row they follow, within that
-ranking, and no page counts the table.
+jurisdiction's code ranges are a condition of each index query (on PostgreSQL, of the words'
+index itself: region_words), so a foreign dispute is never read, and the list's other filters
+are applied after (disputes.selectors.dispute_list passes them as `narrow`). The results are at
+most CANDIDATES matches of each kind (the newest, where there are more), ranked: a number, a
+phone or ID number or a credit code first (they name a dispute), then a party's exact name, a
+name's prefix, and the words of the text by relevance (FTS5's bm25, PostgreSQL's ts_rank),
+newest first among equals. Pages follow one another by the id of the row they follow, within
+that ranking, and no page counts the table.
 """
 
 from __future__ import annotations
@@ -80,6 +80,18 @@ def _keys(scope: Scope, kind: str, value: str, *, prefix: bool, limit: int) -> l
     return list(qs.values_list("dispute_id", flat=True)[:limit])
 
 
+def _names(scope: Scope, name: str, *, limit: int) -> list[tuple[int, str]]:
+    """(dispute id, name) of the parties named `name` or a name beginning with it (two
+    characters or more), in one read of the key index: in byte order, so the exact name comes
+    first."""
+    qs = scope.filter(SearchKey.objects.filter(kind=KeyKind.NAME))
+    if len(name) >= 2:
+        qs = qs.filter(value__gte=name, value__lt=name + _TOP).order_by("kind", "value")
+    else:
+        qs = qs.filter(value=name)
+    return list(qs.values_list("dispute_id", "value")[:limit])
+
+
 def text_hits(
     scope: Scope,
     words: list[str],
@@ -92,47 +104,108 @@ def text_hits(
     every word (any word, with `any_word`), best first."""
     if scope.empty or not words:
         return []
+    if connection.vendor == "postgresql":
+        found = _indexed(scope, words, limit=limit, any_word=any_word, since=since)
+        return sorted(found, key=lambda hit: hit[1])
     where, params = _spans(scope, "e.region_code")
     if since is not None:
         where += " AND e.registered_at >= %s"
         params.append(since)
     if _small(where, params):
         return _scanned(where, params, words, limit=limit, any_word=any_word)
+    # Each word quoted as an FTS5 string: the words are letters and digits only
+    # (segment._WORD), so no query syntax can reach MATCH.
+    joiner = " OR " if any_word else " "
+    match = joiner.join('"{}"'.format(w.replace('"', '""')) for w in words)
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # Each word quoted as an FTS5 string: the words are letters and digits only
-            # (segment._WORD), so no query syntax can reach MATCH.
-            joiner = " OR " if any_word else " "
-            match = joiner.join('"{}"'.format(w.replace('"', '""')) for w in words)
-            cursor.execute(
-                "SELECT e.dispute_id, bm25(search_fts, 4.0, 1.0) AS score "
-                "FROM search_fts JOIN search_entry e ON e.dispute_id = search_fts.rowid "
-                f"WHERE search_fts MATCH %s AND {where} "
-                "ORDER BY search_fts.rowid DESC LIMIT %s",
-                [match, *params, limit],
-            )
-        else:
-            joiner = " | " if any_word else " & "
-            terms = joiner.join(
-                "'{}'".format(w.replace("'", "''").replace("\\", "")) for w in words
-            )
-            cursor.execute(
-                "SELECT e.dispute_id, -ts_rank(e.tsv, query) AS score "
-                "FROM search_entry e, to_tsquery('simple', %s) query "
-                f"WHERE e.tsv @@ query AND {where} "
-                "ORDER BY e.dispute_id DESC LIMIT %s",
-                [terms, *params, limit],
-            )
+        cursor.execute(
+            "SELECT e.dispute_id, bm25(search_fts, 4.0, 1.0) AS score "
+            "FROM search_fts JOIN search_entry e ON e.dispute_id = search_fts.rowid "
+            f"WHERE search_fts MATCH %s AND {where} "
+            "ORDER BY search_fts.rowid DESC LIMIT %s",
+            [match, *params, limit],
+        )
         found = [(int(pk), float(score)) for pk, score in cursor.fetchall()]
     # The newest `limit` matches, read in the index's id order (which stops after `limit`),
     # ranked here: ranking every match of a common word would read its whole posting list.
     return sorted(found, key=lambda hit: hit[1])
 
 
-# A jurisdiction of fewer index entries than this is read through the region index and its
-# entries' words tested one by one (at most PROBE rows, as the list does: disputes.selectors):
-# the full-text index would walk the whole posting list of a common word (纠纷 is in nearly
-# every dispute) to find the few of a village.
+# PostgreSQL's index of the words (migration 0002): each entry's text words and its region
+# code's prefixes at every level as words of their own (~33, ~3306, ~330681, ~330681109,
+# ~330681109008), so that the jurisdiction is a condition the index answers with the words.
+WORDS = (
+    "(tsv || array_to_tsvector(ARRAY["
+    "'~' || left(region_code::text, 2), '~' || left(region_code::text, 4), "
+    "'~' || left(region_code::text, 6), '~' || left(region_code::text, 9), "
+    "'~' || region_code::text]))"
+)
+_PREFIXES = (2, 4, 6, 9, 12)
+# A jurisdiction of more code prefixes than this is tested on the rows instead.
+MOST_REGION_WORDS = 64
+
+
+def region_words(scope: Scope) -> list[str] | None:
+    """The index words (WORDS) whose disputes are exactly those of the scope's ranges: each
+    range cut into whole subtrees, largest first (a town's range is one word, ~330681109).
+    [] for everything; None when that takes more than MOST_REGION_WORDS."""
+    if scope.everything:
+        return []
+    found: list[str] = []
+    for low, high in scope.spans:
+        if low < 10**11 or high >= 10**12:
+            return None  # not 12-digit codes: no prefixes
+        while low <= high:
+            for digits in _PREFIXES:
+                width = 10 ** (12 - digits)
+                if low % width == 0 and low + width - 1 <= high:
+                    break
+            found.append("~" + str(low)[:digits])
+            low += width
+            if len(found) > MOST_REGION_WORDS:
+                return None
+    return found
+
+
+def _indexed(
+    scope: Scope, words: list[str], *, limit: int, any_word: bool, since: datetime | None
+) -> list[tuple[int, float]]:
+    """text_hits on PostgreSQL: the newest `limit` entries holding the words and one of the
+    jurisdiction's region words, found in the index (WORDS), ranked by the words alone
+    (ts_rank, computed for those entries only)."""
+    joiner = " | " if any_word else " & "
+    terms = joiner.join("'{}'".format(w.replace("'", "''").replace("\\", "")) for w in words)
+    regions = region_words(scope)
+    condition = f"{WORDS} @@ query"
+    params: list[Any] = []
+    if regions:
+        # Region words are given as a tsquery's own text (to_tsquery would parse away the ~);
+        # they are digits and ~ only.
+        condition = f"{WORDS} @@ (query && CAST(%s AS tsquery))"
+        params.append(" | ".join(f"'{word}'" for word in regions))
+    elif regions is None:
+        where, spans = _spans(scope, "e.region_code")
+        condition += f" AND {where}"
+        params += spans
+    if since is not None:
+        condition += " AND e.registered_at >= %s"
+        params.append(since)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.dispute_id, -ts_rank(s.tsv, s.query) AS score FROM ("
+            "SELECT e.dispute_id, e.tsv, query FROM search_entry e, "
+            f"to_tsquery('simple', %s) query WHERE numnode(query) > 0 AND {condition} "
+            "ORDER BY e.dispute_id DESC LIMIT %s) s",
+            [terms, *params, limit],
+        )
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
+# SQLite: a jurisdiction of fewer index entries than this is read through the region index and
+# its entries' words tested one by one (at most PROBE rows, as the list does:
+# disputes.selectors): FTS5 would walk the whole posting list of a common word (纠纷 is in
+# nearly every dispute) to find the few of a village. PostgreSQL's index holds the jurisdiction
+# (WORDS), so it finds the village's few directly.
 PROBE = 5_000
 
 
@@ -206,11 +279,8 @@ def _hits(scope: Scope, query: Query, limit: int) -> dict[int, Hit]:
             _add(hits, pk, EXACT, "dispute_number")
     if query.name:
         name = query.name.replace(" ", "")
-        for pk in _keys(scope, KeyKind.NAME, name, prefix=False, limit=limit):
-            _add(hits, pk, NAME, "name")
-        if len(name) >= 2:
-            for pk in _keys(scope, KeyKind.NAME, name, prefix=True, limit=limit):
-                _add(hits, pk, NAME_PREFIX, "name")
+        for pk, value in _names(scope, name, limit=limit):
+            _add(hits, pk, NAME if value == name else NAME_PREFIX, "name")
     for pk, score in text_hits(scope, query.words, limit=limit):
         _add(hits, pk, TEXT, "text", score)
     return hits

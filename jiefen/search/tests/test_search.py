@@ -403,3 +403,27 @@ def test_an_imported_ledger_is_searchable(world, village_clerk):
     assert _numbers(village_clerk, "公共通道") == [number]
     assert _numbers(village_clerk, "13812345678") == [number]
     assert _numbers(village_clerk, "拆除 占道") == [number]  # the agreement's terms
+
+
+def test_an_exact_name_comes_before_a_longer_name_beginning_with_it(world, village_clerk):
+    longer = register(
+        world,
+        village_clerk,
+        title="相邻通行纠纷",
+        parties=[
+            PartyInput(side="applicant", name="张三丰"),
+            PartyInput(side="respondent", name="李四"),
+        ],
+        when=at(2026, 3, 5),
+    )
+    exact = register(
+        world,
+        village_clerk,
+        title="相邻通行纠纷",
+        parties=[
+            PartyInput(side="applicant", name="张三"),
+            PartyInput(side="respondent", name="李四"),
+        ],
+        when=at(2026, 3, 1),
+    )
+    assert _numbers(village_clerk, "张三") == [exact.number, longer.number]
