@@ -335,18 +335,19 @@ def test_it_serves_a_valid_openapi_document(world, keep_connection):
 def test_it_registers_once_when_two_retries_with_one_key_arrive_together(
     world, village_clerk, monkeypatch
 ):
-    """The first request holds its transaction open after claiming the key; the second waits for
-    it, finds the key taken and answers with the same dispute."""
+    """The first request holds its transaction open after registering; the second waits for it,
+    finds the key taken when it writes it, rolls back and answers with the same dispute."""
     from jiefen.api import rest
 
     _token, raw = token_create(user=village_clerk, body=world.bodies["枫一社区"], name="x")
     original, first, inside = rest._register, threading.Lock(), threading.Event()
 
     def held(*args, **kwargs):
+        registered = original(*args, **kwargs)
         if first.acquire(blocking=False):
             inside.set()
             time.sleep(HOLD)
-        return original(*args, **kwargs)
+        return registered
 
     monkeypatch.setattr(rest, "_register", held)
     answers = [None, None]
