@@ -13,13 +13,14 @@ from django.urls import reverse
 from jiefen.accounts.models import User
 from jiefen.attachments.services import attachment_add
 from jiefen.calendars import services as calendars
+from jiefen.conversations.models import Message, Thread
 from jiefen.disputes.access import body_above
 from jiefen.disputes.lifecycle import Action
 from jiefen.disputes.models import Agreement, Party, Session
 from jiefen.disputes.selectors import dispute_page
 from jiefen.disputes.services import PartyInput, event_append
 from jiefen.disputes.tests.conftest import at, register
-from jiefen.portal.models import EscalationRequest, ReviewRequest
+from jiefen.portal.models import EscalationRequest, PartyPhoneCheck, ReviewRequest
 from jiefen.search.intake import related_for_page
 from jiefen.search.models import DisputeLink, LinkKind
 from jiefen.supervision.models import LeaderOwnership, SupervisionOrder
@@ -115,6 +116,26 @@ def _more_of_everything(world, dispute, clerk, officer, count: int) -> None:
             requested_at=now,
             reason="请求复核",
             due_date=today,
+        )
+        # A message in a party's own thread (opened once), and a check of a party's phone.
+        party = dispute.parties.order_by("id").first()
+        thread, _ = Thread.objects.get_or_create(
+            dispute=dispute, party=party, defaults={"opened_at": now, "opened_by": clerk}
+        )
+        Message.objects.create(
+            thread=thread,
+            dispute=dispute,
+            party=party,
+            author=clerk,
+            body=f"请明天来{n}",
+            written_at=now,
+        )
+        PartyPhoneCheck.objects.create(
+            dispute=dispute,
+            party=party,
+            phone_digest=party.phone_digest or "0" * 64,
+            verified_at=now,
+            verified_by=clerk,
         )
         # A dispute of the same applicant (suggested) and one linked by a clerk.
         register(world, clerk, title=f"院墙再次争执{n}", when=at(2026, 3, 4))
