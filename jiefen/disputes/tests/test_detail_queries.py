@@ -27,11 +27,19 @@ from jiefen.supervision.models import LeaderOwnership, SupervisionOrder
 
 # Sign-in (session, person, second-factor device, roles) 4; the dispute with everything its
 # panels declared (parties, sessions, level stays, the party's requests, links, supervision,
-# documents' details, attachments, the count of waiting requests: disputes.page) 1; its history
-# 1; the unread notices 1; the suggested related disputes 1; on PostgreSQL without Redis the
-# kept suggestions are read from the cache table, 1 more. 57 before the panels shared their
-# reads, 24 before they were read with the dispute.
-MOST = 12
+# documents' details, attachments, the count of waiting requests, the parties' threads and
+# messages, the phone checks, the court application: disputes.page) 1; its history 1; the
+# unread notices 1; the suggested related disputes 1; on PostgreSQL without Redis the kept
+# suggestions are read from the cache table, 1 more. 57 before the panels shared their reads,
+# 24 before they were read with the dispute, 10 before the newer panels declared parts.
+MOST = 12  # the product's limit
+
+
+def _now_true() -> int:
+    from django.conf import settings
+
+    table = settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
+    return 8 + (1 if table else 0)
 
 
 @pytest.fixture(autouse=True)
@@ -189,6 +197,7 @@ def test_the_dispute_page_reads_a_long_full_history_in_as_many_queries_as_a_shor
         long = _queries(client, dispute)
         assert len(long) == len(short[person.username]), person.username
         assert len(long) <= MOST, (person.username, long)
+        assert len(long) <= _now_true(), (person.username, long)
 
 
 def test_a_long_history_costs_no_query_more_than_a_short_one(client, world, village_clerk):
