@@ -16,3 +16,7 @@ class ConversationsConfig(AppConfig):
         from jiefen.supervision.notifications import register
 
         register(NOTIFY_MESSAGE, _("当事人消息"), _message_text)
+
+        from jiefen.conversations.selectors import page_parts_register
+
+        page_parts_register()

@@ -1,5 +1,5 @@
-"""Reads: the threads of a dispute for staff (the dispute page's panel: one query without
-messages, two with), a thread as a party sees it, and what happens next for the party."""
+"""Reads: the threads of a dispute for staff (the dispute page's panel, read with the
+dispute's row: disputes.page), a thread as a party sees it, and what happens next for the party."""
 
 from __future__ import annotations
 
@@ -17,6 +17,29 @@ from jiefen.lib.personal import mask_name
 
 # The panel shows a thread's latest messages; its page shows them all.
 PANEL_LATEST = 5
+# The dispute page reads the threads and up to this many messages with the dispute's row
+# (disputes.page); a dispute with more reads its messages by a query of their own.
+PAGE_THREADS = 100
+PAGE_MESSAGES = 1000
+
+
+def page_parts_register() -> None:
+    """The threads and their messages on the staff dispute page, read with the dispute."""
+    from django.db.models import OuterRef
+
+    from jiefen.disputes import page
+
+    page.rows(
+        "conversations.threads",
+        lambda: Thread.objects.filter(dispute=OuterRef("pk")).order_by("id")[:PAGE_THREADS],
+    )
+    page.rows(
+        "conversations.messages",
+        lambda: Message.objects.filter(dispute=OuterRef("pk")).order_by("written_at", "id")[
+            :PAGE_MESSAGES
+        ],
+        related=("author",),
+    )
 
 
 @dataclass
@@ -38,15 +61,19 @@ class StaffThread:
 def staff_threads(dispute: Dispute, parties: list[Party]) -> tuple[StaffThread, list[StaffThread]]:
     """The shared thread (its `thread` None until opened) and one private thread per party
     (empty until the first message), with their messages. `parties` are the dispute page's."""
-    threads = list(Thread.objects.filter(dispute=dispute))
+    from jiefen.disputes import page
+
+    threads = page.part(dispute, "conversations.threads")  # read with the dispute's page
     by_party = {t.party_id: t for t in threads}
     messages: list[Message] = []
     if threads:
-        messages = list(
-            Message.objects.filter(dispute=dispute)
-            .select_related("author")
-            .order_by("written_at", "id")
-        )
+        messages = page.part(dispute, "conversations.messages")
+        if len(messages) >= PAGE_MESSAGES:  # more than the page reads with the dispute
+            messages = list(
+                Message.objects.filter(dispute=dispute)
+                .select_related("author")
+                .order_by("written_at", "id")
+            )
     shared = StaffThread("shared", None, by_party.get(None))
     private = [StaffThread(f"p{p.pk}", p, by_party.get(p.pk)) for p in parties]
     where = {t.pk: s for s in (shared, *private) if (t := s.thread) is not None}

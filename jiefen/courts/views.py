@@ -8,6 +8,7 @@ will neither sniff nor cache: attachment disposition, nosniff, a sandboxing CSP,
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -192,14 +193,18 @@ def _application_form(request: HttpRequest) -> ApplicationForm:
     return form
 
 
-@never_cache
-@login_required
-@require_POST
-def bundle(request: HttpRequest, pk: int) -> HttpResponse:
+def _application_step(
+    request: HttpRequest,
+    pk: int,
+    step: Callable[..., Any],
+    answer: Callable[[HttpRequest, Dispute, Any], HttpResponse],
+) -> HttpResponse:
+    """A step of the application taken from its form (the bundle, the sending): the service
+    with the court and reason typed, the page again with the refusal, else `answer`."""
     dispute = _dispute(request, pk)
     form = _application_form(request)
     try:
-        made = services.bundle_make(
+        done = step(
             actor=request.user,
             dispute_id=dispute.pk,
             court=form.cleaned_data.get("court", ""),
@@ -209,6 +214,17 @@ def bundle(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     except DisputeError as error:
         return _refused(request, dispute, form, error)
+    return answer(request, dispute, done)
+
+
+@never_cache
+@login_required
+@require_POST
+def bundle(request: HttpRequest, pk: int) -> HttpResponse:
+    return _application_step(request, pk, services.bundle_make, _bundle_file)
+
+
+def _bundle_file(request: HttpRequest, dispute: Dispute, made: Any) -> HttpResponse:
     return _file(made.bundle, "application/pdf", made.filename)
 
 
@@ -245,19 +261,10 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def send(request: HttpRequest, pk: int) -> HttpResponse:
-    dispute = _dispute(request, pk)
-    form = _application_form(request)
-    try:
-        row = services.application_send(
-            actor=request.user,
-            dispute_id=dispute.pk,
-            court=form.cleaned_data.get("court", ""),
-            reason=form.cleaned_data.get("reason", ""),
-        )
-    except NotFound:
-        raise Http404 from None
-    except DisputeError as error:
-        return _refused(request, dispute, form, error)
+    return _application_step(request, pk, services.application_send, _sent)
+
+
+def _sent(request: HttpRequest, dispute: Dispute, row: Any) -> HttpResponse:
     messages.success(
         request,
         _("司法确认申请已提交%(court)s，回执编号 %(reference)s。已登记为已申请。")

@@ -18,7 +18,13 @@ from jiefen.disputes.lifecycle import EVENT_LABELS
 from jiefen.disputes.models import Dispute, Event, Outcome, Route, Status
 from jiefen.disputes.reads import events_of
 from jiefen.lib.personal import mask_name
-from jiefen.portal.models import EscalationRequest, ReviewKind, ReviewOutcome, ReviewRequest
+from jiefen.portal.models import (
+    EscalationRequest,
+    PartyPhoneCheck,
+    ReviewKind,
+    ReviewOutcome,
+    ReviewRequest,
+)
 from jiefen.portal.services import (
     ESCALATION_ANSWER,
     ESCALATION_REQUEST,
@@ -280,11 +286,14 @@ def children(code: Any, level: int) -> list[tuple[int, str]]:
 # --- the staff dispute page (disputes.page) ---------------------------------------------------
 
 PAGE_REQUESTS = 50
+# Each check of a party's phone, the voided ones too: a few a party.
+PAGE_PHONE_CHECKS = 200
 
 
 def page_parts_register() -> None:
     """The parties' requests shown at the top of the staff dispute page, and how many wait for
-    the holder's answer (the resolve and decline forms ask for it), read with the dispute."""
+    the holder's answer (the resolve and decline forms ask for it), and the checks of the
+    parties' phones, read with the dispute."""
     from django.db.models import OuterRef
 
     from jiefen.disputes import page
@@ -303,6 +312,13 @@ def page_parts_register() -> None:
             :PAGE_REQUESTS
         ],
         related=("answered_by", "reviewer", "body"),
+    )
+    page.rows(
+        "portal.phone_checks",
+        lambda: PartyPhoneCheck.objects.filter(dispute=OuterRef("pk")).order_by(
+            "-verified_at", "-pk"
+        )[:PAGE_PHONE_CHECKS],
+        related=("verified_by",),
     )
     page.value(
         "portal.waiting",

@@ -1,6 +1,6 @@
-"""{% conversations_panel dispute parties %}: the parties' threads on the dispute page (one
-query without messages, two with); {% conversations_portal dispute %}: what happens next and
-the threads on the party's page."""
+"""{% conversations_panel dispute parties %}: the parties' threads on the dispute page (read
+with the dispute: conversations.selectors); {% conversations_portal dispute %}: what happens
+next and the threads on the party's page."""
 
 from typing import Any
 

@@ -3,33 +3,63 @@ however many sessions, parties, attachments, orders, requests and related disput
 
 from datetime import date, timedelta
 
+import pytest
+from django.contrib.auth import SESSION_KEY
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from jiefen.accounts.models import User
 from jiefen.attachments.services import attachment_add
-from jiefen.calendars.services import calendar_current
+from jiefen.calendars import services as calendars
+from jiefen.conversations.models import Message, Thread
 from jiefen.disputes.access import body_above
 from jiefen.disputes.lifecycle import Action
 from jiefen.disputes.models import Agreement, Party, Session
+from jiefen.disputes.selectors import dispute_page
 from jiefen.disputes.services import PartyInput, event_append
 from jiefen.disputes.tests.conftest import at, register
-from jiefen.portal.models import EscalationRequest, ReviewRequest
+from jiefen.portal.models import EscalationRequest, PartyPhoneCheck, ReviewRequest
+from jiefen.search.intake import related_for_page
 from jiefen.search.models import DisputeLink, LinkKind
 from jiefen.supervision.models import LeaderOwnership, SupervisionOrder
 
 # Sign-in (session, person, second-factor device, roles) 4; the dispute with everything its
 # panels declared (parties, sessions, level stays, the party's requests, links, supervision,
-# documents' details, attachments, the count of waiting requests: disputes.page) 1; its history
-# 1; the unread notices 1; the suggested related disputes 1; on PostgreSQL without Redis the
-# kept suggestions are read from the cache table, 1 more. 57 before the panels shared their
-# reads, 24 before they were read with the dispute.
-MOST = 12
+# documents' details, attachments, the count of waiting requests, the parties' threads and
+# messages, the phone checks, the court application: disputes.page) 1; its history 1; the
+# unread notices 1; the suggested related disputes 1; on PostgreSQL without Redis the kept
+# suggestions are read from the cache table, 1 more. 57 before the panels shared their reads,
+# 24 before they were read with the dispute, 10 before the newer panels declared parts.
+MOST = 12  # the product's limit
+
+
+def _now_true() -> int:
+    from django.conf import settings
+
+    table = settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
+    return 8 + (1 if table else 0)
+
+
+@pytest.fixture(autouse=True)
+def calendar_checked_once(monkeypatch):
+    """The calendar's tables are checked every few seconds by whichever request comes next: on
+    a busy machine the check fell inside a counted page (two queries more). Here it is checked
+    before each page (in _queries), never during one."""
+    monkeypatch.setattr(calendars, "CHECK_SECONDS", 3600.0)
 
 
 def _queries(client, dispute) -> list[str]:
-    calendar_current()  # checked a moment ago: the page does not read the calendar's tables
+    # Checked now (not a moment ago, when the next check could fall inside the page): the page
+    # does not read the calendar's tables.
+    calendars.calendar_forget()
+    calendars.calendar_current()
+    # The related disputes kept for this person and this version of the dispute, as the
+    # previous view of the page kept them: an eviction in between (the database cache culls a
+    # third of its rows when full) would make the page compute them again.
+    user = User.objects.get(pk=client.session[SESSION_KEY])
+    related_for_page(user, dispute_page(user, dispute.pk))
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("disputes:detail", args=[dispute.pk])).status_code == 200
     return [q["sql"] for q in captured.captured_queries]
@@ -95,6 +125,26 @@ def _more_of_everything(world, dispute, clerk, officer, count: int) -> None:
             reason="请求复核",
             due_date=today,
         )
+        # A message in a party's own thread (opened once), and a check of a party's phone.
+        party = dispute.parties.order_by("id").first()
+        thread, _ = Thread.objects.get_or_create(
+            dispute=dispute, party=party, defaults={"opened_at": now, "opened_by": clerk}
+        )
+        Message.objects.create(
+            thread=thread,
+            dispute=dispute,
+            party=party,
+            author=clerk,
+            body=f"请明天来{n}",
+            written_at=now,
+        )
+        PartyPhoneCheck.objects.create(
+            dispute=dispute,
+            party=party,
+            phone_digest=party.phone_digest or "0" * 64,
+            verified_at=now,
+            verified_by=clerk,
+        )
         # A dispute of the same applicant (suggested) and one linked by a clerk.
         register(world, clerk, title=f"院墙再次争执{n}", when=at(2026, 3, 4))
         linked = register(world, clerk, title=f"相邻通行{n}", when=at(2026, 3, 4))
@@ -147,6 +197,7 @@ def test_the_dispute_page_reads_a_long_full_history_in_as_many_queries_as_a_shor
         long = _queries(client, dispute)
         assert len(long) == len(short[person.username]), person.username
         assert len(long) <= MOST, (person.username, long)
+        assert len(long) <= _now_true(), (person.username, long)
 
 
 def test_a_long_history_costs_no_query_more_than_a_short_one(client, world, village_clerk):

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.urls import reverse
 
+from jiefen.courts.models import IdentityDocument
 from jiefen.disputes import page
 from jiefen.disputes.models import Agreement, Dispute
 from jiefen.disputes.selectors import dispute_page
@@ -78,6 +79,16 @@ def _full_dispute(world, clerk, officer):
         occupation="农民",
         updated_at=at(2026, 3, 4),
         updated_by=clerk,
+    )
+    IdentityDocument.objects.create(
+        dispute=dispute,
+        party=dispute.parties.get(name="张三"),
+        kind="pdf",
+        size=1024,
+        sha256="0" * 64,
+        stored_name="identity-zhangsan.pdf",
+        uploaded_at=at(2026, 3, 6),
+        uploaded_by=clerk,
     )
     _more_of_everything(world, dispute, clerk, officer, 2)
     return dispute

@@ -2,6 +2,7 @@
 signature in the party's place to sign, and the PDF's PAdES signature still validates."""
 
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -46,6 +47,9 @@ def test_the_pdf_names_each_confirmation_and_shows_both_signatures(both_answered
     data = services.document_make(
         actor=village_clerk, dispute_id=both_answered.pk, kind="agreement", fmt="pdf"
     ).data
+    if os.environ.get("JIEFEN_SHOTS"):  # kept to be looked at (pdftoppm -png), as screenshots
+        Path(os.environ["JIEFEN_SHOTS"]).mkdir(parents=True, exist_ok=True)
+        (Path(os.environ["JIEFEN_SHOTS"]) / "agreement-with-signatures.pdf").write_bytes(data)
     text = poppler_text(data)
     assert "通过短信验证码确认本协议" in text
     assert "当面签字确认（调解员记录）" in text
@@ -108,17 +112,3 @@ def test_a_confirmation_of_an_earlier_text_is_not_printed(both_answered, village
     ).data
     assert "确认本协议" not in poppler_text(data)
     assert b"/Subtype /Image" not in data
-
-
-def test_the_pdf_is_kept_for_a_look(both_answered, village_clerk):
-    """JIEFEN_SHOTS=DIR keeps the PDF to be looked at (pdftoppm -png)."""
-    import os
-
-    where = os.environ.get("JIEFEN_SHOTS")
-    if not where:
-        pytest.skip("JIEFEN_SHOTS not set")
-    data = services.document_make(
-        actor=village_clerk, dispute_id=both_answered.pk, kind="agreement", fmt="pdf"
-    ).data
-    Path(where).mkdir(parents=True, exist_ok=True)
-    (Path(where) / "agreement-with-signatures.pdf").write_bytes(data)
