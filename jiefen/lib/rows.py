@@ -86,10 +86,12 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model], *, ids:
             row.insert(0, pk)
     convert = [_converter(f) for f in fields]
     q = connection.ops.quote_name
-    values_run(
-        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) VALUES",
-        [[c(v) for c, v in zip(convert, row, strict=True)] for row in rows],
-    )
+    into = f"{q(meta.db_table)} ({', '.join(q(f.column) for f in fields)})"
+    prepared = [[c(v) for c, v in zip(convert, row, strict=True)] for row in rows]
+    if connection.vendor == "postgresql" and len(prepared) >= COPY_ROWS:
+        _copied(into, prepared)
+    else:
+        values_run(f"INSERT INTO {into} VALUES", prepared)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -120,6 +122,18 @@ def _ids_reserved(model: type[models.Model], count: int) -> list[int]:
 
 # Parameters of one statement on PostgreSQL (its protocol allows 65,535).
 MAX_PARAMS = 30_000
+
+# From this many rows PostgreSQL gets them by COPY: a statement of thousands of parameters costs
+# the driver more to compose (it parses the whole text for each) than the server to run, while
+# COPY sends each row as it is adapted. Fewer rows (a service's few audit records) go in one
+# INSERT, counted like any statement.
+COPY_ROWS = 20
+
+
+def _copied(into: str, rows: Sequence[Sequence[Any]]) -> None:
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {into} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def values_run(head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
