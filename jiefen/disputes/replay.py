@@ -236,9 +236,9 @@ class Replay:
         params: dict[str, Any],
         reason: str = "",
     ) -> None:
-        """What services.event_append writes, kept until the chunk is written; the rollups
-        fold it now, from the dispute's history in hand."""
-        event = Event(  # type: ignore[misc]
+        """What services.event_append writes (made by services.event_new), kept until the
+        chunk is written; the rollups fold it now, from the dispute's history in hand."""
+        event = services.event_new(
             dispute=dispute,
             at=at,
             actor=actor,
@@ -247,8 +247,7 @@ class Replay:
             to_status=dispute.status,
             body_id=body_id,
             reason=reason,
-            params=dict(params),
-            public=True,
+            params=params,
         )
         self.events.append(event)
         self._insert(event)

@@ -368,6 +368,35 @@ def registration_params(dispute: Dispute, data: DisputeInput, once: str = "") ->
 # History
 
 
+def event_new(
+    *,
+    dispute: Dispute,
+    action: str,
+    actor: Any,
+    at: datetime,
+    to_status: str,
+    from_status: str = "",
+    body_id: int | None = None,
+    reason: str = "",
+    params: Mapping[str, Any] | None = None,
+    public: bool = True,
+) -> Event:
+    """The one maker of Event rows, not yet written: event_append writes each at once; the
+    import's replay (jiefen.disputes.replay) keeps a chunk's and writes them together."""
+    return Event(  # type: ignore[misc]
+        dispute=dispute,
+        at=at,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        body_id=body_id,
+        reason=reason,
+        params=dict(params or {}),
+        public=public,
+    )
+
+
 def event_append(
     *,
     dispute: Dispute,
@@ -383,10 +412,11 @@ def event_append(
     public: bool = True,
 ) -> Event:
     """Append one event to a dispute's history and fold it into the rollups, in the caller's
-    transaction. The only place Event rows are created: moves here, and the follow-up records
-    of other apps (supervision orders, escalation requests, ratings) that change no state."""
+    transaction. The only writer of single Event rows (made by event_new): moves here, and the
+    follow-up records of other apps (supervision orders, escalation requests, ratings) that
+    change no state."""
     # Every caller names the body (or its id); the column refuses NULL.
-    event = Event(  # type: ignore[misc]
+    event = event_new(
         dispute=dispute,
         at=at,
         actor=actor,
@@ -395,7 +425,7 @@ def event_append(
         to_status=to_status,
         body_id=body.pk if body is not None else body_id,
         reason=reason,
-        params=dict(params or {}),
+        params=params,
         public=public,
     )
     event.save(force_insert=True)
